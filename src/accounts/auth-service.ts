@@ -1,0 +1,177 @@
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Deps } from '../deps';
+import { forbidden, notFound, unauthorized, validationFailed, Problem } from '../http/errors';
+import { assertNotLimited, createLimiter, recordFailure } from '../http/rate-limit';
+import { hashSecret, verifySecret } from '../infra/crypto';
+import { t } from '../infra/i18n';
+import { OtpService } from '../notifications/otp';
+import { prepareSms } from '../notifications/sms';
+import { recordAudit } from './audit';
+import { Sfd, User } from './entities';
+import { PinGuard } from './pin-guard';
+import type { TokenPair, TokenService } from './tokens';
+import { assertUniqueContact, mapUniqueViolation } from './users-service';
+import type { z } from 'zod';
+import type { loginBody, signupBody, verifyBody } from './schemas';
+
+// Compared against when the account does not exist, so a miss costs the same time as a wrong password.
+const DUMMY_HASH = hashSecret('not-a-real-password');
+
+export interface Session extends TokenPair {
+  user: User;
+}
+
+export class AuthService {
+  private readonly perAccount: RateLimiterAbstract;
+  private readonly perIp: RateLimiterAbstract;
+  private readonly otp: OtpService;
+
+  constructor(
+    private readonly deps: Pick<Deps, 'db' | 'kv' | 'clock' | 'config' | 'sms'>,
+    private readonly tokens: TokenService,
+    private readonly pins: PinGuard,
+  ) {
+    const window = deps.config.LOGIN_FAILURE_WINDOW_S;
+    this.perAccount = createLimiter(deps.kv, {
+      keyPrefix: 'login:fail:account',
+      points: deps.config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      durationS: window,
+    });
+    this.perIp = createLimiter(deps.kv, {
+      keyPrefix: 'login:fail:ip',
+      points: deps.config.LOGIN_MAX_FAILURES_PER_IP,
+      durationS: window,
+    });
+    this.otp = new OtpService(deps);
+  }
+
+  /** Staff: email or phone + password. Clients: phone + PIN, under the USSD PIN lockout. */
+  async login(body: z.infer<typeof loginBody>, ip: string): Promise<Session> {
+    const accountKey = (body.email ?? body.phone) as string;
+    await assertNotLimited([
+      [this.perIp, ip],
+      [this.perAccount, accountKey],
+    ]);
+    const user = await this.deps.db.manager.findOne(User, {
+      where: body.email ? { email: body.email } : { phone: body.phone },
+    });
+    let ok: boolean;
+    if (user && body.pin !== undefined && user.role === 'client') {
+      ok = await this.pins.check(user, body.pin);
+    } else if (user && body.password !== undefined && user.role !== 'client') {
+      ok = await verifySecret(body.password, user.passwordHash);
+    } else {
+      await verifySecret('x', await DUMMY_HASH);
+      ok = false;
+    }
+    if (!ok || !user) {
+      await recordFailure(this.perIp, ip);
+      await recordFailure(this.perAccount, accountKey);
+      throw unauthorized('invalid_credentials');
+    }
+    await this.assertCanSignIn(user);
+    await this.perAccount.delete(accountKey);
+    const tokens = await this.deps.db.transaction((manager) => this.tokens.issue(manager, user));
+    return { ...tokens, user };
+  }
+
+  private async assertCanSignIn(user: User) {
+    if (user.status !== 'active') throw forbidden('account_suspended');
+    if (user.sfdId !== null) {
+      const sfd = await this.deps.db.manager.findOne(Sfd, { where: { id: user.sfdId } });
+      if (sfd?.status !== 'active') throw forbidden('account_suspended', 'the SFD is suspended');
+    }
+    if (user.role === 'client' && !user.phoneVerifiedAt) throw forbidden('phone_not_verified');
+  }
+
+  async refresh(refresh: string): Promise<Session> {
+    const { user, tokens } = await this.tokens.rotate(refresh);
+    return { ...tokens, user };
+  }
+
+  /**
+   * Client self sign-up. A phone that signed up but never verified may sign up again (lost SMS): the
+   * details are replaced and a new code is sent. A verified phone is a 409.
+   */
+  async signup(body: z.infer<typeof signupBody>): Promise<User> {
+    const now = this.deps.clock.now();
+    const pinHash = await hashSecret(body.pin);
+    const user = await mapUniqueViolation(() =>
+      this.deps.db.transaction(async (manager) => {
+        const sfd = await manager.findOne(Sfd, { where: { id: body.sfd_id, status: 'active' } });
+        if (!sfd) throw validationFailed({ sfd_id: ['unknown SFD'] });
+        const existing = await manager.findOne(User, { where: { phone: body.phone } });
+        const pendingClient = existing && existing.role === 'client' && !existing.phoneVerifiedAt;
+        if (existing && !pendingClient) await assertUniqueContact(manager, { phone: body.phone });
+        const user =
+          existing ??
+          manager.create(User, {
+            phone: body.phone,
+            email: null,
+            role: 'client',
+            status: 'active',
+            kycStatus: 'pending',
+            phoneVerifiedAt: null,
+            passwordHash: null,
+            createdAt: now,
+          });
+        Object.assign(user, {
+          firstName: body.first_name,
+          lastName: body.last_name,
+          sfdId: sfd.id,
+          language: body.language,
+          pinHash,
+          updatedAt: now,
+        });
+        await manager.save(user);
+        await recordAudit(
+          manager,
+          {
+            actor: null,
+            sfdId: sfd.id,
+            action: existing ? 'user.signup_retry' : 'user.signup',
+            targetType: 'user',
+            targetId: user.id,
+            after: { phone: user.phone, sfd_id: sfd.id, role: 'client' },
+          },
+          now,
+        );
+        return user;
+      }),
+    );
+    const code = await this.otp.issue('signup', user.phone);
+    const text = t(user.language, 'sms')('signup_code', {
+      code,
+      minutes: Math.round(this.deps.config.OTP_TTL_S / 60),
+    });
+    await this.deps.sms.send(prepareSms({ to: user.phone, body: text, kind: 'otp' }));
+    return user;
+  }
+
+  async verifySignup(body: z.infer<typeof verifyBody>): Promise<Session> {
+    const now = this.deps.clock.now();
+    const user = await this.deps.db.manager.findOne(User, { where: { phone: body.phone, role: 'client' } });
+    if (!user) throw notFound();
+    if (user.phoneVerifiedAt) throw new Problem(409, 'conflict', 'phone already verified');
+    if (!(await this.otp.verify('signup', user.phone, body.code))) {
+      throw validationFailed({ code: ['invalid or expired code'] });
+    }
+    const verified = { ...user, phoneVerifiedAt: now, updatedAt: now };
+    await this.assertCanSignIn(verified);
+    return this.deps.db.transaction(async (manager) => {
+      await manager.update(User, { id: user.id }, { phoneVerifiedAt: now, updatedAt: now });
+      await recordAudit(
+        manager,
+        {
+          actor: null,
+          sfdId: user.sfdId,
+          action: 'user.verify_phone',
+          targetType: 'user',
+          targetId: user.id,
+        },
+        now,
+      );
+      return { ...(await this.tokens.issue(manager, verified)), user: verified };
+    });
+  }
+}

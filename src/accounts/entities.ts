@@ -1,0 +1,71 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { Role } from './roles';
+
+export type Status = 'active' | 'suspended';
+export type KycStatus = 'pending' | 'verified' | 'rejected';
+export type Language = 'fr' | 'en';
+
+@Entity('sfds')
+export class Sfd {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ type: 'varchar', length: 120 }) name: string;
+  @Column({ type: 'varchar', length: 16 }) code: string;
+  @Column({ type: 'varchar', length: 80 }) city: string;
+  @Column({ type: 'varchar', length: 20 }) phone: string;
+  @Column({ name: 'time_zone', type: 'varchar', length: 64 }) timeZone: string;
+  @Column({ type: 'varchar', length: 16 }) status: Status;
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 }) createdAt: Date;
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 }) updatedAt: Date;
+}
+
+@Entity('users')
+export class User {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ type: 'varchar', length: 20 }) phone: string;
+  @Column({ type: 'varchar', length: 191, nullable: true }) email: string | null;
+  @Column({ name: 'first_name', type: 'varchar', length: 80 }) firstName: string;
+  @Column({ name: 'last_name', type: 'varchar', length: 80 }) lastName: string;
+  @Column({ type: 'varchar', length: 32 }) role: Role;
+  @Column({ name: 'sfd_id', type: 'integer', nullable: true }) sfdId: number | null;
+  @Column({ type: 'varchar', length: 16 }) status: Status;
+  @Column({ type: 'varchar', length: 2 }) language: Language;
+  @Column({ name: 'password_hash', type: 'varchar', length: 255, nullable: true }) passwordHash:
+    string | null;
+  @Column({ name: 'pin_hash', type: 'varchar', length: 255, nullable: true }) pinHash: string | null;
+  @Column({ name: 'kyc_status', type: 'varchar', length: 16 }) kycStatus: KycStatus;
+  @Column({ name: 'phone_verified_at', type: 'datetime', precision: 3, nullable: true })
+  phoneVerifiedAt: Date | null;
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 }) createdAt: Date;
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 }) updatedAt: Date;
+}
+
+/** Append-only: the service only ever inserts. */
+@Entity('audit_events')
+export class AuditEvent {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'actor_id', type: 'integer', nullable: true }) actorId: number | null;
+  @Column({ name: 'actor_role', type: 'varchar', length: 32, nullable: true }) actorRole: string | null;
+  @Column({ name: 'sfd_id', type: 'integer', nullable: true }) sfdId: number | null;
+  @Column({ type: 'varchar', length: 64 }) action: string;
+  @Column({ name: 'target_type', type: 'varchar', length: 32 }) targetType: string;
+  @Column({ name: 'target_id', type: 'varchar', length: 64 }) targetId: string;
+  /** JSON text of the record before and after the change. */
+  @Column({ type: 'text', nullable: true }) before: string | null;
+  @Column({ type: 'text', nullable: true }) after: string | null;
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 }) createdAt: Date;
+}
+
+/** One row per issued refresh token; a family is one login and all its rotations. */
+@Entity('refresh_tokens')
+export class RefreshToken {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'token_hash', type: 'varchar', length: 64 }) tokenHash: string;
+  @Column({ name: 'family_id', type: 'varchar', length: 36 }) familyId: string;
+  @Column({ name: 'user_id', type: 'integer' }) userId: number;
+  @Column({ name: 'expires_at', type: 'datetime', precision: 3 }) expiresAt: Date;
+  @Column({ name: 'used_at', type: 'datetime', precision: 3, nullable: true }) usedAt: Date | null;
+  @Column({ name: 'revoked_at', type: 'datetime', precision: 3, nullable: true }) revokedAt: Date | null;
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 }) createdAt: Date;
+}
+
+export const accountsEntities = [Sfd, User, AuditEvent, RefreshToken];

@@ -1,0 +1,44 @@
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Deps } from '../deps';
+import { assertNotLimited, createLimiter, recordFailure } from '../http/rate-limit';
+import { verifySecret } from '../infra/crypto';
+import { t } from '../infra/i18n';
+import { prepareSms } from '../notifications/sms';
+import type { User } from './entities';
+
+/**
+ * The PIN check shared by USSD and the API login: PIN_MAX_FAILURES wrong PINs lock PIN use for
+ * PIN_LOCK_MINUTES (counter in Redis, so every process agrees) and the client is told by SMS.
+ */
+export class PinGuard {
+  private readonly limiter: RateLimiterAbstract;
+
+  constructor(private readonly deps: Pick<Deps, 'kv' | 'config' | 'sms'>) {
+    this.limiter = createLimiter(deps.kv, {
+      keyPrefix: 'pin:fail',
+      points: deps.config.PIN_MAX_FAILURES,
+      durationS: deps.config.PIN_LOCK_MINUTES * 60,
+    });
+  }
+
+  /** Throws 429 while locked. */
+  async assertUnlocked(userId: number): Promise<void> {
+    await assertNotLimited([[this.limiter, String(userId)]]);
+  }
+
+  async check(user: User, pin: string): Promise<boolean> {
+    await this.assertUnlocked(user.id);
+    if (await verifySecret(pin, user.pinHash)) {
+      await this.limiter.delete(String(user.id));
+      return true;
+    }
+    const lockedNow = await recordFailure(this.limiter, String(user.id));
+    if (lockedNow) {
+      // The lock runs from the last failure, not from the first.
+      await this.limiter.block(String(user.id), this.deps.config.PIN_LOCK_MINUTES * 60);
+      const body = t(user.language, 'sms')('pin_locked', { minutes: this.deps.config.PIN_LOCK_MINUTES });
+      await this.deps.sms.send(prepareSms({ to: user.phone, body, kind: 'alert' }));
+    }
+    return false;
+  }
+}

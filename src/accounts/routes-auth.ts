@@ -1,0 +1,52 @@
+import type { Context } from 'koa';
+import { authenticate, principalOf, type Authenticator } from '../http/auth';
+import { Router } from '../http/router';
+import { parse } from '../http/validate';
+import type { AuthService, Session } from './auth-service';
+import { User } from './entities';
+import { loginBody, logoutBody, refreshBody, signupBody, verifyBody } from './schemas';
+import { userDto } from './serializers';
+import type { TokenService } from './tokens';
+import type { Deps } from '../deps';
+import { notFound } from '../http/errors';
+
+function sessionDto(session: Session) {
+  return { access: session.access, refresh: session.refresh, user: userDto(session.user) };
+}
+
+export function authRoutes(
+  router: Router,
+  deps: Pick<Deps, 'db'>,
+  auth: AuthService,
+  tokens: TokenService & Authenticator,
+): void {
+  router.post('/signup', async (ctx: Context) => {
+    const user = await auth.signup(parse(signupBody, ctx.request.body));
+    ctx.status = 201;
+    ctx.body = { user: userDto(user), detail: 'verification code sent by SMS' };
+  });
+
+  router.post('/signup/verify', async (ctx: Context) => {
+    ctx.body = sessionDto(await auth.verifySignup(parse(verifyBody, ctx.request.body)));
+  });
+
+  router.post('/login', async (ctx: Context) => {
+    ctx.body = sessionDto(await auth.login(parse(loginBody, ctx.request.body), ctx.ip));
+  });
+
+  router.post('/token/refresh', async (ctx: Context) => {
+    ctx.body = sessionDto(await auth.refresh(parse(refreshBody, ctx.request.body).refresh));
+  });
+
+  router.post('/logout', authenticate(tokens), async (ctx: Context) => {
+    parse(logoutBody, ctx.request.body);
+    await tokens.logout(principalOf(ctx));
+    ctx.status = 204;
+  });
+
+  router.get('/me', authenticate(tokens), async (ctx: Context) => {
+    const user = await deps.db.manager.findOne(User, { where: { id: principalOf(ctx).userId } });
+    if (!user) throw notFound();
+    ctx.body = userDto(user);
+  });
+}

@@ -1,0 +1,214 @@
+import { Brackets, type EntityManager } from 'typeorm';
+import type { Deps } from '../deps';
+import { badRequest, conflict, duplicate, notFound, validationFailed } from '../http/errors';
+import type { Principal } from '../http/auth';
+import type { Page } from '../http/pagination';
+import { hashSecret } from '../infra/crypto';
+import { uniqueViolationField } from '../infra/db-errors';
+import { recordAudit } from './audit';
+import { assignableRoles, type UserCollection } from './collections';
+import { Sfd, User, RefreshToken, type Status } from './entities';
+import { hasRank, isPlatformAdmin } from './roles';
+import type { CreateClientBody, CreateStaffBody, ListUsersQuery, UpdateUserBody } from './schemas';
+import { userAuditView } from './serializers';
+
+type Actor = Principal;
+
+/** Throws 409 naming the field if phone or email already belongs to another user. */
+export async function assertUniqueContact(
+  manager: EntityManager,
+  fields: { phone?: string; email?: string | null },
+  exceptId?: number,
+): Promise<void> {
+  for (const field of ['phone', 'email'] as const) {
+    const value = fields[field];
+    if (!value) continue;
+    const existing = await manager.findOne(User, { where: { [field]: value }, select: { id: true } });
+    if (existing && existing.id !== exceptId) throw duplicate(field);
+  }
+}
+
+/** A unique-key race lost at commit time becomes the same 409 as the friendly check. */
+export async function mapUniqueViolation<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const field = uniqueViolationField(err);
+    if (field) throw duplicate(field);
+    throw err;
+  }
+}
+
+export class UsersService {
+  constructor(private readonly deps: Pick<Deps, 'db' | 'clock'>) {}
+
+  private scope(actor: Actor, coll: UserCollection) {
+    return isPlatformAdmin(actor.role) ? { role: coll.role } : { role: coll.role, sfdId: actor.sfdId ?? -1 };
+  }
+
+  async list(actor: Actor, coll: UserCollection, query: ListUsersQuery, page: Page) {
+    const scope = this.scope(actor, coll);
+    const qb = this.deps.db
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .where('u.role = :role', { role: scope.role });
+    if ('sfdId' in scope) qb.andWhere('u.sfd_id = :sfdId', { sfdId: scope.sfdId });
+    else if (query.sfd_id) qb.andWhere('u.sfd_id = :sfdId', { sfdId: query.sfd_id });
+    if (query.status) qb.andWhere('u.status = :status', { status: query.status });
+    if (query.kyc_status) qb.andWhere('u.kyc_status = :kyc', { kyc: query.kyc_status });
+    if (query.search) {
+      const like = `%${query.search.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+      qb.andWhere(
+        new Brackets((w) =>
+          w
+            .where('u.first_name LIKE :like', { like })
+            .orWhere('u.last_name LIKE :like')
+            .orWhere('u.phone LIKE :like')
+            .orWhere('u.email LIKE :like'),
+        ),
+      );
+    }
+    const [users, count] = await qb.orderBy('u.id', 'ASC').skip(page.skip).take(page.take).getManyAndCount();
+    return { users, count };
+  }
+
+  async get(actor: Actor, coll: UserCollection, id: number, manager = this.deps.db.manager): Promise<User> {
+    const user = await manager.findOne(User, { where: { id, ...this.scope(actor, coll) } });
+    if (!user) throw notFound();
+    return user;
+  }
+
+  private async targetSfd(manager: EntityManager, actor: Actor, coll: UserCollection, requested?: number) {
+    if (!coll.sfdScoped) return null;
+    // Staff of an SFD create only inside it, whatever the body says.
+    if (!isPlatformAdmin(actor.role)) return actor.sfdId;
+    if (!requested) throw validationFailed({ sfd_id: ['required'] });
+    const sfd = await manager.findOne(Sfd, { where: { id: requested }, select: { id: true } });
+    if (!sfd) throw validationFailed({ sfd_id: ['unknown SFD'] });
+    return sfd.id;
+  }
+
+  async create(actor: Actor, coll: UserCollection, body: CreateStaffBody | CreateClientBody): Promise<User> {
+    const now = this.deps.clock.now();
+    const passwordHash = 'password' in body ? await hashSecret(body.password) : null;
+    return mapUniqueViolation(() =>
+      this.deps.db.transaction(async (manager) => {
+        const sfdId = await this.targetSfd(manager, actor, coll, body.sfd_id);
+        await assertUniqueContact(manager, { phone: body.phone, email: body.email });
+        const user = manager.create(User, {
+          phone: body.phone,
+          email: body.email ?? null,
+          firstName: body.first_name,
+          lastName: body.last_name,
+          role: coll.role,
+          sfdId,
+          status: 'active',
+          language: body.language,
+          passwordHash,
+          pinHash: null,
+          kycStatus: 'pending',
+          phoneVerifiedAt: null,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await manager.save(user);
+        await recordAudit(
+          manager,
+          {
+            actor,
+            sfdId,
+            action: 'user.create',
+            targetType: 'user',
+            targetId: user.id,
+            after: userAuditView(user),
+          },
+          now,
+        );
+        return user;
+      }),
+    );
+  }
+
+  async update(actor: Actor, coll: UserCollection, id: number, body: UpdateUserBody): Promise<User> {
+    if (body.kyc_status && coll.role !== 'client') throw validationFailed({ kyc_status: ['clients only'] });
+    if (body.password && coll.role === 'client') throw validationFailed({ password: ['staff only'] });
+    if (body.role && body.role !== coll.role) {
+      const allowed = coll.role !== 'client' && coll.sfdScoped;
+      if (!allowed || !assignableRoles((r) => hasRank(actor.role, r)).includes(body.role)) {
+        throw validationFailed({ role: ['role change not allowed'] });
+      }
+    }
+    const now = this.deps.clock.now();
+    const passwordHash = body.password ? await hashSecret(body.password) : undefined;
+    return mapUniqueViolation(() =>
+      this.deps.db.transaction(async (manager) => {
+        const user = await this.get(actor, coll, id, manager);
+        const before = userAuditView(user);
+        await assertUniqueContact(manager, { phone: body.phone, email: body.email }, user.id);
+        if (body.phone !== undefined && body.phone !== user.phone) {
+          user.phone = body.phone;
+          user.phoneVerifiedAt = null;
+        }
+        if (body.email !== undefined) user.email = body.email;
+        if (body.first_name !== undefined) user.firstName = body.first_name;
+        if (body.last_name !== undefined) user.lastName = body.last_name;
+        if (body.language !== undefined) user.language = body.language;
+        if (body.kyc_status !== undefined) user.kycStatus = body.kyc_status;
+        if (body.role !== undefined) user.role = body.role;
+        if (passwordHash) user.passwordHash = passwordHash;
+        user.updatedAt = now;
+        await manager.save(user);
+        const action = body.role && body.role !== before.role ? 'user.role_change' : 'user.update';
+        await recordAudit(
+          manager,
+          {
+            actor,
+            sfdId: user.sfdId,
+            action,
+            targetType: 'user',
+            targetId: user.id,
+            before,
+            after: userAuditView(user),
+          },
+          now,
+        );
+        return user;
+      }),
+    );
+  }
+
+  async setStatus(actor: Actor, coll: UserCollection, id: number, status: Status): Promise<User> {
+    if (id === actor.userId) throw badRequest('you cannot change your own status');
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (manager) => {
+      const user = await this.get(actor, coll, id, manager);
+      const from: Status = status === 'active' ? 'suspended' : 'active';
+      // Conditional on the expected status: a concurrent identical request changes nothing.
+      const result = await manager.update(User, { id, status: from }, { status, updatedAt: now });
+      if (!result.affected) throw conflict(`user is already ${status}`);
+      if (status === 'suspended') {
+        await manager
+          .createQueryBuilder()
+          .update(RefreshToken)
+          .set({ revokedAt: now })
+          .where('user_id = :id AND revoked_at IS NULL', { id })
+          .execute();
+      }
+      const updated = { ...user, status, updatedAt: now };
+      await recordAudit(
+        manager,
+        {
+          actor,
+          sfdId: user.sfdId,
+          action: status === 'suspended' ? 'user.suspend' : 'user.reactivate',
+          targetType: 'user',
+          targetId: id,
+          before: { status: from },
+          after: { status },
+        },
+        now,
+      );
+      return updated;
+    });
+  }
+}

@@ -1,0 +1,51 @@
+import { bodyParser } from '@koa/bodyparser';
+import cors from '@koa/cors';
+import Koa from 'koa';
+import helmet from 'koa-helmet';
+import { createAccounts } from './accounts/module';
+import type { Deps } from './deps';
+import { problemHandler } from './http/errors';
+import { healthRoutes } from './http/health';
+import { requestContext, stripTrailingSlash } from './http/request-context';
+
+/** Builds the Koa app from already-open dependencies (tests call this directly). */
+export function createApp(deps: Deps) {
+  const { config, logger } = deps;
+  const app = new Koa({ proxy: config.TRUST_PROXY });
+  const accounts = createAccounts(deps);
+
+  app.on('error', (err: unknown, ctx?: Koa.Context) => {
+    const log = (ctx?.state.log as typeof logger | undefined) ?? logger;
+    log.error({ err }, 'unhandled error');
+  });
+
+  app.use(requestContext(logger));
+  app.use(problemHandler());
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: (ctx) => {
+        const origin = ctx.get('Origin');
+        return config.CORS_ORIGINS.includes('*') || config.CORS_ORIGINS.includes(origin) ? origin : '';
+      },
+      allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After'],
+    }),
+  );
+  app.use(stripTrailingSlash());
+  app.use(
+    bodyParser({
+      enableTypes: ['json', 'form'],
+      jsonLimit: config.BODY_LIMIT,
+      formLimit: config.BODY_LIMIT,
+      encoding: 'utf-8',
+    }),
+  );
+
+  const health = healthRoutes(deps);
+  app.use(health.routes());
+  app.use(accounts.router.routes());
+  app.use(accounts.router.allowedMethods());
+
+  return { app, accounts };
+}

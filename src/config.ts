@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of the process, read once from the environment and validated.
+ * No MYSQL_URL means embedded mode: SQLite file + in-process stores + simulated providers.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0, 65535).default(8000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MYSQL_URL: z.url({ protocol: /^(mysql|mariadb)$/ }).optional(),
+  SQLITE_PATH: z.string().min(1).default('var/tontiflex.sqlite'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  DEMO_MODE: bool.optional(),
+  DEMO_PASSWORD: z.string().min(10).default('tontiflex-demo'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_ACCESS_TTL_S: int(60, 86_400).default(900),
+  JWT_REFRESH_TTL_S: int(300, 90 * 86_400).default(7 * 86_400),
+  DOCUMENT_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (a 256-bit key)')
+    .optional(),
+  SMS_PROVIDER: z.enum(['console', 'africastalking']).optional(),
+  AT_USERNAME: z.string().min(1).optional(),
+  AT_API_KEY: z.string().min(1).optional(),
+  AT_SENDER_ID: z.string().min(1).optional(),
+  CORS_ORIGINS: csv.default([]),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(kb|mb)$/)
+    .default('100kb'),
+  TRUST_PROXY: bool.default(false),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 1000).default(5),
+  LOGIN_MAX_FAILURES_PER_IP: int(1, 10_000).default(30),
+  LOGIN_FAILURE_WINDOW_S: int(1, 86_400).default(900),
+  PIN_MAX_FAILURES: int(1, 10).default(3),
+  PIN_LOCK_MINUTES: int(1, 1440).default(30),
+  OTP_TTL_S: int(30, 3600).default(300),
+  SHUTDOWN_TIMEOUT_MS: int(0, 120_000).default(10_000),
+});
+
+type Env = z.infer<typeof schema>;
+
+export interface Config extends Omit<Env, 'DEMO_MODE' | 'JWT_SECRET' | 'DOCUMENT_KEY' | 'SMS_PROVIDER'> {
+  embedded: boolean;
+  demoMode: boolean;
+  JWT_SECRET: string;
+  DOCUMENT_KEY: string;
+  SMS_PROVIDER: 'console' | 'africastalking';
+}
+
+export class ConfigError extends Error {}
+
+// Fixed development values: only ever used in embedded/demo mode, never in production.
+const DEMO_JWT_SECRET = 'tontiflex-demo-jwt-secret-not-for-production-use';
+const DEMO_DOCUMENT_KEY = '0'.repeat(64);
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "unset": docker-compose and shells often pass VAR= .
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const embedded = !e.MYSQL_URL;
+  const demoMode = e.DEMO_MODE ?? embedded;
+  const smsProvider = e.SMS_PROVIDER ?? (demoMode ? 'console' : 'africastalking');
+
+  const missing: string[] = [];
+  if (!demoMode) {
+    if (!e.JWT_SECRET) missing.push('JWT_SECRET');
+    if (!e.DOCUMENT_KEY) missing.push('DOCUMENT_KEY');
+  }
+  if (smsProvider === 'africastalking') {
+    if (!e.AT_USERNAME) missing.push('AT_USERNAME');
+    if (!e.AT_API_KEY) missing.push('AT_API_KEY');
+  }
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Missing required settings outside demo mode: ${missing.join(', ')} ` +
+        '(set them, or DEMO_MODE=true for a demonstration)',
+    );
+  }
+  return {
+    ...e,
+    embedded,
+    demoMode,
+    JWT_SECRET: e.JWT_SECRET ?? DEMO_JWT_SECRET,
+    DOCUMENT_KEY: e.DOCUMENT_KEY ?? DEMO_DOCUMENT_KEY,
+    SMS_PROVIDER: smsProvider,
+  };
+}

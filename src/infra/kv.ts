@@ -1,0 +1,120 @@
+import Redis from 'ioredis';
+
+/**
+ * Short-lived shared state: USSD sessions, token blacklist, counters, one-time codes.
+ * Redis in production; an in-process map in embedded mode (one process only).
+ */
+export interface KeyValueStore {
+  readonly redis: Redis | null;
+  get(key: string): Promise<string | null>;
+  mget(keys: string[]): Promise<(string | null)[]>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  del(key: string): Promise<void>;
+  /** Increments a counter; the TTL is set when the counter is created. */
+  incr(key: string, ttlSeconds: number): Promise<number>;
+  ttl(key: string): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class RedisStore implements KeyValueStore {
+  constructor(readonly redis: Redis) {}
+
+  get(key: string) {
+    return this.redis.get(key);
+  }
+  mget(keys: string[]) {
+    return keys.length === 0 ? Promise.resolve([]) : this.redis.mget(keys);
+  }
+  async set(key: string, value: string, ttlSeconds: number) {
+    await this.redis.set(key, value, 'EX', ttlSeconds);
+  }
+  async del(key: string) {
+    await this.redis.del(key);
+  }
+  async incr(key: string, ttlSeconds: number) {
+    const [[, count]] = (await this.redis.multi().incr(key).expire(key, ttlSeconds, 'NX').exec()) as [
+      [Error | null, number],
+    ];
+    return count;
+  }
+  ttl(key: string) {
+    return this.redis.ttl(key);
+  }
+  async ping() {
+    await this.redis.ping();
+  }
+  async close() {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+export function connectRedis(url: string): Redis {
+  // Fail fast instead of queueing commands while Redis is away: callers answer "try again".
+  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+}
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+export class MemoryStore implements KeyValueStore {
+  readonly redis = null;
+  private readonly map = new Map<string, Entry>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.sweeper = setInterval(() => this.sweep(), 60_000);
+    this.sweeper.unref();
+  }
+
+  private live(key: string): Entry | undefined {
+    const entry = this.map.get(key);
+    if (entry && entry.expiresAt <= this.now()) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private sweep() {
+    for (const key of this.map.keys()) this.live(key);
+  }
+
+  get(key: string) {
+    return Promise.resolve(this.live(key)?.value ?? null);
+  }
+  mget(keys: string[]) {
+    return Promise.resolve(keys.map((k) => this.live(k)?.value ?? null));
+  }
+  set(key: string, value: string, ttlSeconds: number) {
+    this.map.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
+    return Promise.resolve();
+  }
+  del(key: string) {
+    this.map.delete(key);
+    return Promise.resolve();
+  }
+  incr(key: string, ttlSeconds: number) {
+    const entry = this.live(key);
+    const count = (entry ? Number(entry.value) : 0) + 1;
+    this.map.set(key, {
+      value: String(count),
+      expiresAt: entry?.expiresAt ?? this.now() + ttlSeconds * 1000,
+    });
+    return Promise.resolve(count);
+  }
+  ttl(key: string) {
+    const entry = this.live(key);
+    return Promise.resolve(entry ? Math.ceil((entry.expiresAt - this.now()) / 1000) : -2);
+  }
+  ping() {
+    return Promise.resolve();
+  }
+  close() {
+    clearInterval(this.sweeper);
+    this.map.clear();
+    return Promise.resolve();
+  }
+}

@@ -9,6 +9,8 @@ const MAX_SENDS_PER_HOUR = 5;
 interface Stored {
   hash: string;
   attempts: number;
+  /** Expiry by the clock port (testable); the store's TTL only collects the garbage. */
+  expiresAt: number;
 }
 
 /**
@@ -16,7 +18,7 @@ interface Stored {
  * give the codes away), valid OTP_TTL_S, 3 attempts, at most 5 sends an hour per purpose and subject.
  */
 export class OtpService {
-  constructor(private readonly deps: Pick<Deps, 'kv' | 'config'>) {}
+  constructor(private readonly deps: Pick<Deps, 'kv' | 'config' | 'clock'>) {}
 
   private key(purpose: string, subject: string) {
     return `otp:${purpose}:${subject}`;
@@ -34,7 +36,11 @@ export class OtpService {
     const sends = await this.deps.kv.incr(sendsKey, 3600);
     if (sends > MAX_SENDS_PER_HOUR) throw tooManyRequests(await this.deps.kv.ttl(sendsKey));
     const code = randomDigits(6);
-    const stored: Stored = { hash: this.hash(purpose, subject, code), attempts: 0 };
+    const stored: Stored = {
+      hash: this.hash(purpose, subject, code),
+      attempts: 0,
+      expiresAt: this.deps.clock.now().getTime() + this.deps.config.OTP_TTL_S * 1000,
+    };
     await this.deps.kv.set(this.key(purpose, subject), JSON.stringify(stored), this.deps.config.OTP_TTL_S);
     return code;
   }
@@ -45,6 +51,10 @@ export class OtpService {
     const raw = await this.deps.kv.get(key);
     if (!raw) return false;
     const stored = JSON.parse(raw) as Stored;
+    if (stored.expiresAt <= this.deps.clock.now().getTime()) {
+      await this.deps.kv.del(key);
+      return false;
+    }
     if (safeEqual(stored.hash, this.hash(purpose, subject, code))) {
       await this.deps.kv.del(key);
       return true;

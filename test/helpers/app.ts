@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import supertest from 'supertest';
+import { createApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import type { Deps } from '../../src/deps';
+import { ManualClock } from '../../src/infra/clock';
+import { closeDeps, openDeps } from '../../src/infra/open';
+import { createLogger } from '../../src/infra/logger';
+import { Inbox } from './sms';
+
+export const embedded = process.env.TEST_EMBEDDED === '1';
+const worker = Number(process.env.JEST_WORKER_ID ?? '1');
+const mysqlBase = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const redisBase = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestApp {
+  deps: Deps;
+  config: Config;
+  clock: ManualClock;
+  inbox: Inbox;
+  server: Server;
+  request: ReturnType<typeof supertest>;
+  accounts: ReturnType<typeof createApp>['accounts'];
+  close(): Promise<void>;
+}
+
+/** The settings a test run uses: real MySQL + Redis by default, SQLite + memory with TEST_EMBEDDED=1. */
+export async function testEnv(overrides: Record<string, string> = {}): Promise<Record<string, string>> {
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
+    DOCUMENT_KEY: 'ab'.repeat(32),
+    DEMO_MODE: 'false',
+    SMS_PROVIDER: 'console',
+    TRUST_PROXY: 'true',
+  };
+  if (embedded) {
+    const dir = mkdtempSync(join(tmpdir(), 'tontiflex-test-'));
+    env.SQLITE_PATH = join(dir, 'test.sqlite');
+  } else {
+    // One database and one Redis db per jest worker, so parallel files never meet.
+    const database = `tontiflex_test_w${worker}`;
+    const conn = await createConnection(`${mysqlBase}/`);
+    await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`);
+    await conn.end();
+    env.MYSQL_URL = `${mysqlBase}/${database}`;
+    env.REDIS_URL = `${redisBase}/${worker % 16}`;
+  }
+  return { ...env, ...overrides };
+}
+
+/** Empties every table but the migration log, so each test file starts from nothing. */
+async function truncateAll(deps: Deps) {
+  const tables = deps.db.entityMetadatas.map((m) => m.tableName);
+  if (deps.db.options.type === 'mysql') {
+    await deps.db.query('SET FOREIGN_KEY_CHECKS = 0');
+    for (const table of tables) await deps.db.query(`TRUNCATE TABLE \`${table}\``);
+    await deps.db.query('SET FOREIGN_KEY_CHECKS = 1');
+  } else {
+    for (const table of tables) await deps.db.query(`DELETE FROM "${table}"`);
+  }
+}
+
+export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const env = await testEnv(overrides);
+  const config = loadConfig(env);
+  const logger = createLogger(config.LOG_LEVEL);
+  const opened = await openDeps(config, logger);
+  const clock = new ManualClock(new Date());
+  const inbox = new Inbox();
+  const deps: Deps = { ...opened, clock, sms: inbox };
+  await truncateAll(deps);
+  if (deps.kv.redis) await deps.kv.redis.flushdb();
+  const { app, accounts } = createApp(deps);
+  const handle = app.callback();
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    deps,
+    config,
+    clock,
+    inbox,
+    server,
+    request: supertest(server),
+    accounts,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeDeps(deps);
+      if (env.SQLITE_PATH) rmSync(join(env.SQLITE_PATH, '..'), { recursive: true, force: true });
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import { Accounts1764100000000 } from './1764100000000-Accounts';
+import { Ussd1764200000000 } from './1764200000000-Ussd';
 
 /** Every migration, in order. Listed explicitly so the same list runs from ts (tests) and js (dist). */
-export const migrations = [Accounts1764100000000];
+export const migrations = [Accounts1764100000000, Ussd1764200000000];

@@ -7,12 +7,14 @@ import type { Deps } from './deps';
 import { problemHandler } from './http/errors';
 import { healthRoutes } from './http/health';
 import { requestContext, stripTrailingSlash } from './http/request-context';
+import { createUssd } from './ussd/module';
 
 /** Builds the Koa app from already-open dependencies (tests call this directly). */
 export function createApp(deps: Deps) {
   const { config, logger } = deps;
   const app = new Koa({ proxy: config.TRUST_PROXY });
   const accounts = createAccounts(deps);
+  const ussd = createUssd(deps, accounts.pins);
 
   app.on('error', (err: unknown, ctx?: Koa.Context) => {
     const log = (ctx?.state.log as typeof logger | undefined) ?? logger;
@@ -44,8 +46,9 @@ export function createApp(deps: Deps) {
 
   const health = healthRoutes(deps);
   app.use(health.routes());
+  app.use(ussd.router.routes());
   app.use(accounts.router.routes());
   app.use(accounts.router.allowedMethods());
 
-  return { app, accounts };
+  return { app, accounts, ussd };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -49,16 +50,27 @@ const schema = z.object({
   PIN_LOCK_MINUTES: int(1, 1440).default(30),
   OTP_TTL_S: int(30, 3600).default(300),
   SHUTDOWN_TIMEOUT_MS: int(0, 120_000).default(10_000),
+  USSD_CALLBACK_TOKEN: z.string().min(8).optional(),
+  USSD_SESSION_TTL_S: int(30, 3600).default(180),
+  USSD_RESUME_S: int(0, 3600).default(120),
+  USSD_SCREEN_LIMIT: int(60, 500).default(182),
+  USSD_HOP_BUDGET_MS: int(100, 9000).default(2000),
+  USSD_MAX_INVALID: int(1, 10).default(3),
+  USSD_PIN_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
 type Env = z.infer<typeof schema>;
 
-export interface Config extends Omit<Env, 'DEMO_MODE' | 'JWT_SECRET' | 'DOCUMENT_KEY' | 'SMS_PROVIDER'> {
+export interface Config extends Omit<
+  Env,
+  'DEMO_MODE' | 'JWT_SECRET' | 'DOCUMENT_KEY' | 'SMS_PROVIDER' | 'USSD_PIN_KEY'
+> {
   embedded: boolean;
   demoMode: boolean;
   JWT_SECRET: string;
   DOCUMENT_KEY: string;
   SMS_PROVIDER: 'console' | 'africastalking';
+  USSD_PIN_KEY: string;
 }
 
 export class ConfigError extends Error {}
@@ -102,5 +114,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     JWT_SECRET: e.JWT_SECRET ?? DEMO_JWT_SECRET,
     DOCUMENT_KEY: e.DOCUMENT_KEY ?? DEMO_DOCUMENT_KEY,
     SMS_PROVIDER: smsProvider,
+    // A PIN being chosen is kept between hops only as an HMAC under this key; by default derived from
+    // JWT_SECRET so one secret suffices, but it may be set on its own.
+    USSD_PIN_KEY:
+      e.USSD_PIN_KEY ??
+      createHash('sha256')
+        .update(`ussd-pin:${e.JWT_SECRET ?? DEMO_JWT_SECRET}`)
+        .digest('hex'),
   };
 }

@@ -33,6 +33,8 @@ export class User {
     string | null;
   @Column({ name: 'pin_hash', type: 'varchar', length: 255, nullable: true }) pinHash: string | null;
   @Column({ name: 'kyc_status', type: 'varchar', length: 16 }) kycStatus: KycStatus;
+  /** Identity document number, encrypted with DOCUMENT_KEY (never returned by the API in clear). */
+  @Column({ name: 'id_number_enc', type: 'text', nullable: true }) idNumberEnc: string | null;
   @Column({ name: 'phone_verified_at', type: 'datetime', precision: 3, nullable: true })
   phoneVerifiedAt: Date | null;
   @Column({ name: 'created_at', type: 'datetime', precision: 3 }) createdAt: Date;

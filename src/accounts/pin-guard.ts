@@ -41,4 +41,8 @@ export class PinGuard {
     }
     return false;
   }
+
+  async unlock(userId: number): Promise<void> {
+    await this.limiter.delete(String(userId));
+  }
 }

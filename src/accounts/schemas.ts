@@ -71,8 +71,10 @@ export const createSfdBody = z.object({
   time_zone: timeZone.default('Africa/Porto-Novo'),
 });
 
+// Without the default: zod 4 applies a default even to an absent optional key, so a PATCH would reset it.
 export const updateSfdBody = createSfdBody
   .omit({ code: true })
+  .extend({ time_zone: timeZone })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'nothing to update');
 

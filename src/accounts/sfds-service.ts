@@ -23,9 +23,13 @@ export class SfdsService {
     if (!isPlatformAdmin(actor.role)) qb.where('s.id = :id', { id: actor.sfdId ?? -1 });
     if (query.status) qb.andWhere('s.status = :status', { status: query.status });
     if (query.search) {
-      qb.andWhere('(s.name LIKE :like OR s.code LIKE :like OR s.city LIKE :like)', {
-        like: `%${query.search}%`,
-      });
+      // Wildcards in the search are literal; '!' as escape is written alike in MySQL and SQLite.
+      qb.andWhere(
+        "(s.name LIKE :like ESCAPE '!' OR s.code LIKE :like ESCAPE '!' OR s.city LIKE :like ESCAPE '!')",
+        {
+          like: `%${query.search.replace(/[%_!]/g, (c) => `!${c}`)}%`,
+        },
+      );
     }
     const [sfds, count] = await qb.orderBy('s.id', 'ASC').skip(page.skip).take(page.take).getManyAndCount();
     return { sfds, count };

@@ -57,14 +57,16 @@ export class UsersService {
     if (query.status) qb.andWhere('u.status = :status', { status: query.status });
     if (query.kyc_status) qb.andWhere('u.kyc_status = :kyc', { kyc: query.kyc_status });
     if (query.search) {
-      const like = `%${query.search.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+      // Explicit ESCAPE: SQLite has no default escape character, and '!' (unlike a backslash)
+      // is written the same way in MySQL and SQLite.
+      const like = `%${query.search.replace(/[%_!]/g, (c) => `!${c}`)}%`;
       qb.andWhere(
         new Brackets((w) =>
           w
-            .where('u.first_name LIKE :like', { like })
-            .orWhere('u.last_name LIKE :like')
-            .orWhere('u.phone LIKE :like')
-            .orWhere('u.email LIKE :like'),
+            .where("u.first_name LIKE :like ESCAPE '!'", { like })
+            .orWhere("u.last_name LIKE :like ESCAPE '!'")
+            .orWhere("u.phone LIKE :like ESCAPE '!'")
+            .orWhere("u.email LIKE :like ESCAPE '!'"),
         ),
       );
     }

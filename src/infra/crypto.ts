@@ -1,4 +1,13 @@
-import { createHash, randomBytes, randomInt, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  randomBytes,
+  randomInt,
+  scrypt,
+  timingSafeEqual,
+  type ScryptOptions,
+} from 'node:crypto';
 
 const KEY_LEN = 32;
 const PARAMS: ScryptOptions = { N: 16384, r: 8, p: 1 };
@@ -21,18 +30,24 @@ export async function hashSecret(secret: string): Promise<string> {
 export async function verifySecret(secret: string, stored: string | null | undefined): Promise<boolean> {
   if (!stored) return false;
   const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  if (scheme !== 'scrypt' || !salt || !hash || ![n, r, p].every((v) => /^[1-9]\d*$/.test(v))) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const key = await new Promise<Buffer>((resolve, reject) => {
-    scrypt(
-      secret,
-      Buffer.from(salt, 'base64url'),
-      expected.length,
-      { N: Number(n), r: Number(r), p: Number(p) },
-      (err, k) => (err ? reject(err) : resolve(k)),
-    );
-  });
-  return timingSafeEqual(key, expected);
+  // A corrupt hash is no match: an empty one would otherwise equal the empty key derived for any secret.
+  if (expected.length < 16) return false;
+  try {
+    const key = await new Promise<Buffer>((resolve, reject) => {
+      scrypt(
+        secret,
+        Buffer.from(salt, 'base64url'),
+        expected.length,
+        { N: Number(n), r: Number(r), p: Number(p) },
+        (err, k) => (err ? reject(err) : resolve(k)),
+      );
+    });
+    return timingSafeEqual(key, expected);
+  } catch {
+    return false; // parameters scrypt refuses (N not a power of two, over the memory limit ...)
+  }
 }
 
 export function sha256(value: string): string {
@@ -53,4 +68,25 @@ export function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);
   return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+/** AES-256-GCM with a 64-hex-character key: `v1.iv.tag.ciphertext` (base64url). For identity data at rest. */
+export function encrypt(plaintext: string, keyHex: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', Buffer.from(keyHex, 'hex'), iv);
+  const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return [
+    'v1',
+    iv.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+    data.toString('base64url'),
+  ].join('.');
+}
+
+export function decrypt(sealed: string, keyHex: string): string {
+  const [version, iv, tag, data] = sealed.split('.');
+  if (version !== 'v1' || !iv || !tag || data === undefined) throw new Error('unknown sealed format');
+  const decipher = createDecipheriv('aes-256-gcm', Buffer.from(keyHex, 'hex'), Buffer.from(iv, 'base64url'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
 }

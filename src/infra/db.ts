@@ -4,9 +4,10 @@ import { dirname } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { accountsEntities } from '../accounts/entities';
+import { ussdEntities } from '../ussd/entities';
 import { migrations } from '../../migrations';
 
-export const entities = [...accountsEntities];
+export const entities = [...accountsEntities, ...ussdEntities];
 
 export function createDataSource(config: Pick<Config, 'MYSQL_URL' | 'SQLITE_PATH'>): DataSource {
   if (config.MYSQL_URL) {

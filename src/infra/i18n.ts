@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import i18next, { type i18n, type TFunction } from 'i18next';
+import i18next, { type i18n as I18n, type TFunction } from 'i18next';
 
 export const LANGUAGES = ['fr', 'en'] as const;
 export type Lang = (typeof LANGUAGES)[number];
@@ -19,11 +19,11 @@ function localesDir(): string {
   throw new Error('locales/ directory not found');
 }
 
-let instance: i18n | undefined;
+let instance: I18n | undefined;
 const fixed = new Map<string, TFunction>();
 
 /** One i18next instance, every language and namespace loaded synchronously at boot. */
-export function i18n(): i18n {
+export function i18n(): I18n {
   if (instance) return instance;
   const dir = localesDir();
   const resources: Record<string, Record<string, unknown>> = {};
@@ -43,7 +43,7 @@ export function i18n(): i18n {
     interpolation: { escapeValue: false },
     returnNull: false,
     showSupportNotice: false,
-  } as Parameters<i18n['init']>[0]);
+  } as Parameters<I18n['init']>[0]);
   instance = created;
   return created;
 }

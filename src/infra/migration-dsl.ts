@@ -8,6 +8,7 @@ import {
 
 /**
  * A tiny vocabulary so each migration reads as one statement and runs unchanged on MySQL and SQLite.
+ * Index names are `uq_<table>__<columns>` (double underscore) so an error names the column unambiguously.
  * No database-side time defaults: SQLite lacks CURRENT_TIMESTAMP(3), and time comes from the clock port.
  */
 export const col = {
@@ -46,11 +47,11 @@ export function timestamps(): TableColumnOptions[] {
 }
 
 export function unique(table: string, ...columns: string[]): TableIndexOptions {
-  return { name: `uq_${table}_${columns.join('_')}`, columnNames: columns, isUnique: true };
+  return { name: `uq_${table}__${columns.join('_')}`, columnNames: columns, isUnique: true };
 }
 
 export function index(table: string, ...columns: string[]): TableIndexOptions {
-  return { name: `ix_${table}_${columns.join('_')}`, columnNames: columns };
+  return { name: `ix_${table}__${columns.join('_')}`, columnNames: columns };
 }
 
 export function fk(

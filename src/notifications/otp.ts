@@ -65,4 +65,10 @@ export class OtpService {
     else await this.deps.kv.set(key, JSON.stringify(stored), ttl);
     return false;
   }
+
+  /** Whether a code is still waiting (not used, not expired, attempts left). */
+  async isPending(purpose: string, subject: string): Promise<boolean> {
+    const raw = await this.deps.kv.get(this.key(purpose, subject));
+    return raw !== null && (JSON.parse(raw) as Stored).expiresAt > this.deps.clock.now().getTime();
+  }
 }

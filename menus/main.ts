@@ -1,0 +1,29 @@
+import { setup } from 'xstate';
+import { is, type InputEvent, type MenuInput } from './types';
+
+export const MAIN_VERSION = 1;
+
+/**
+ * The main menu. Entries whose module has not landed yet end with "Bientot disponible."; each business
+ * issue replaces its entry with a `goto` to its own flow.
+ */
+export const mainMenu = setup({
+  types: {} as { context: MenuInput; events: InputEvent; input: MenuInput },
+}).createMachine({
+  id: 'main',
+  context: ({ input }) => input,
+  initial: 'menu',
+  states: {
+    menu: {
+      meta: { screen: 'main.menu', root: true },
+      on: {
+        INPUT: [
+          { guard: is('6'), target: 'account' },
+          { guard: is('1', '2', '3', '4', '5'), target: 'comingSoon' },
+        ],
+      },
+    },
+    account: { type: 'final', meta: { goto: 'account' } },
+    comingSoon: { type: 'final', meta: { end: 'common.coming_soon' } },
+  },
+});

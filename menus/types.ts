@@ -1,0 +1,106 @@
+import { fromPromise } from 'xstate';
+
+/**
+ * The shared vocabulary of every USSD menu machine. Machines are pure definitions: what they need from
+ * the outside is an invoked promise actor, implemented at the composition root (src/ussd/menu-services.ts)
+ * and given with `machine.provide()`. A PIN never enters a context: machines keep only a keyed digest of
+ * a PIN being chosen (`pinDraft`) or the fact that the service checked it.
+ */
+export type Lang = 'fr' | 'en';
+
+export type FlowName = 'main' | 'registration' | 'account' | 'setPin';
+
+/** The only event a machine receives: what the client typed on this hop. */
+export interface InputEvent {
+  type: 'INPUT';
+  value: string;
+}
+
+/** Who is dialling, given to a machine when the engine starts it. */
+export interface MenuInput {
+  phone: string;
+  lang: Lang;
+  userId: number | null;
+  firstName?: string;
+}
+
+/**
+ * State meta, read by the renderer and the engine:
+ * - `screen`: i18next key in the `ussd` namespace; the context fills its placeholders;
+ * - `list`: a context array of `{ label }` rendered as numbered options under the screen;
+ * - `end`: on a final state, the END screen's key; `goto`: on a final state, the next flow;
+ * - `notice`: on a final `goto` state, a line shown above the next flow's first screen;
+ * - `root`: the first screen of the main menu (no footer; not a place to resume).
+ */
+export interface ScreenMeta {
+  screen?: string;
+  list?: string;
+  end?: string;
+  goto?: FlowName;
+  notice?: string;
+  root?: boolean;
+}
+
+export type PinCheck = 'ok' | 'wrong' | 'locked';
+export type CodeCheck = 'ok' | 'wrong' | 'expired';
+
+export interface SfdOption {
+  id: number;
+  label: string;
+}
+
+export interface Profile {
+  firstName: string;
+  lastName: string;
+  sfdName: string;
+  kyc: string;
+}
+
+export interface RegistrationRequest {
+  phone: string;
+  lang: Lang;
+  lastName: string;
+  firstName: string;
+  sfdId: number;
+  idNumber: string | null;
+  pin: string;
+}
+
+/** The domain calls menus may invoke, with their input and output types. */
+export interface MenuServices {
+  listSfds: () => Promise<SfdOption[]>;
+  registerClient: (req: RegistrationRequest) => Promise<{ userId: number; firstName: string }>;
+  verifyPin: (req: { userId: number; pin: string }) => Promise<PinCheck>;
+  setPin: (req: { userId: number; pin: string }) => Promise<void>;
+  sendResetCode: (req: { userId: number }) => Promise<void>;
+  verifyResetCode: (req: { userId: number; code: string }) => Promise<CodeCheck>;
+  setLanguage: (req: { userId: number; lang: Lang }) => Promise<Lang>;
+  loadProfile: (req: { userId: number }) => Promise<Profile>;
+}
+
+/** A placeholder actor: the machine names what it needs, the composition root supplies it. */
+export function required<O, I>(name: string) {
+  return fromPromise<O, I>(() => Promise.reject(new Error(`menu actor '${name}' was not provided`)));
+}
+
+export const PIN_RE = /^\d{4}$/;
+export const NAME_RE = /^[\p{L}][\p{L} '-]{1,39}$/u;
+export const ID_NUMBER_RE = /^[A-Za-z0-9-]{5,20}$/;
+
+/** Guards shared by every machine. */
+export const is =
+  (...choices: string[]) =>
+  ({ event }: { event: InputEvent }) =>
+    choices.includes(event.value);
+
+export const matches =
+  (re: RegExp) =>
+  ({ event }: { event: InputEvent }) =>
+    re.test(event.value.trim());
+
+/** Digits in 1..n, for numbered lists. */
+export function listIndex(value: string, length: number): number | null {
+  if (!/^\d{1,3}$/.test(value)) return null;
+  const n = Number(value);
+  return n >= 1 && n <= length ? n - 1 : null;
+}

@@ -1,0 +1,189 @@
+import type { Deps } from '../deps';
+import { encrypt, hashSecret } from '../infra/crypto';
+import { t, type Lang } from '../infra/i18n';
+import { OtpService } from '../notifications/otp';
+import { prepareSms } from '../notifications/sms';
+import { recordAudit } from './audit';
+import { Sfd, User } from './entities';
+import type { PinGuard } from './pin-guard';
+import { assertUniqueContact, mapUniqueViolation } from './users-service';
+
+export interface Caller {
+  id: number;
+  role: User['role'];
+  status: User['status'];
+  language: Lang;
+  firstName: string;
+  hasPin: boolean;
+}
+
+export interface UssdRegistration {
+  phone: string;
+  lang: Lang;
+  lastName: string;
+  firstName: string;
+  sfdId: number;
+  idNumber: string | null;
+  pin: string;
+}
+
+/**
+ * What a client does for themself from the phone (USSD): register, choose or change the PIN, reset it
+ * with a one-time code, choose the language, see their information. The phone number is the identity:
+ * the operator authenticated it, so a USSD registration counts as a verified phone.
+ */
+export class ClientSelfService {
+  private readonly otp: OtpService;
+
+  constructor(
+    private readonly deps: Pick<Deps, 'db' | 'clock' | 'config' | 'kv' | 'sms'>,
+    private readonly pins: PinGuard,
+  ) {
+    this.otp = new OtpService(deps);
+  }
+
+  async findByPhone(phone: string): Promise<Caller | null> {
+    const user = await this.deps.db.manager.findOne(User, {
+      where: { phone },
+      select: { id: true, role: true, status: true, language: true, firstName: true, pinHash: true },
+    });
+    if (!user) return null;
+    return {
+      id: user.id,
+      role: user.role,
+      status: user.status,
+      language: user.language,
+      firstName: user.firstName,
+      hasPin: user.pinHash !== null,
+    };
+  }
+
+  async activeSfds(): Promise<{ id: number; label: string }[]> {
+    const sfds = await this.deps.db.manager.find(Sfd, {
+      where: { status: 'active' },
+      order: { name: 'ASC' },
+    });
+    return sfds.map((s) => ({ id: s.id, label: s.name }));
+  }
+
+  async register(req: UssdRegistration): Promise<User> {
+    const now = this.deps.clock.now();
+    const pinHash = await hashSecret(req.pin);
+    const user = await mapUniqueViolation(() =>
+      this.deps.db.transaction(async (manager) => {
+        const sfd = await manager.findOne(Sfd, { where: { id: req.sfdId, status: 'active' } });
+        if (!sfd) throw new Error('SFD no longer active');
+        await assertUniqueContact(manager, { phone: req.phone });
+        const created = manager.create(User, {
+          phone: req.phone,
+          email: null,
+          firstName: req.firstName,
+          lastName: req.lastName,
+          role: 'client',
+          sfdId: sfd.id,
+          status: 'active',
+          language: req.lang,
+          passwordHash: null,
+          pinHash,
+          kycStatus: 'pending',
+          idNumberEnc: req.idNumber ? encrypt(req.idNumber, this.deps.config.DOCUMENT_KEY) : null,
+          phoneVerifiedAt: now,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await manager.save(created);
+        await recordAudit(
+          manager,
+          {
+            actor: null,
+            sfdId: sfd.id,
+            action: 'user.register_ussd',
+            targetType: 'user',
+            targetId: created.id,
+            after: {
+              role: 'client',
+              sfd_id: sfd.id,
+              kyc_status: 'pending',
+              id_number_given: Boolean(req.idNumber),
+            },
+          },
+          now,
+        );
+        return { user: created, sfdName: sfd.name };
+      }),
+    );
+    const body = t(req.lang, 'sms')('welcome', { firstName: user.user.firstName, sfd: user.sfdName });
+    await this.deps.sms.send(prepareSms({ to: req.phone, body, kind: 'info' }));
+    return user.user;
+  }
+
+  async setPin(userId: number, pin: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const pinHash = await hashSecret(pin);
+    await this.deps.db.transaction(async (manager) => {
+      const user = await manager.findOneOrFail(User, { where: { id: userId } });
+      await manager.update(User, { id: userId }, { pinHash, updatedAt: now });
+      await recordAudit(
+        manager,
+        {
+          actor: { userId, role: 'client' },
+          sfdId: user.sfdId,
+          action: 'user.pin_change',
+          targetType: 'user',
+          targetId: userId,
+        },
+        now,
+      );
+    });
+  }
+
+  async checkPin(userId: number, pin: string): Promise<'ok' | 'wrong' | 'locked'> {
+    const user = await this.deps.db.manager.findOneOrFail(User, { where: { id: userId } });
+    try {
+      return (await this.pins.check(user, pin)) ? 'ok' : 'wrong';
+    } catch (err) {
+      if ((err as { status?: number }).status === 429) return 'locked';
+      throw err;
+    }
+  }
+
+  async sendResetCode(userId: number): Promise<void> {
+    const user = await this.deps.db.manager.findOneOrFail(User, { where: { id: userId } });
+    const code = await this.otp.issue('pin_reset', user.phone);
+    const body = t(user.language, 'sms')('pin_reset_code', {
+      code,
+      minutes: Math.round(this.deps.config.OTP_TTL_S / 60),
+    });
+    await this.deps.sms.send(prepareSms({ to: user.phone, body, kind: 'otp' }));
+  }
+
+  async verifyResetCode(userId: number, code: string): Promise<'ok' | 'wrong' | 'expired'> {
+    const user = await this.deps.db.manager.findOneOrFail(User, { where: { id: userId } });
+    if (await this.otp.verify('pin_reset', user.phone, code)) {
+      // A verified reset also lifts the PIN lock: the client proved they hold the phone.
+      await this.pins.unlock(userId);
+      return 'ok';
+    }
+    return (await this.otp.isPending('pin_reset', user.phone)) ? 'wrong' : 'expired';
+  }
+
+  async setLanguage(userId: number, lang: Lang): Promise<Lang> {
+    await this.deps.db.manager.update(
+      User,
+      { id: userId },
+      { language: lang, updatedAt: this.deps.clock.now() },
+    );
+    return lang;
+  }
+
+  async profile(userId: number) {
+    const user = await this.deps.db.manager.findOneOrFail(User, { where: { id: userId } });
+    const sfd = user.sfdId ? await this.deps.db.manager.findOne(Sfd, { where: { id: user.sfdId } }) : null;
+    return {
+      firstName: user.firstName,
+      lastName: user.lastName,
+      sfdName: sfd?.name ?? '-',
+      kyc: user.kycStatus,
+    };
+  }
+}

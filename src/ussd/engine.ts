@@ -1,0 +1,298 @@
+import type { TFunction } from 'i18next';
+import { createActor, waitFor, type AnyMachineSnapshot } from 'xstate';
+import type { FlowName, Flows, Lang, MenuInput, ScreenMeta } from '../../menus';
+import type { Caller } from '../accounts/client-self-service';
+import { t } from '../infra/i18n';
+import type { KeyValueStore } from '../infra/kv';
+import { maskPhone, type Logger } from '../infra/logger';
+import { foldToGsm7 } from './gsm7';
+import { paginate, screenText } from './render';
+import {
+  MAX_BACK,
+  newInput,
+  resumeKey,
+  sessionKey,
+  type Frame,
+  type ResumePoint,
+  type SessionRecord,
+} from './session';
+
+export interface EngineSettings {
+  sessionTtlS: number;
+  resumeTtlS: number;
+  screenLimit: number;
+  hopBudgetMs: number;
+  maxInvalid: number;
+  /** Values every screen may use, e.g. `{ minutes: PIN_LOCK_MINUTES }`. */
+  params: Record<string, unknown>;
+}
+
+export interface HopRequest {
+  sessionId: string;
+  phone: string;
+  text: string;
+}
+
+interface Outcome {
+  end: boolean;
+  text: string;
+  /** The client is in the middle of a flow: a drop now may be resumed. */
+  resumable: boolean;
+}
+
+class HopTimeout extends Error {}
+
+/**
+ * One hop of a USSD session: read the session (one Redis round trip), feed the new input to the
+ * current menu machine, render its screen, write the session back (one round trip). The machines
+ * are built once at boot; nothing per hop is constructed that could be built once.
+ */
+export class UssdEngine {
+  private readonly tr: Record<Lang, TFunction>;
+
+  constructor(
+    private readonly flows: Flows,
+    private readonly kv: KeyValueStore,
+    private readonly findCaller: (phone: string) => Promise<Caller | null>,
+    private readonly settings: EngineSettings,
+    private readonly logger: Logger,
+  ) {
+    this.tr = { fr: t('fr', 'ussd'), en: t('en', 'ussd') };
+  }
+
+  /** Always answers `CON …` or `END …`; failures and overruns become a localized END. */
+  async hop(req: HopRequest): Promise<string> {
+    const state: { lang: Lang } = { lang: 'fr' };
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HopTimeout('hop budget exceeded')), this.settings.hopBudgetMs);
+    });
+    try {
+      return await Promise.race([this.run(req, state), overrun]);
+    } catch (err) {
+      this.logger.warn(
+        {
+          session_id: req.sessionId,
+          phone: maskPhone(req.phone),
+          reason: err instanceof HopTimeout ? 'timeout' : 'error',
+          err: err instanceof Error ? err.message : String(err),
+        },
+        'ussd hop failed',
+      );
+      return `END ${foldToGsm7(this.tr[state.lang]('common.unavailable'))}`;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async run(req: HopRequest, state: { lang: Lang }): Promise<string> {
+    const [raw, resumeRaw] = await this.kv.mget([sessionKey(req.sessionId), resumeKey(req.phone)]);
+    let rec = raw ? (JSON.parse(raw) as SessionRecord) : null;
+    if (rec && rec.text === req.text) return rec.reply; // the operator retried: run nothing again
+    let outcome: Outcome;
+    if (!rec) {
+      rec = this.emptyRecord(req);
+      outcome = await this.open(rec, resumeRaw ? (JSON.parse(resumeRaw) as ResumePoint) : null);
+    } else {
+      state.lang = rec.lang;
+      const input = newInput(rec.text, req.text);
+      rec.text = req.text;
+      outcome = await this.step(rec, input);
+    }
+    state.lang = rec.lang;
+    rec.hops += 1;
+    rec.reply = `${outcome.end ? 'END' : 'CON'} ${outcome.text}`;
+    await this.persist(req.sessionId, rec, outcome);
+    return rec.reply;
+  }
+
+  private emptyRecord(req: HopRequest): SessionRecord {
+    return {
+      phone: req.phone,
+      userId: null,
+      lang: 'fr',
+      frame: null,
+      back: [],
+      text: req.text,
+      reply: '',
+      pages: [],
+      page: 0,
+      bad: 0,
+      hops: 0,
+    };
+  }
+
+  /** First hop: who is calling decides the first flow; a recent drop is offered for resumption. */
+  private async open(rec: SessionRecord, resume: ResumePoint | null): Promise<Outcome> {
+    const caller = await this.findCaller(rec.phone);
+    if (caller) {
+      rec.userId = caller.id;
+      rec.lang = caller.language;
+      if (caller.role !== 'client') return this.end(rec, 'common.staff_only');
+      if (caller.status !== 'active') return this.end(rec, 'common.suspended');
+    }
+    if (resume) {
+      rec.resume = resume;
+      return this.resumePrompt(rec);
+    }
+    return this.start(rec, this.homeFlow(rec, caller));
+  }
+
+  private homeFlow(rec: SessionRecord, caller?: Caller | null): FlowName {
+    if (rec.userId === null) return 'registration';
+    return caller && !caller.hasPin ? 'setPin' : 'main';
+  }
+
+  private resumePrompt(rec: SessionRecord, prefix?: string): Outcome {
+    rec.frame = null;
+    const tr = this.tr[rec.lang];
+    const flow = tr(`flows.${rec.resume?.frame.flow ?? 'main'}`);
+    return this.show(rec, tr('resume.prompt', { flow }), null, prefix, false);
+  }
+
+  private start(rec: SessionRecord, flow: FlowName, notice?: string): Outcome {
+    const { machine, version } = this.flows[flow];
+    const input: MenuInput = { phone: rec.phone, lang: rec.lang, userId: rec.userId };
+    const actor = createActor(machine, { input }).start();
+    const snap = actor.getSnapshot();
+    rec.frame = { flow, v: version, snap: actor.getPersistedSnapshot() };
+    actor.stop();
+    return this.renderState(rec, snap, notice ? this.tr[rec.lang](notice) : undefined);
+  }
+
+  private async step(rec: SessionRecord, input: string): Promise<Outcome> {
+    if (rec.frame === null) return this.answerResumePrompt(rec, input);
+    if (input === '00') {
+      rec.back = [];
+      return this.start(rec, this.homeFlow(rec));
+    }
+    if (input === '0') {
+      const previous = rec.back.pop();
+      if (previous) rec.frame = previous;
+      return this.renderFrame(rec, rec.frame);
+    }
+    if (input === '98' && rec.page < rec.pages.length - 1) {
+      rec.page += 1;
+      return { end: false, text: rec.pages[rec.page], resumable: true };
+    }
+    return this.send(rec, rec.frame, input);
+  }
+
+  private answerResumePrompt(rec: SessionRecord, input: string): Promise<Outcome> | Outcome {
+    const resume = rec.resume;
+    delete rec.resume;
+    if (input === '1' && resume && this.flows[resume.frame.flow].version === resume.frame.v) {
+      rec.back = resume.back;
+      rec.lang = resume.lang;
+      return this.renderFrame(rec, resume.frame);
+    }
+    if (input === '2' || input === '00' || !resume) return this.start(rec, this.homeFlow(rec));
+    rec.resume = resume;
+    return this.invalid(rec, () => this.resumePrompt(rec, this.tr[rec.lang]('common.invalid')));
+  }
+
+  /** Feeds one input to the current machine and renders where it lands. */
+  private async send(rec: SessionRecord, frame: Frame, value: string): Promise<Outcome> {
+    const flow = this.flows[frame.flow];
+    if (flow.version !== frame.v) return this.start(rec, this.homeFlow(rec)); // menus changed under the session
+    const actor = createActor(flow.machine, { snapshot: frame.snap as never }).start();
+    try {
+      const before = actor.getSnapshot();
+      actor.send({ type: 'INPUT', value });
+      let snap: AnyMachineSnapshot = actor.getSnapshot();
+      if (snap === before) {
+        return this.invalid(rec, () => this.renderState(rec, before, this.tr[rec.lang]('common.invalid')));
+      }
+      if (snap.hasTag('busy')) {
+        snap = await waitFor(actor, (s) => !s.hasTag('busy') || s.status !== 'active', {
+          timeout: this.settings.hopBudgetMs,
+        });
+      }
+      if (snap.status === 'error') throw snap.error;
+      rec.bad = 0;
+      if (JSON.stringify(snap.value) !== JSON.stringify(before.value) || snap.status === 'done') {
+        rec.back.push(frame);
+        if (rec.back.length > MAX_BACK) rec.back.shift();
+      }
+      rec.lang = (snap.context as MenuInput).lang;
+      const meta = stateMeta(snap);
+      if (snap.status === 'done') {
+        if (meta.goto) return this.start(rec, meta.goto, meta.notice);
+        return this.end(rec, meta.end ?? 'common.goodbye', snap.context as Record<string, unknown>);
+      }
+      rec.frame = { flow: frame.flow, v: frame.v, snap: actor.getPersistedSnapshot() };
+      return this.renderState(rec, snap);
+    } finally {
+      actor.stop();
+    }
+  }
+
+  private invalid(rec: SessionRecord, again: () => Outcome): Outcome {
+    rec.bad += 1;
+    if (rec.bad >= this.settings.maxInvalid) return this.end(rec, 'common.too_many_invalid');
+    return again();
+  }
+
+  private renderFrame(rec: SessionRecord, frame: Frame): Outcome {
+    const flow = this.flows[frame.flow];
+    const actor = createActor(flow.machine, { snapshot: frame.snap as never });
+    rec.frame = frame;
+    return this.renderState(rec, actor.getSnapshot());
+  }
+
+  private renderState(rec: SessionRecord, snap: AnyMachineSnapshot, prefix?: string): Outcome {
+    const meta = stateMeta(snap);
+    const tr = this.tr[rec.lang];
+    const text = screenText(tr, meta, snap.context as Record<string, unknown>, this.settings.params);
+    const resumable = !(meta.root ?? false);
+    return this.show(rec, text, meta.root ? null : tr('common.footer'), prefix, resumable);
+  }
+
+  private show(
+    rec: SessionRecord,
+    text: string,
+    footer: string | null,
+    prefix: string | undefined,
+    resumable: boolean,
+  ) {
+    const tr = this.tr[rec.lang];
+    const pages = paginate(
+      prefix ? `${prefix}\n${text}` : text,
+      this.settings.screenLimit,
+      tr('common.more'),
+      footer,
+    );
+    rec.pages = pages.length > 1 ? pages : [];
+    rec.page = 0;
+    return { end: false, text: pages[0], resumable };
+  }
+
+  private end(rec: SessionRecord, key: string, context: Record<string, unknown> = {}): Outcome {
+    const text = foldToGsm7(this.tr[rec.lang](key, { ...this.settings.params, ...context }));
+    rec.pages = [];
+    return { end: true, text, resumable: false };
+  }
+
+  /** One write for the hop: the session, and the resume point set or cleared, in one round trip. */
+  private async persist(sessionId: string, rec: SessionRecord, outcome: Outcome): Promise<void> {
+    const sets: [string, string, number][] = [
+      [sessionKey(sessionId), JSON.stringify(rec), this.settings.sessionTtlS],
+    ];
+    const dels: string[] = [];
+    if (rec.frame === null && !outcome.end) {
+      // The resume prompt is showing: the resume point stays until the client chooses.
+    } else if (outcome.resumable && rec.frame) {
+      const point: ResumePoint = { frame: rec.frame, back: rec.back, lang: rec.lang };
+      sets.push([resumeKey(rec.phone), JSON.stringify(point), this.settings.resumeTtlS]);
+    } else {
+      dels.push(resumeKey(rec.phone));
+    }
+    await this.kv.batch(sets, dels);
+  }
+}
+
+/** The meta of the deepest active state (menus are flat, so there is one). */
+function stateMeta(snap: AnyMachineSnapshot): ScreenMeta {
+  const metas = Object.values(snap.getMeta()) as ScreenMeta[];
+  return metas[metas.length - 1] ?? {};
+}

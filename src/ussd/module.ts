@@ -1,0 +1,105 @@
+import type { Context, Next } from 'koa';
+import { buildFlows } from '../../menus';
+import { ClientSelfService } from '../accounts/client-self-service';
+import type { PinGuard } from '../accounts/pin-guard';
+import { normalizePhone } from '../accounts/phone';
+import type { Deps } from '../deps';
+import { forbidden } from '../http/errors';
+import { Router } from '../http/router';
+import { safeEqual } from '../infra/crypto';
+import { uniqueViolationField } from '../infra/db-errors';
+import { t } from '../infra/i18n';
+import { UssdEngine } from './engine';
+import { UssdSessionLog } from './entities';
+import { foldToGsm7 } from './gsm7';
+import { menuServices } from './menu-services';
+import { eventBody, hopBody } from './schemas';
+import { sessionKey, type SessionRecord } from './session';
+import { simulatorPage } from './simulator-page';
+
+/** If USSD_CALLBACK_TOKEN is set, callbacks must carry it (query `token` or header `X-Callback-Token`). */
+function callbackToken(expected: string | undefined) {
+  return async function callbackToken(ctx: Context, next: Next) {
+    if (expected) {
+      const given =
+        (typeof ctx.query.token === 'string' ? ctx.query.token : '') || ctx.get('X-Callback-Token');
+      if (!safeEqual(given, expected)) throw forbidden();
+    }
+    await next();
+  };
+}
+
+export function createUssd(deps: Deps, pins: PinGuard) {
+  const { config, kv, logger, db, clock } = deps;
+  const clients = new ClientSelfService(deps, pins);
+  const flows = buildFlows(config.USSD_PIN_KEY, menuServices(clients));
+  const engine = new UssdEngine(
+    flows,
+    kv,
+    (phone) => clients.findByPhone(phone),
+    {
+      sessionTtlS: config.USSD_SESSION_TTL_S,
+      resumeTtlS: config.USSD_RESUME_S,
+      screenLimit: config.USSD_SCREEN_LIMIT,
+      hopBudgetMs: config.USSD_HOP_BUDGET_MS,
+      maxInvalid: config.USSD_MAX_INVALID,
+      params: { minutes: config.PIN_LOCK_MINUTES },
+    },
+    logger,
+  );
+  const malformed = `END ${foldToGsm7(t('fr', 'ussd')('common.failed'))}`;
+
+  const router = new Router();
+  const token = callbackToken(config.USSD_CALLBACK_TOKEN);
+
+  // Africa's Talking wants 200 text/plain starting with CON or END, whatever happens.
+  router.post('/ussd', token, async (ctx: Context) => {
+    ctx.type = 'text/plain';
+    const parsed = hopBody.safeParse(ctx.request.body);
+    if (!parsed.success) {
+      ctx.body = malformed;
+      return;
+    }
+    const { sessionId, phoneNumber, text } = parsed.data;
+    ctx.body = await engine.hop({ sessionId, phone: normalizePhone(phoneNumber) ?? phoneNumber, text });
+  });
+
+  router.post('/ussd/events', token, async (ctx: Context) => {
+    const event = eventBody.parse(ctx.request.body);
+    const key = sessionKey(event.sessionId);
+    const raw = await kv.get(key);
+    const rec = raw ? (JSON.parse(raw) as SessionRecord) : null;
+    try {
+      await db.manager.insert(UssdSessionLog, {
+        sessionId: event.sessionId,
+        phone: normalizePhone(event.phoneNumber) ?? event.phoneNumber,
+        serviceCode: event.serviceCode ?? null,
+        networkCode: event.networkCode ?? null,
+        status: event.status,
+        durationMs: event.durationInMillis,
+        hops: event.hopsCount || rec?.hops || 0,
+        flow: rec?.frame?.flow ?? null,
+        // The app's last screen, never the inputs: they contain PINs.
+        lastScreen: event.lastAppResponse ?? rec?.reply ?? null,
+        errorMessage: event.errorMessage?.slice(0, 255) ?? null,
+        createdAt: clock.now(),
+      });
+    } catch (err) {
+      if (!uniqueViolationField(err)) throw err; // a retried notification: already recorded
+    }
+    await kv.del(key);
+    ctx.type = 'text/plain';
+    ctx.body = 'OK';
+  });
+
+  router.get('/simulator', (ctx: Context) => {
+    ctx.type = 'text/html';
+    ctx.set(
+      'Content-Security-Policy',
+      "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+    );
+    ctx.body = simulatorPage;
+  });
+
+  return { router, engine, clients };
+}

@@ -1,0 +1,65 @@
+import type { TFunction } from 'i18next';
+import { foldToGsm7, gsm7Length } from './gsm7';
+
+/**
+ * Turns a screen's text into the pages a feature phone can show: folded to GSM-7, at most `limit`
+ * septets each, split on line boundaries; every page but the last ends with "98. Suite", the last one
+ * with the footer (0/00) when there is one.
+ */
+export function paginate(text: string, limit: number, more: string, footer: string | null): string[] {
+  const folded = foldToGsm7(text);
+  const whole = footer ? `${folded}\n${footer}` : folded;
+  if (gsm7Length(whole) <= limit) return [whole];
+  // Every page keeps room for its last line: "98. Suite", or the footer on the last page.
+  const room = limit - Math.max(gsm7Length(more), footer ? gsm7Length(footer) : 0) - 1;
+  const pages: string[][] = [];
+  let current: string[] = [];
+  for (const line of folded.split('\n').flatMap((l) => hardWrap(l, room))) {
+    if (current.length > 0 && gsm7Length([...current, line].join('\n')) > room) {
+      pages.push(current);
+      current = [];
+    }
+    current.push(line);
+  }
+  pages.push(current);
+  return pages.map((lines, i) => {
+    const last = i === pages.length - 1;
+    const tail = last ? footer : more;
+    return (tail ? [...lines, tail] : lines).join('\n');
+  });
+}
+
+function hardWrap(line: string, width: number): string[] {
+  if (gsm7Length(line) <= width) return [line];
+  const parts: string[] = [];
+  let rest = line;
+  while (gsm7Length(rest) > width) {
+    let cut = rest.lastIndexOf(' ', width);
+    if (cut <= 0) cut = width;
+    parts.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest) parts.push(rest);
+  return parts;
+}
+
+export interface ScreenSource {
+  screen?: string;
+  list?: string;
+}
+
+/** The text of a screen: its translation filled from the context, then its numbered list if any. */
+export function screenText(
+  tr: TFunction,
+  meta: ScreenSource,
+  context: Record<string, unknown>,
+  params: Record<string, unknown>,
+): string {
+  let text = meta.screen ? tr(meta.screen, { ...params, ...context }) : '';
+  if (meta.list) {
+    const items = (context[meta.list] as { label: string }[] | undefined) ?? [];
+    const options = items.map((item, i) => `${i + 1}. ${item.label}`).join('\n');
+    text = text ? `${text}\n${options}` : options;
+  }
+  return text;
+}

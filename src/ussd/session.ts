@@ -1,0 +1,54 @@
+import type { FlowName, Lang } from '../../menus';
+
+/** A machine's place: which flow, its version, and its persisted snapshot. */
+export interface Frame {
+  flow: FlowName;
+  v: number;
+  snap: unknown;
+}
+
+/**
+ * Everything the engine keeps between two hops of one session, in one Redis key (`ussd:s:<sessionId>`),
+ * so that any process can answer the next hop with one read and one write.
+ */
+export interface SessionRecord {
+  phone: string;
+  userId: number | null;
+  lang: Lang;
+  /** The current machine; null while the resume prompt is shown. */
+  frame: Frame | null;
+  /** Previous frames, for "0. Retour" (most recent last, bounded). */
+  back: Frame[];
+  /** A dropped session's place, offered by the resume prompt. */
+  resume?: ResumePoint;
+  /** The last `text` Africa's Talking sent, and the full reply to it (for repeated hops). */
+  text: string;
+  reply: string;
+  /** The pages of the current screen and the one shown. */
+  pages: string[];
+  page: number;
+  /** Invalid inputs in a row. */
+  bad: number;
+  hops: number;
+}
+
+/** Kept per phone (`ussd:resume:<phone>`) while a client is in the middle of a flow. */
+export interface ResumePoint {
+  frame: Frame;
+  back: Frame[];
+  lang: Lang;
+}
+
+export const sessionKey = (sessionId: string) => `ussd:s:${sessionId}`;
+export const resumeKey = (phone: string) => `ussd:resume:${phone}`;
+
+export const MAX_BACK = 8;
+
+/** What `text` adds to the previous `text`: robust to `*` typed inside an input. */
+export function newInput(previous: string, text: string): string {
+  if (previous === '') return text;
+  if (text.startsWith(`${previous}*`)) return text.slice(previous.length + 1);
+  // The operator rewrote the history (rare): take the last segment.
+  const star = text.lastIndexOf('*');
+  return star >= 0 ? text.slice(star + 1) : text;
+}

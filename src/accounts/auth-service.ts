@@ -57,7 +57,7 @@ export class AuthService {
     });
     let ok: boolean;
     if (user && body.pin !== undefined && user.role === 'client') {
-      ok = await this.pins.check(user, body.pin);
+      ok = (await this.pins.check(user, body.pin)) === 'ok';
     } else if (user && body.password !== undefined && user.role !== 'client') {
       ok = await verifySecret(body.password, user.passwordHash);
     } else {

@@ -140,7 +140,7 @@ export class ClientSelfService {
   async checkPin(userId: number, pin: string): Promise<'ok' | 'wrong' | 'locked'> {
     const user = await this.deps.db.manager.findOneOrFail(User, { where: { id: userId } });
     try {
-      return (await this.pins.check(user, pin)) ? 'ok' : 'wrong';
+      return await this.pins.check(user, pin);
     } catch (err) {
       if ((err as { status?: number }).status === 429) return 'locked';
       throw err;

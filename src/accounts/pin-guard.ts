@@ -26,11 +26,15 @@ export class PinGuard {
     await assertNotLimited([[this.limiter, String(userId)]]);
   }
 
-  async check(user: User, pin: string): Promise<boolean> {
+  /**
+   * 'ok', 'wrong', or 'locked' when this failure used up the last try. While locked it throws 429
+   * without looking at the PIN.
+   */
+  async check(user: User, pin: string): Promise<'ok' | 'wrong' | 'locked'> {
     await this.assertUnlocked(user.id);
     if (await verifySecret(pin, user.pinHash)) {
       await this.limiter.delete(String(user.id));
-      return true;
+      return 'ok';
     }
     const lockedNow = await recordFailure(this.limiter, String(user.id));
     if (lockedNow) {
@@ -38,8 +42,9 @@ export class PinGuard {
       await this.limiter.block(String(user.id), this.deps.config.PIN_LOCK_MINUTES * 60);
       const body = t(user.language, 'sms')('pin_locked', { minutes: this.deps.config.PIN_LOCK_MINUTES });
       await this.deps.sms.send(prepareSms({ to: user.phone, body, kind: 'alert' }));
+      return 'locked';
     }
-    return false;
+    return 'wrong';
   }
 
   async unlock(userId: number): Promise<void> {

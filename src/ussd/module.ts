@@ -32,7 +32,7 @@ function callbackToken(expected: string | undefined) {
 export function createUssd(deps: Deps, pins: PinGuard) {
   const { config, kv, logger, db, clock } = deps;
   const clients = new ClientSelfService(deps, pins);
-  const flows = buildFlows(config.USSD_PIN_KEY, menuServices(clients));
+  const flows = buildFlows(config.USSD_PIN_KEY, menuServices(clients, logger));
   const engine = new UssdEngine(
     flows,
     kv,

@@ -59,9 +59,27 @@ export class RedisStore implements KeyValueStore {
   }
 }
 
-export function connectRedis(url: string): Redis {
-  // Fail fast instead of queueing commands while Redis is away: callers answer "try again".
-  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+/**
+ * Connects and waits until Redis is ready. Afterwards commands fail fast instead of queueing while
+ * Redis is away, so callers can answer "try again" within their budget.
+ */
+export async function connectRedis(url: string, timeoutMs = 10_000): Promise<Redis> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.connect(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return redis;
 }
 
 interface Entry {

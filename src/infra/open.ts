@@ -11,7 +11,7 @@ export async function openDeps(config: Config, logger: Logger): Promise<Deps> {
   const db = await openDatabase(config);
   let kv: KeyValueStore;
   if (config.REDIS_URL) {
-    const redis = connectRedis(config.REDIS_URL);
+    const redis = await connectRedis(config.REDIS_URL);
     redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
     kv = new RedisStore(redis);
   } else {

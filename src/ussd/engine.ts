@@ -8,8 +8,11 @@ import { maskPhone, type Logger } from '../infra/logger';
 import { foldToGsm7 } from './gsm7';
 import { paginate, screenText } from './render';
 import {
+  isRepeat,
   MAX_BACK,
   newInput,
+  textMacWith,
+  type TextMac,
   resumeKey,
   sessionKey,
   type Frame,
@@ -25,6 +28,8 @@ export interface EngineSettings {
   maxInvalid: number;
   /** Values every screen may use, e.g. `{ minutes: PIN_LOCK_MINUTES }`. */
   params: Record<string, unknown>;
+  /** Server key of the MAC that stands for the session's `text` in the store. */
+  textKey: string;
 }
 
 export interface HopRequest {
@@ -49,6 +54,7 @@ class HopTimeout extends Error {}
  */
 export class UssdEngine {
   private readonly tr: Record<Lang, TFunction>;
+  private readonly mac: TextMac;
 
   constructor(
     private readonly flows: Flows,
@@ -58,6 +64,7 @@ export class UssdEngine {
     private readonly logger: Logger,
   ) {
     this.tr = { fr: t('fr', 'ussd'), en: t('en', 'ussd') };
+    this.mac = textMacWith(settings.textKey);
   }
 
   /** Always answers `CON …` or `END …`; failures and overruns become a localized END. */
@@ -88,18 +95,19 @@ export class UssdEngine {
   private async run(req: HopRequest, state: { lang: Lang }): Promise<string> {
     const [raw, resumeRaw] = await this.kv.mget([sessionKey(req.sessionId), resumeKey(req.phone)]);
     let rec = raw ? (JSON.parse(raw) as SessionRecord) : null;
-    if (rec && rec.text === req.text) return rec.reply; // the operator retried: run nothing again
+    if (rec && isRepeat(rec, req.text, this.mac)) return rec.reply; // the operator retried: run nothing again
     let outcome: Outcome;
     if (!rec) {
       rec = this.emptyRecord(req);
       outcome = await this.open(rec, resumeRaw ? (JSON.parse(resumeRaw) as ResumePoint) : null);
     } else {
       state.lang = rec.lang;
-      const input = newInput(rec.text, req.text);
-      rec.text = req.text;
+      const input = newInput(rec, req.text, this.mac);
       outcome = await this.step(rec, input);
     }
     state.lang = rec.lang;
+    rec.textLen = req.text.length;
+    rec.textMac = this.mac(req.text);
     rec.hops += 1;
     rec.reply = `${outcome.end ? 'END' : 'CON'} ${outcome.text}`;
     await this.persist(req.sessionId, rec, outcome);
@@ -113,7 +121,8 @@ export class UssdEngine {
       lang: 'fr',
       frame: null,
       back: [],
-      text: req.text,
+      textLen: 0,
+      textMac: '',
       reply: '',
       pages: [],
       page: 0,

@@ -3,6 +3,11 @@ import type { ScreenMeta } from '../../menus';
 
 /** Inputs tried on an INPUT guard to name the menu choices it accepts. */
 const CHOICES = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '00', '98'];
+/** Typed answers tried on a guard whose code says nothing (a closure over a pattern). */
+const SAMPLES = [
+  { label: 'a name', value: 'Da Silva' },
+  { label: 'an ID number', value: 'CI0042871' },
+];
 
 type GuardFn = (args: { context: Record<string, unknown>; event: unknown }, params?: unknown) => boolean;
 
@@ -14,21 +19,27 @@ function passes(guard: GuardFn, value: string): boolean {
   }
 }
 
-/** A guard's own code, as short as it can be read: `({ event }) => PIN_RE.test(event.value)` → `PIN_RE.test(value)`. */
+/** A guard's own code, as short as it reads: `({ event }) => PIN_RE.test(event.value)` → `PIN_RE.test(value)`. */
 function guardSource(guard: unknown): string {
-  if (typeof guard === 'string') return guard;
-  if (typeof guard !== 'function') return 'guard';
-  return (
-    String(guard)
-      .replace(/^[^=]*=>\s*/, '') // the parameter list
-      .replace(/\(0,\s*[\w$]+\.([\w$]+)\)/g, '$1') // (0, module_1.fn) from CommonJS output
-      .replace(/\b[\w$]+_\d+\.([\w$]+)/g, '$1') // module_1.NAME
-      .replace(/\b(event|context)\./g, '')
-      .replace(/\s+/g, ' ')
-      .replace(/[;{}#]/g, '')
-      .trim()
-      .slice(0, 60) || 'guard'
-  );
+  if (typeof guard !== 'function') return String(guard);
+  return String(guard)
+    .replace(/^[^=]*=>\s*/, '') // the parameter list
+    .replace(/\(0,\s*[\w$]+\.([\w$]+)\)/g, '$1') // (0, module_1.fn) in CommonJS output
+    .replace(/\b[\w$]+_\d+\.([\w$]+)/g, '$1') // module_1.NAME
+    .replace(/\b(event|context)\./g, '')
+    .replace(/^\/\^\\d\{(\d+)\}\$\/\.test\(value\)$/, '$1 digits')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** What an INPUT guard accepts: menu choices, else its code, else the kinds of answer it takes. */
+function inputLabel(guard: GuardFn): string {
+  const accepted = CHOICES.filter((c) => passes(guard, c));
+  if (accepted.length > 0) return accepted.join(', ');
+  const source = guardSource(guard);
+  if (!/^re\.test\(value(\.trim\(\))?\)$/.test(source)) return source; // matches(re): a closure
+  const kinds = SAMPLES.filter((s) => passes(guard, s.value)).map((s) => s.label);
+  return kinds.length > 0 ? kinds.join(' or ') : 'text';
 }
 
 /** The label of one transition: the menu choices of an INPUT guard, else the guard's code, else the event. */
@@ -39,12 +50,16 @@ function transitionLabel(eventType: string, guard: unknown): string {
       ? 'error'
       : eventType;
   if (guard === undefined) return kind;
-  if (kind === 'INPUT' && typeof guard === 'function') {
-    const accepted = CHOICES.filter((c) => passes(guard as GuardFn, c));
-    if (accepted.length > 0) return accepted.join(', ');
-    return guardSource(guard);
-  }
-  return `${kind}: ${guardSource(guard)}`;
+  const text =
+    kind === 'INPUT' && typeof guard === 'function'
+      ? inputLabel(guard as GuardFn)
+      : `${kind}: ${guardSource(guard)}`;
+  // Mermaid reads ';', '#', braces and a second ':' in a label as syntax.
+  return text
+    .replace(/[;#{}]/g, ' ')
+    .replace(/:(?=.*:)/g, ' ')
+    .slice(0, 60)
+    .trim();
 }
 
 function stateLabel(node: AnyStateNode): string[] {
@@ -73,7 +88,8 @@ export function machineDiagram(machine: AnyStateMachine): string {
     for (const [eventType, transitions] of node.transitions) {
       for (const t of transitions) {
         const label = transitionLabel(eventType, t.guard);
-        for (const target of t.target ?? [node]) lines.push(`  ${local(node)} --> ${local(target)} : ${label}`);
+        for (const target of t.target ?? [node])
+          lines.push(`  ${local(node)} --> ${local(target)} : ${label}`);
       }
     }
     for (const t of node.always ?? []) {
@@ -98,7 +114,16 @@ export function menusMarkdown(machines: Record<string, AnyStateMachine>): string
   ];
   for (const [name, machine] of Object.entries(machines)) {
     const ids = (Object.values(machine.root.states) as AnyStateNode[]).map((n) => `\`${n.id}\``);
-    parts.push('', `## ${name}`, '', `States: ${ids.join(', ')}.`, '', '```mermaid', machineDiagram(machine), '```');
+    parts.push(
+      '',
+      `## ${name}`,
+      '',
+      `States: ${ids.join(', ')}.`,
+      '',
+      '```mermaid',
+      machineDiagram(machine),
+      '```',
+    );
   }
   return `${parts.join('\n')}\n`;
 }

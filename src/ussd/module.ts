@@ -44,6 +44,7 @@ export function createUssd(deps: Deps, pins: PinGuard) {
       hopBudgetMs: config.USSD_HOP_BUDGET_MS,
       maxInvalid: config.USSD_MAX_INVALID,
       params: { minutes: config.PIN_LOCK_MINUTES },
+      textKey: config.USSD_PIN_KEY,
     },
     logger,
   );

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { FlowName, Lang } from '../../menus';
 
 /** A machine's place: which flow, its version, and its persisted snapshot. */
@@ -21,8 +22,13 @@ export interface SessionRecord {
   back: Frame[];
   /** A dropped session's place, offered by the resume prompt. */
   resume?: ResumePoint;
-  /** The last `text` Africa's Talking sent, and the full reply to it (for repeated hops). */
-  text: string;
+  /**
+   * The last `text` Africa's Talking sent, kept only as its length and a keyed MAC: `text` holds every
+   * input of the session, PINs included, and a PIN must never rest in the store. The full reply is kept
+   * for repeated hops.
+   */
+  textLen: number;
+  textMac: string;
   reply: string;
   /** The pages of the current screen and the one shown. */
   pages: string[];
@@ -44,10 +50,35 @@ export const resumeKey = (phone: string) => `ussd:resume:${phone}`;
 
 export const MAX_BACK = 8;
 
+export type TextMac = (text: string) => string;
+
+/** A keyed MAC of a session's `text`, short enough to store on every hop. */
+export function textMacWith(key: string): TextMac {
+  return (text) => createHmac('sha256', key).update(text).digest('base64url').slice(0, 22);
+}
+
+export function isRepeat(
+  rec: Pick<SessionRecord, 'textLen' | 'textMac'>,
+  text: string,
+  mac: TextMac,
+): boolean {
+  return text.length === rec.textLen && mac(text) === rec.textMac;
+}
+
 /** What `text` adds to the previous `text`: robust to `*` typed inside an input. */
-export function newInput(previous: string, text: string): string {
-  if (previous === '') return text;
-  if (text.startsWith(`${previous}*`)) return text.slice(previous.length + 1);
+export function newInput(
+  rec: Pick<SessionRecord, 'textLen' | 'textMac'>,
+  text: string,
+  mac: TextMac,
+): string {
+  if (rec.textLen === 0) return text;
+  if (
+    text.length > rec.textLen &&
+    text[rec.textLen] === '*' &&
+    mac(text.slice(0, rec.textLen)) === rec.textMac
+  ) {
+    return text.slice(rec.textLen + 1);
+  }
   // The operator rewrote the history (rare): take the last segment.
   const star = text.lastIndexOf('*');
   return star >= 0 ? text.slice(star + 1) : text;

@@ -43,17 +43,20 @@ export class Phone {
 
   /** Africa's Talking's end-of-session notification. */
   async hangUp(status: 'Incomplete' | 'Success' | 'Failed' = 'Incomplete') {
-    return this.app.request.post('/ussd/events').type('form').send({
-      sessionId: this.sessionId,
-      phoneNumber: this.number,
-      serviceCode: '*123#',
-      networkCode: '61603',
-      status,
-      durationInMillis: '12000',
-      hopsCount: String(this.inputs.length + 1),
-      input: this.inputs.join('*'),
-      lastAppResponse: '',
-    });
+    return this.app.request
+      .post('/ussd/events')
+      .type('form')
+      .send({
+        sessionId: this.sessionId,
+        phoneNumber: this.number,
+        serviceCode: '*123#',
+        networkCode: '61603',
+        status,
+        durationInMillis: '12000',
+        hopsCount: String(this.inputs.length + 1),
+        input: this.inputs.join('*'),
+        lastAppResponse: '',
+      });
   }
 
   async post(text: string): Promise<string> {

@@ -18,8 +18,10 @@ async function clientPhone(fields: Partial<User> = {}) {
   return { user, p: new Phone(t, user.phone) };
 }
 
-const MAIN_FR = 'CON TontiFlex\n1. Cotiser\n2. Mes soldes\n3. Rejoindre une tontine\n4. Epargne\n5. Prets\n6. Mon compte';
-const ACCOUNT_FR = 'CON Mon compte\n1. Langue\n2. Changer PIN\n3. PIN oublie\n4. Mes informations\n0. Retour 00. Accueil';
+const MAIN_FR =
+  'CON TontiFlex\n1. Cotiser\n2. Mes soldes\n3. Rejoindre une tontine\n4. Epargne\n5. Prets\n6. Mon compte';
+const ACCOUNT_FR =
+  'CON Mon compte\n1. Langue\n2. Changer PIN\n3. PIN oublie\n4. Mes informations\n0. Retour 00. Accueil';
 
 describe('main menu of a known client', () => {
   it('is exactly the product menu, browsable without a PIN', async () => {
@@ -97,7 +99,9 @@ describe('PIN change', () => {
     await p.dial();
     expect(await p.sendAll('6', '2', PIN)).toMatch(/^END PIN bloque/);
     // The API login shares the lockout.
-    expect((await t.request.post('/api/accounts/login/').send({ phone: user.phone, pin: PIN })).status).toBe(429);
+    expect((await t.request.post('/api/accounts/login/').send({ phone: user.phone, pin: PIN })).status).toBe(
+      429,
+    );
   });
 });
 
@@ -116,7 +120,9 @@ describe('forgotten PIN', () => {
     expect(await p.send(code)).toMatch(/^CON Entrez votre nouveau PIN/);
     await p.send('6142');
     expect(await p.send('6142')).toBe('END Votre PIN a ete modifie.');
-    expect((await t.request.post('/api/accounts/login/').send({ phone: user.phone, pin: '6142' })).status).toBe(200);
+    expect(
+      (await t.request.post('/api/accounts/login/').send({ phone: user.phone, pin: '6142' })).status,
+    ).toBe(200);
   });
 
   it('ends the reset when the code expired or its attempts are used up', async () => {
@@ -126,7 +132,7 @@ describe('forgotten PIN', () => {
     const code = t.inbox.lastCode(user.phone);
     const wrong = code === '000000' ? '111111' : '000000';
     await p.sendAll(wrong, wrong);
-    expect(await p.send(wrong)).toBe('END Code expire ou trop d\'essais. Recommencez PIN oublie.');
+    expect(await p.send(wrong)).toBe("END Code expire ou trop d'essais. Recommencez PIN oublie.");
     await p.dial();
     await p.sendAll('6', '3');
     const fresh = t.inbox.lastCode(user.phone);

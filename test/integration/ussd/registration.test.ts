@@ -57,7 +57,9 @@ describe('registration of an unknown number', () => {
     expect(isGsm7(sms[0].body)).toBe(true);
 
     // The new client can now log in to the API with the USSD PIN, and the next dial shows the main menu.
-    expect((await t.request.post('/api/accounts/login/').send({ phone: p.number, pin: '7391' })).status).toBe(200);
+    expect((await t.request.post('/api/accounts/login/').send({ phone: p.number, pin: '7391' })).status).toBe(
+      200,
+    );
     expect(screen(await p.dial())).toMatch(/^TontiFlex\n1\. Cotiser/);
   });
 

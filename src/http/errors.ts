@@ -56,6 +56,8 @@ const CODE_BY_STATUS: Record<number, string> = {
   401: 'unauthorized',
   403: 'forbidden',
   404: 'not_found',
+  405: 'method_not_allowed',
+  501: 'not_implemented',
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
@@ -79,7 +81,10 @@ export function problemHandler() {
   return async function problemHandler(ctx: Context, next: Next) {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw notFound();
+      // Nobody answered (404), or the router answered 405/501 with only an Allow header.
+      if (ctx.body === undefined && [404, 405, 501].includes(ctx.status)) {
+        throw new Problem(ctx.status, CODE_BY_STATUS[ctx.status] ?? 'not_found');
+      }
     } catch (err) {
       const problem = toProblem(err);
       if (problem.status >= 500) ctx.app.emit('error', err, ctx);

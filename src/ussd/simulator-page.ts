@@ -34,17 +34,33 @@ export const simulatorPage = `<!doctype html>
   var entry = document.getElementById('entry');
   var phone = document.getElementById('phone');
   var keys = document.getElementById('keys');
-  var session = null, inputs = [];
+  var session = null, code = '', inputs = [], started = 0, last = '', hops = 0;
   function show(text, state) { screen.textContent = text; screen.setAttribute('data-state', state); }
-  function post(text) {
-    var body = new URLSearchParams({ sessionId: session, serviceCode: '*123#', phoneNumber: phone.value,
-      networkCode: '61603', text: text });
-    return fetch('/ussd' + location.search, { method: 'POST', body: body,
+  function fields() {
+    return { sessionId: session, serviceCode: code, phoneNumber: phone.value, networkCode: '61603' };
+  }
+  function form(path, extra) {
+    var body = new URLSearchParams(fields());
+    Object.keys(extra).forEach(function (k) { body.set(k, extra[k]); });
+    return fetch(path + location.search, { method: 'POST', body: body,
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' } })
-      .then(function (r) { return r.text(); })
+      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.text(); });
+  }
+  // Africa's Talking's end-of-session notification, as it sends it when a session ends.
+  function ended(status) {
+    if (!session) return;
+    form('/ussd/events', { status: status, durationInMillis: String(Date.now() - started),
+      hopsCount: String(inputs.length + 1), lastAppResponse: last }).catch(function () {});
+    session = null; inputs = [];
+  }
+  function post(text) {
+    screen.setAttribute('data-state', 'waiting');
+    return form('/ussd', { text: text })
       .then(function (reply) {
+        last = reply; hops += 1; screen.setAttribute('data-hop', String(hops));
         if (reply.indexOf('CON ') === 0) { show(reply.slice(4), 'con'); }
-        else { show(reply.slice(4), 'end'); session = null; inputs = []; }
+        else if (reply.indexOf('END ') === 0) { show(reply.slice(4), 'end'); ended('Success'); }
+        else { show('Reponse inattendue.', 'end'); ended('Failed'); }
       })
       .catch(function () { show('Erreur reseau.', 'end'); session = null; inputs = []; });
   }
@@ -52,13 +68,14 @@ export const simulatorPage = `<!doctype html>
     var value = entry.value; entry.value = '';
     if (!session) {
       if (!/^\\*\\d+(\\*\\d+)*#$/.test(value)) { show('Composez un code USSD, ex: *123#', 'idle'); return; }
-      session = 'SIM' + Date.now() + Math.floor(Math.random() * 1e6); inputs = [];
+      session = 'SIM' + Date.now() + Math.floor(Math.random() * 1e6); code = value; inputs = [];
+      started = Date.now(); last = '';
       return post('');
     }
     inputs.push(value);
     return post(inputs.join('*'));
   }
-  function hang() { session = null; inputs = []; entry.value = ''; show('Appel termine.', 'idle'); }
+  function hang() { ended('Incomplete'); entry.value = ''; show('Appel termine.', 'idle'); }
   ['1','2','3','4','5','6','7','8','9','*','0','#'].forEach(function (k) {
     var b = document.createElement('button'); b.textContent = k; b.setAttribute('data-key', k);
     b.onclick = function () { entry.value += k; }; keys.appendChild(b);

@@ -44,13 +44,18 @@ export async function testEnv(overrides: Record<string, string> = {}): Promise<R
     const dir = mkdtempSync(join(tmpdir(), 'tontiflex-test-'));
     env.SQLITE_PATH = join(dir, 'test.sqlite');
   } else {
-    // One database and one Redis db per jest worker, so parallel files never meet.
-    const database = `tontiflex_test_w${worker}`;
+    // One database per run and jest worker, so parallel files and concurrent runs never meet.
+    const database = `tontiflex_test_${process.env.TEST_RUN_ID ?? 'local'}_w${worker}`;
     const conn = await createConnection(`${mysqlBase}/`);
     await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`);
     await conn.end();
     env.MYSQL_URL = `${mysqlBase}/${database}`;
-    env.REDIS_URL = `${redisBase}/${worker % 16}`;
+    // Redis dbs 1-12 (13-15 are the end-to-end tests'), spread by run so concurrent runs rarely meet.
+    const runHash = [...(process.env.TEST_RUN_ID ?? '')].reduce(
+      (h, c) => (h * 31 + c.charCodeAt(0)) % 9973,
+      0,
+    );
+    env.REDIS_URL = `${redisBase}/${1 + ((runHash + worker) % 12)}`;
   }
   return { ...env, ...overrides };
 }

@@ -35,7 +35,8 @@ const lines = rl[Symbol.asyncIterator]();
 
 /** The next line typed, or null when the user hangs up (':q', Ctrl+C, end of input). */
 async function ask(prompt: string): Promise<string | null> {
-  process.stdout.write(prompt);
+  rl.setPrompt(prompt);
+  rl.prompt();
   const next = await lines.next();
   if (next.done) return null;
   const line = next.value.trim();

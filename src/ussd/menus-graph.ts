@@ -25,7 +25,8 @@ function guardSource(guard: unknown): string {
   return String(guard)
     .replace(/^[^=]*=>\s*/, '') // the parameter list
     .replace(/\(0,\s*[\w$]+\.([\w$]+)\)/g, '$1') // (0, module_1.fn) in CommonJS output
-    .replace(/\b[\w$]+_\d+\.([\w$]+)/g, '$1') // module_1.NAME
+    .replace(/\b[\w$]+_\d+\.([\w$]+)/g, '$1') // module_1.NAME (tsc)
+    .replace(/\b_[\w$]+\.([\w$]+)/g, '$1') // _module.NAME (swc)
     .replace(/\b(event|context)\./g, '')
     .replace(/^\/\^\\d\{(\d+)\}\$\/\.test\(value\)$/, '$1 digits')
     .replace(/\s+/g, ' ')
@@ -82,7 +83,10 @@ export function machineDiagram(machine: AnyStateMachine): string {
   const initial = root.initial?.target?.[0];
   if (initial) lines.push(`  [*] --> ${local(initial)}`);
   for (const node of nodes) {
-    for (const text of stateLabel(node)) lines.push(`  ${local(node)} : ${text}`);
+    // With several descriptions Mermaid shows the first as the box's title: the state's name.
+    const details = stateLabel(node);
+    if (details.length > 0) lines.push(`  ${local(node)} : ${local(node)}`);
+    for (const text of details) lines.push(`  ${local(node)} : ${text}`);
   }
   for (const node of nodes) {
     for (const [eventType, transitions] of node.transitions) {

@@ -8,6 +8,7 @@ import { problemHandler } from './http/errors';
 import { healthRoutes } from './http/health';
 import { requestContext, stripTrailingSlash } from './http/request-context';
 import { createUssd } from './ussd/module';
+import { ledgerRouter } from './ledger/routes';
 
 /** Builds the Koa app from already-open dependencies (tests call this directly). */
 export function createApp(deps: Deps) {
@@ -48,6 +49,7 @@ export function createApp(deps: Deps) {
   app.use(health.routes());
   app.use(ussd.router.routes());
   app.use(accounts.router.routes());
+  app.use(ledgerRouter(deps, accounts.tokens).routes());
   app.use(accounts.router.allowedMethods());
 
   return { app, accounts, ussd };

@@ -57,13 +57,39 @@ const schema = z.object({
   USSD_HOP_BUDGET_MS: int(100, 9000).default(2000),
   USSD_MAX_INVALID: int(1, 10).default(3),
   USSD_PIN_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  PUBLIC_BASE_URL: z.url().optional(),
+  PAYMENT_PROVIDER: z.enum(['simulator', 'momo', 'kkiapay']).optional(),
+  PAYMENT_SIMULATOR_DELAY_MS: int(0, 600_000).default(1500),
+  PAYMENT_EXPIRY_MINUTES: int(1, 1440).default(30),
+  PAYMENT_WEBHOOK_SECRET: z.string().min(16).optional(),
+  KKIAPAY_BASE_URL: z.url().default('https://api.kkiapay.me'),
+  KKIAPAY_WIDGET_URL: z.url().default('https://cdn.kkiapay.me/k.js'),
+  KKIAPAY_PUBLIC_KEY: z.string().min(1).optional(),
+  KKIAPAY_PRIVATE_KEY: z.string().min(1).optional(),
+  KKIAPAY_SECRET_KEY: z.string().min(1).optional(),
+  KKIAPAY_SANDBOX: bool.default(false),
+  MOMO_BASE_URL: z.url().default('https://sandbox.momodeveloper.mtn.com'),
+  MOMO_TARGET_ENVIRONMENT: z.string().min(1).default('sandbox'),
+  MOMO_CURRENCY: z.string().length(3).default('XOF'),
+  MOMO_API_USER: z.string().min(1).optional(),
+  MOMO_API_KEY: z.string().min(1).optional(),
+  MOMO_COLLECTION_KEY: z.string().min(1).optional(),
+  MOMO_DISBURSEMENT_KEY: z.string().min(1).optional(),
+  PROVIDER_TIMEOUT_MS: int(100, 60_000).default(10_000),
 });
 
 type Env = z.infer<typeof schema>;
 
 export interface Config extends Omit<
   Env,
-  'DEMO_MODE' | 'JWT_SECRET' | 'DOCUMENT_KEY' | 'SMS_PROVIDER' | 'USSD_PIN_KEY'
+  | 'DEMO_MODE'
+  | 'JWT_SECRET'
+  | 'DOCUMENT_KEY'
+  | 'SMS_PROVIDER'
+  | 'USSD_PIN_KEY'
+  | 'PAYMENT_PROVIDER'
+  | 'PUBLIC_BASE_URL'
+  | 'PAYMENT_WEBHOOK_SECRET'
 > {
   embedded: boolean;
   demoMode: boolean;
@@ -71,6 +97,11 @@ export interface Config extends Omit<
   DOCUMENT_KEY: string;
   SMS_PROVIDER: 'console' | 'africastalking';
   USSD_PIN_KEY: string;
+  PAYMENT_PROVIDER: 'simulator' | 'momo' | 'kkiapay';
+  /** Where the outside world reaches this gateway (payment links, provider callbacks). */
+  PUBLIC_BASE_URL: string;
+  /** Shared secret of the payment webhook (KKiaPay's x-kkiapay-secret; the simulator uses it too). */
+  PAYMENT_WEBHOOK_SECRET: string;
 }
 
 export class ConfigError extends Error {}
@@ -91,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const embedded = !e.MYSQL_URL;
   const demoMode = e.DEMO_MODE ?? embedded;
   const smsProvider = e.SMS_PROVIDER ?? (demoMode ? 'console' : 'africastalking');
+  const paymentProvider = e.PAYMENT_PROVIDER ?? (demoMode ? 'simulator' : 'momo');
 
   const missing: string[] = [];
   if (!demoMode) {
@@ -101,6 +133,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.AT_USERNAME) missing.push('AT_USERNAME');
     if (!e.AT_API_KEY) missing.push('AT_API_KEY');
   }
+  if (paymentProvider === 'momo') {
+    for (const name of [
+      'MOMO_API_USER',
+      'MOMO_API_KEY',
+      'MOMO_COLLECTION_KEY',
+      'MOMO_DISBURSEMENT_KEY',
+    ] as const) {
+      if (!e[name]) missing.push(name);
+    }
+  }
+  if (paymentProvider === 'kkiapay') {
+    for (const name of ['KKIAPAY_PUBLIC_KEY', 'KKIAPAY_PRIVATE_KEY', 'KKIAPAY_SECRET_KEY'] as const) {
+      if (!e[name]) missing.push(name);
+    }
+  }
+  if (!demoMode && !e.PAYMENT_WEBHOOK_SECRET) missing.push('PAYMENT_WEBHOOK_SECRET');
   if (missing.length > 0) {
     throw new ConfigError(
       `Missing required settings outside demo mode: ${missing.join(', ')} ` +
@@ -114,6 +162,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     JWT_SECRET: e.JWT_SECRET ?? DEMO_JWT_SECRET,
     DOCUMENT_KEY: e.DOCUMENT_KEY ?? DEMO_DOCUMENT_KEY,
     SMS_PROVIDER: smsProvider,
+    PAYMENT_PROVIDER: paymentProvider,
+    PUBLIC_BASE_URL: (e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
+    PAYMENT_WEBHOOK_SECRET: e.PAYMENT_WEBHOOK_SECRET ?? 'tontiflex-demo-webhook-secret',
     // A PIN being chosen is kept between hops only as an HMAC under this key; by default derived from
     // JWT_SECRET so one secret suffices, but it may be set on its own.
     USSD_PIN_KEY:

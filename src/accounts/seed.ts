@@ -1,5 +1,6 @@
 import type { Deps } from '../deps';
 import { hashSecret } from '../infra/crypto';
+import { openSfdAccounts } from '../ledger/service';
 import { recordAudit } from './audit';
 import { Sfd, User } from './entities';
 import type { Role } from './roles';
@@ -81,6 +82,7 @@ export async function seedDemo(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Pro
           updatedAt: now,
         });
         await manager.save(sfd);
+        await openSfdAccounts(manager, sfd.id, now);
         await recordAudit(
           manager,
           {

@@ -2,6 +2,7 @@ import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
 import { conflict, duplicate, notFound } from '../http/errors';
 import type { Page } from '../http/pagination';
+import { openSfdAccounts } from '../ledger/service';
 import { recordAudit } from './audit';
 import { Sfd, type Status } from './entities';
 import { isPlatformAdmin } from './roles';
@@ -64,6 +65,7 @@ export class SfdsService {
           updatedAt: now,
         });
         await manager.save(sfd);
+        await openSfdAccounts(manager, sfd.id, now);
         await recordAudit(
           manager,
           {

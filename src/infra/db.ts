@@ -5,9 +5,10 @@ import { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { accountsEntities } from '../accounts/entities';
 import { ussdEntities } from '../ussd/entities';
+import { ledgerEntities } from '../ledger/entities';
 import { migrations } from '../../migrations';
 
-export const entities = [...accountsEntities, ...ussdEntities];
+export const entities = [...accountsEntities, ...ussdEntities, ...ledgerEntities];
 
 export function createDataSource(config: Pick<Config, 'MYSQL_URL' | 'SQLITE_PATH'>): DataSource {
   if (config.MYSQL_URL) {
@@ -40,9 +41,25 @@ export function createDataSource(config: Pick<Config, 'MYSQL_URL' | 'SQLITE_PATH
   });
 }
 
+/**
+ * SQLite (embedded mode) runs on one connection, where two transactions cannot be open at once: queue
+ * them. MySQL gives each transaction its own pooled connection and needs nothing.
+ */
+function serializeTransactions(ds: DataSource): void {
+  const manager = ds.manager;
+  const original = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
+  let tail: Promise<unknown> = Promise.resolve();
+  manager.transaction = ((...args: unknown[]) => {
+    const run = tail.then(() => original(...args));
+    tail = run.catch(() => undefined);
+    return run;
+  }) as typeof manager.transaction;
+}
+
 export async function openDatabase(config: Pick<Config, 'MYSQL_URL' | 'SQLITE_PATH'>): Promise<DataSource> {
   const ds = createDataSource(config);
   await ds.initialize();
+  if (!config.MYSQL_URL) serializeTransactions(ds);
   await ds.runMigrations({ transaction: 'each' });
   return ds;
 }

@@ -2,11 +2,11 @@ import type { TFunction } from 'i18next';
 import { createActor, waitFor, type AnyMachineSnapshot } from 'xstate';
 import type { FlowName, Flows, Lang, MenuInput, ScreenMeta } from '../../menus';
 import type { Caller } from '../accounts/client-self-service';
-import { t } from '../infra/i18n';
+import { i18n, t } from '../infra/i18n';
 import type { KeyValueStore } from '../infra/kv';
 import { maskPhone, type Logger } from '../infra/logger';
 import { foldToGsm7 } from './gsm7';
-import { paginate, screenText } from './render';
+import { memoizeStatic, paginate, screenText } from './render';
 import {
   isRepeat,
   MAX_BACK,
@@ -63,7 +63,8 @@ export class UssdEngine {
     private readonly settings: EngineSettings,
     private readonly logger: Logger,
   ) {
-    this.tr = { fr: t('fr', 'ussd'), en: t('en', 'ussd') };
+    const tr = (lang: Lang) => memoizeStatic(t(lang, 'ussd'), (key) => i18n().getResource(lang, 'ussd', key));
+    this.tr = { fr: tr('fr'), en: tr('en') };
     this.mac = textMacWith(settings.textKey);
   }
 

@@ -63,3 +63,56 @@ export function screenText(
   }
   return text;
 }
+
+/** Options that i18next itself reads: a call that carries one is never answered from the cache. */
+const I18NEXT_OPTIONS = new Set([
+  'count',
+  'context',
+  'defaultValue',
+  'lng',
+  'lngs',
+  'fallbackLng',
+  'ns',
+  'keySeparator',
+  'nsSeparator',
+  'returnObjects',
+  'returnDetails',
+  'joinArrays',
+  'postProcess',
+  'interpolation',
+  'skipInterpolation',
+  'replace',
+  'ordinal',
+]);
+
+function plainOptions(options: unknown): boolean {
+  if (options === undefined) return true;
+  if (typeof options !== 'object' || options === null) return false;
+  for (const key in options) {
+    if (I18NEXT_OPTIONS.has(key) || key.startsWith('defaultValue')) return false;
+  }
+  return true;
+}
+
+/**
+ * i18next's t() costs 10 to 40 µs a call, and every screen makes about three (text, footer, "more").
+ * A translation with no interpolation and no nesting gives the same string on every call, so it is
+ * asked of i18next once per key and then served from a map. Anything else (placeholders, `$t(…)`,
+ * a missing key, i18next options such as `count` or `context`) still goes to `tr` every time.
+ * `source(key)` is the raw resource of the key in this language (undefined if missing).
+ */
+export function memoizeStatic(tr: TFunction, source: (key: string) => unknown): TFunction {
+  const cache = new Map<string, string>();
+  const memoized = (key: unknown, options?: unknown): unknown => {
+    if (typeof key !== 'string' || !plainOptions(options)) return tr(key as never, options as never);
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+    const raw = source(key);
+    const text: unknown = tr(key as never, options as never);
+    if (typeof raw === 'string' && !raw.includes('{{') && !raw.includes('$t(') && typeof text === 'string') {
+      cache.set(key, text);
+    }
+    return text;
+  };
+  return memoized as unknown as TFunction;
+}

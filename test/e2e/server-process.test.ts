@@ -236,6 +236,8 @@ describe('node dist/src/main.js', () => {
       JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789',
       DOCUMENT_KEY: 'cd'.repeat(32),
       SMS_PROVIDER: 'console',
+      PAYMENT_PROVIDER: 'simulator',
+      PAYMENT_WEBHOOK_SECRET: 'e2e-webhook-secret-0123',
       LOG_LEVEL: 'info',
     };
     const proc = start(env, await freePort());

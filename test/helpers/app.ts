@@ -11,6 +11,7 @@ import type { Deps } from '../../src/deps';
 import { ManualClock } from '../../src/infra/clock';
 import { closeDeps, openDeps } from '../../src/infra/open';
 import { createLogger } from '../../src/infra/logger';
+import { checkLedger } from '../../src/ledger/check';
 import { Inbox } from './sms';
 
 export const embedded = process.env.TEST_EMBEDDED === '1';
@@ -38,6 +39,8 @@ export async function testEnv(overrides: Record<string, string> = {}): Promise<R
     DOCUMENT_KEY: 'ab'.repeat(32),
     DEMO_MODE: 'false',
     SMS_PROVIDER: 'console',
+    PAYMENT_PROVIDER: 'simulator',
+    PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret-0123',
     TRUST_PROXY: 'true',
   };
   if (embedded) {
@@ -96,8 +99,11 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
     accounts,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Every integration test file ends by proving the ledger's invariants on what it left behind.
+      const violations = await checkLedger(deps.db);
       await closeDeps(deps);
       if (env.SQLITE_PATH) rmSync(join(env.SQLITE_PATH, '..'), { recursive: true, force: true });
+      if (violations.length > 0) throw new Error(`ledger invariants broken: ${JSON.stringify(violations)}`);
     },
   };
 }

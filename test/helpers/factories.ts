@@ -1,6 +1,7 @@
 import { Sfd, User } from '../../src/accounts/entities';
 import type { Role } from '../../src/accounts/roles';
 import { hashSecret } from '../../src/infra/crypto';
+import { openSfdAccounts } from '../../src/ledger/service';
 import type { TestApp } from './app';
 
 export const PASSWORD = 'correct-horse-battery';
@@ -15,7 +16,7 @@ export async function makeSfd(
   status: Sfd['status'] = 'active',
 ): Promise<Sfd> {
   const now = t.clock.now();
-  return t.deps.db.manager.save(
+  const sfd = await t.deps.db.manager.save(
     t.deps.db.manager.create(Sfd, {
       name: `SFD ${code}`,
       code,
@@ -27,6 +28,8 @@ export async function makeSfd(
       updatedAt: now,
     }),
   );
+  await openSfdAccounts(t.deps.db.manager, sfd.id, now);
+  return sfd;
 }
 
 /** A unique valid Benin mobile number (+229 01 9x xx xx xx). */

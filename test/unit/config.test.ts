@@ -6,6 +6,11 @@ const SECRETS = {
   DOCUMENT_KEY: 'ab'.repeat(32),
   AT_USERNAME: 'tontiflex',
   AT_API_KEY: 'at-api-key',
+  PAYMENT_WEBHOOK_SECRET: 'w'.repeat(24),
+  MOMO_API_USER: 'momo-user',
+  MOMO_API_KEY: 'momo-key',
+  MOMO_COLLECTION_KEY: 'momo-collection',
+  MOMO_DISBURSEMENT_KEY: 'momo-disbursement',
 };
 
 /** The ConfigError loadConfig throws for env, or a failure if it does not throw one. */
@@ -105,6 +110,8 @@ describe('server mode (MYSQL_URL set)', () => {
       MYSQL_URL,
       JWT_SECRET: SECRETS.JWT_SECRET,
       DOCUMENT_KEY: SECRETS.DOCUMENT_KEY,
+      PAYMENT_WEBHOOK_SECRET: SECRETS.PAYMENT_WEBHOOK_SECRET,
+      PAYMENT_PROVIDER: 'simulator',
       SMS_PROVIDER: 'console',
     });
     expect(config.SMS_PROVIDER).toBe('console');

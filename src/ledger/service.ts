@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { In, type EntityManager } from 'typeorm';
+import { uniqueViolationField } from '../infra/db-errors';
+import { JournalEntry, LedgerAccount, Posting } from './entities';
+
+/**
+ * Double-entry, append-only, idempotent. Sign convention: an account's balance is the sum of its
+ * postings; money owed to a client is a positive balance on the client's account, and the SFD's
+ * counter-accounts (mobile-money clearing, cash…) go negative by what came in through them.
+ */
+export interface Line {
+  account: string;
+  amount: number;
+}
+
+export interface PostRequest {
+  /** Idempotency key: the same key with the same lines returns the first entry and changes nothing. */
+  key: string;
+  kind: string;
+  lines: Line[];
+  ref?: { type: string; id: string | number };
+  sfdId?: number | null;
+  actorId?: number | null;
+  at: Date;
+}
+
+export class LedgerError extends Error {
+  constructor(
+    readonly code: 'unbalanced' | 'invalid_amount' | 'unknown_account' | 'insufficient_funds' | 'key_reused',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The accounts every SFD gets when it is created. */
+export const SFD_ACCOUNTS = [
+  'mobile-money',
+  'cash',
+  'commission-income',
+  'fee-income',
+  'interest-income',
+  'penalty-income',
+  'loans-receivable',
+] as const;
+export type SfdAccount = (typeof SFD_ACCOUNTS)[number];
+
+export const sfdAccount = (sfdId: number, name: SfdAccount) => `sfd:${sfdId}:${name}`;
+
+function linesHash(lines: Line[]): string {
+  const normalized = [...lines].sort((a, b) => a.account.localeCompare(b.account) || a.amount - b.amount);
+  return createHash('sha256').update(JSON.stringify(normalized)).digest('hex');
+}
+
+function validate(lines: Line[]) {
+  if (lines.length < 2) throw new LedgerError('unbalanced', 'an entry needs at least two lines');
+  let sum = 0;
+  for (const line of lines) {
+    if (!Number.isSafeInteger(line.amount) || line.amount === 0) {
+      throw new LedgerError('invalid_amount', `amount must be a non-zero integer of XOF: ${line.amount}`);
+    }
+    sum += line.amount;
+  }
+  if (sum !== 0) throw new LedgerError('unbalanced', `lines sum to ${sum}, not 0`);
+}
+
+/**
+ * Writes an entry, its postings and the balance updates with the caller's transaction manager, so they
+ * commit or roll back with the business change they belong to.
+ */
+export async function post(manager: EntityManager, req: PostRequest): Promise<JournalEntry> {
+  validate(req.lines);
+  const hash = linesHash(req.lines);
+  const existing = await manager.findOne(JournalEntry, { where: { key: req.key } });
+  if (existing) return sameOrRefuse(existing, hash);
+
+  const codes = [...new Set(req.lines.map((l) => l.account))];
+  const accounts = await manager.find(LedgerAccount, { where: { code: In(codes) } });
+  const byCode = new Map(accounts.map((a) => [a.code, a]));
+  const missing = codes.filter((c) => !byCode.has(c));
+  if (missing.length > 0)
+    throw new LedgerError('unknown_account', `unknown ledger account: ${missing.join(', ')}`);
+
+  let entry: JournalEntry;
+  try {
+    entry = await manager.save(
+      manager.create(JournalEntry, {
+        key: req.key,
+        kind: req.kind,
+        refType: req.ref?.type ?? null,
+        refId: req.ref ? String(req.ref.id) : null,
+        sfdId: req.sfdId ?? null,
+        actorId: req.actorId ?? null,
+        linesHash: hash,
+        createdAt: req.at,
+      }),
+    );
+  } catch (err) {
+    if (!uniqueViolationField(err)) throw err;
+    // A concurrent post of the same key committed first.
+    const winner = await manager.findOneOrFail(JournalEntry, { where: { key: req.key } });
+    return sameOrRefuse(winner, hash);
+  }
+
+  // Net per account, applied in id order so concurrent transactions lock rows in the same order.
+  const net = new Map<number, number>();
+  for (const line of req.lines) {
+    const id = (byCode.get(line.account) as LedgerAccount).id;
+    net.set(id, (net.get(id) ?? 0) + line.amount);
+  }
+  for (const [accountId, delta] of [...net].sort(([a], [b]) => a - b)) {
+    if (delta === 0) continue;
+    // One conditional update: an account that must not go negative never does, whoever runs alongside.
+    // (`delta` is a validated safe integer, so writing it into the SET expression is safe.)
+    const result = await manager
+      .createQueryBuilder()
+      .update(LedgerAccount)
+      .set({ balance: () => `balance + (${delta})`, updatedAt: req.at })
+      .where('id = :accountId', { accountId })
+      .andWhere('(may_go_negative = 1 OR balance + :delta >= 0)', { delta })
+      .execute();
+    if (!result.affected) {
+      const code = accounts.find((a) => a.id === accountId)?.code;
+      throw new LedgerError('insufficient_funds', `insufficient funds on ${code}`);
+    }
+  }
+  await manager.insert(
+    Posting,
+    req.lines.map((line) => ({
+      entryId: entry.id,
+      accountId: (byCode.get(line.account) as LedgerAccount).id,
+      amount: line.amount,
+      createdAt: req.at,
+    })),
+  );
+  return entry;
+}
+
+function sameOrRefuse(entry: JournalEntry, hash: string): JournalEntry {
+  if (entry.linesHash !== hash) {
+    throw new LedgerError('key_reused', `ledger key ${entry.key} was already used for different lines`);
+  }
+  return entry;
+}
+
+export interface AccountSpec {
+  code: string;
+  kind: string;
+  sfdId: number | null;
+  ownerId?: number | null;
+  mayGoNegative: boolean;
+  at: Date;
+}
+
+/** Creates the account if it does not exist yet; answers it either way. */
+export async function ensureAccount(manager: EntityManager, spec: AccountSpec): Promise<LedgerAccount> {
+  const existing = await manager.findOne(LedgerAccount, { where: { code: spec.code } });
+  if (existing) return existing;
+  return manager.save(
+    manager.create(LedgerAccount, {
+      code: spec.code,
+      kind: spec.kind,
+      sfdId: spec.sfdId,
+      ownerId: spec.ownerId ?? null,
+      balance: 0,
+      mayGoNegative: spec.mayGoNegative,
+      createdAt: spec.at,
+      updatedAt: spec.at,
+    }),
+  );
+}
+
+/** The SFD's own accounts (clearing, cash, incomes, receivables): they may go negative. */
+export async function openSfdAccounts(manager: EntityManager, sfdId: number, at: Date): Promise<void> {
+  for (const name of SFD_ACCOUNTS) {
+    await ensureAccount(manager, {
+      code: sfdAccount(sfdId, name),
+      kind: name,
+      sfdId,
+      mayGoNegative: true,
+      at,
+    });
+  }
+}

@@ -9,6 +9,7 @@ import { healthRoutes } from './http/health';
 import { requestContext, stripTrailingSlash } from './http/request-context';
 import { createUssd } from './ussd/module';
 import { ledgerRouter } from './ledger/routes';
+import { createPayments } from './payments/module';
 
 /** Builds the Koa app from already-open dependencies (tests call this directly). */
 export function createApp(deps: Deps) {
@@ -16,6 +17,7 @@ export function createApp(deps: Deps) {
   const app = new Koa({ proxy: config.TRUST_PROXY });
   const accounts = createAccounts(deps);
   const ussd = createUssd(deps, accounts.pins);
+  const payments = createPayments(deps, accounts.tokens);
 
   app.on('error', (err: unknown, ctx?: Koa.Context) => {
     const log = (ctx?.state.log as typeof logger | undefined) ?? logger;
@@ -50,7 +52,9 @@ export function createApp(deps: Deps) {
   app.use(ussd.router.routes());
   app.use(accounts.router.routes());
   app.use(ledgerRouter(deps, accounts.tokens).routes());
+  app.use(payments.router.routes());
+  app.use(payments.payPage.routes());
   app.use(accounts.router.allowedMethods());
 
-  return { app, accounts, ussd };
+  return { app, accounts, ussd, payments };
 }

@@ -26,7 +26,8 @@ async function main() {
     logger.info({ created }, 'demo data seeded (password from DEMO_PASSWORD)');
   }
 
-  const { app } = createApp(deps);
+  const { app, payments } = createApp(deps);
+  payments.startJobs();
   const handle = app.callback();
   const server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 65_000;
@@ -47,7 +48,9 @@ async function main() {
     }, config.SHUTDOWN_TIMEOUT_MS);
     force.unref();
     server.close(() => {
-      closeDeps(deps)
+      payments
+        .close()
+        .then(() => closeDeps(deps))
         .then(() => {
           logger.info('stopped');
           process.exit(0);

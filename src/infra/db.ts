@@ -6,9 +6,10 @@ import type { Config } from '../config';
 import { accountsEntities } from '../accounts/entities';
 import { ussdEntities } from '../ussd/entities';
 import { ledgerEntities } from '../ledger/entities';
+import { paymentEntities } from '../payments/entities';
 import { migrations } from '../../migrations';
 
-export const entities = [...accountsEntities, ...ussdEntities, ...ledgerEntities];
+export const entities = [...accountsEntities, ...ussdEntities, ...ledgerEntities, ...paymentEntities];
 
 export function createDataSource(config: Pick<Config, 'MYSQL_URL' | 'SQLITE_PATH'>): DataSource {
   if (config.MYSQL_URL) {

@@ -42,6 +42,8 @@ export const SFD_ACCOUNTS = [
   'interest-income',
   'penalty-income',
   'loans-receivable',
+  // Money received whose destination is not known yet (and sandbox test payments).
+  'suspense',
 ] as const;
 export type SfdAccount = (typeof SFD_ACCOUNTS)[number];
 
@@ -181,4 +183,21 @@ export async function openSfdAccounts(manager: EntityManager, sfdId: number, at:
       at,
     });
   }
+}
+
+/** A correction: the same lines with opposite signs, under a new key. Entries are never edited. */
+export async function reverse(
+  manager: EntityManager,
+  originalKey: string,
+  req: Omit<PostRequest, 'lines'>,
+): Promise<JournalEntry> {
+  const original = await manager.findOne(JournalEntry, { where: { key: originalKey } });
+  if (!original) throw new LedgerError('unknown_account', `no ledger entry ${originalKey} to reverse`);
+  const postings = await manager.find(Posting, { where: { entryId: original.id } });
+  const accounts = await manager.find(LedgerAccount, { where: { id: In(postings.map((p) => p.accountId)) } });
+  const codeOf = new Map(accounts.map((a) => [a.id, a.code]));
+  return post(manager, {
+    ...req,
+    lines: postings.map((p) => ({ account: codeOf.get(p.accountId) as string, amount: -p.amount })),
+  });
 }

@@ -29,6 +29,23 @@ function callbackToken(expected: string | undefined) {
   };
 }
 
+/**
+ * normalizePhone (libphonenumber with full metadata) costs about 7 µs, on every hop of every session,
+ * for a handful of distinct numbers per minute: the answers are kept (a pure function; bounded map).
+ */
+function phoneNormalizer(limit = 10_000) {
+  const known = new Map<string, string>();
+  return (phoneNumber: string): string => {
+    let phone = known.get(phoneNumber);
+    if (phone === undefined) {
+      phone = normalizePhone(phoneNumber) ?? phoneNumber;
+      if (known.size >= limit) known.clear();
+      known.set(phoneNumber, phone);
+    }
+    return phone;
+  };
+}
+
 export function createUssd(deps: Deps, pins: PinGuard) {
   const { config, kv, logger, db, clock } = deps;
   const clients = new ClientSelfService(deps, pins);
@@ -49,6 +66,7 @@ export function createUssd(deps: Deps, pins: PinGuard) {
     logger,
   );
   const malformed = `END ${foldToGsm7(t('fr', 'ussd')('common.failed'))}`;
+  const callerPhone = phoneNormalizer();
 
   const router = new Router();
   const token = callbackToken(config.USSD_CALLBACK_TOKEN);
@@ -62,7 +80,7 @@ export function createUssd(deps: Deps, pins: PinGuard) {
       return;
     }
     const { sessionId, phoneNumber, text } = parsed.data;
-    ctx.body = await engine.hop({ sessionId, phone: normalizePhone(phoneNumber) ?? phoneNumber, text });
+    ctx.body = await engine.hop({ sessionId, phone: callerPhone(phoneNumber), text });
   });
 
   router.post('/ussd/events', token, async (ctx: Context) => {

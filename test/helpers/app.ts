@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,7 @@ export interface TestApp {
   server: Server;
   request: ReturnType<typeof supertest>;
   accounts: ReturnType<typeof createApp>['accounts'];
+  payments: ReturnType<typeof createApp>['payments'];
   close(): Promise<void>;
 }
 
@@ -76,7 +78,12 @@ async function truncateAll(deps: Deps) {
 }
 
 export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
-  const env = await testEnv(overrides);
+  // Listen first: the app must know its own address (providers call our webhook back over HTTP).
+  const app: { handle?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
+  const server = createServer((req, res) => void app.handle?.(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const env = await testEnv({ PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, ...overrides });
   const config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL);
   const opened = await openDeps(config, logger);
@@ -85,10 +92,9 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
   const deps: Deps = { ...opened, clock, sms: inbox };
   await truncateAll(deps);
   if (deps.kv.redis) await deps.kv.redis.flushdb();
-  const { app, accounts } = createApp(deps);
-  const handle = app.callback();
-  const server = createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const built = createApp(deps);
+  const { accounts, payments } = built;
+  app.handle = built.app.callback();
   return {
     deps,
     config,
@@ -97,8 +103,10 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
     server,
     request: supertest(server),
     accounts,
+    payments,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await payments.close();
       // Every integration test file ends by proving the ledger's invariants on what it left behind.
       const violations = await checkLedger(deps.db);
       await closeDeps(deps);

@@ -90,8 +90,9 @@ export class KkiapayProvider implements PaymentProvider {
     const id = typeof b?.transactionId === 'string' ? b.transactionId : providerTransactionId;
     // The transactionId comes from a webhook anyone can send: a transaction not tied to this reference
     // (another one, or none) must never settle it. Unknown transactions carry no partnerId at all.
-    if (status !== 'TRANSACTION_NOT_FOUND' && b?.partnerId !== reference)
+    if (status !== 'TRANSACTION_NOT_FOUND' && b?.partnerId !== reference) {
       return failed(id, REFERENCE_MISMATCH);
+    }
     const amount = parseAmount(b?.amount);
     if (status === 'SUCCESS') return { status: 'success', providerTransactionId: id, amount, reason: null };
     if (status === 'PENDING') return { status: 'pending', providerTransactionId: id, amount, reason: null };

@@ -31,7 +31,7 @@ const PATHS: Record<Product, string> = {
 const PENDING = new Set(['PENDING', 'CREATED', 'ONGOING']);
 const FAILED = new Set(['FAILED', 'REJECTED', 'TIMEOUT']);
 
-/** MoMo caps payerMessage/payeeNote (160 characters in the sandbox's validation). */
+/** MoMo limits payerMessage/payeeNote; 160 is the figure integrations cite (not in the wire notes). */
 const NOTE_MAX = 160;
 
 interface CachedToken {
@@ -148,9 +148,14 @@ export class MomoProvider implements PaymentProvider {
     if (b.externalId !== undefined && b.externalId !== reference) return failed(id, REFERENCE_MISMATCH);
     const status = b.status.toUpperCase();
     const amount = parseAmount(b.amount);
-    if (status === 'SUCCESSFUL')
-      return { status: 'success', providerTransactionId: id, amount, reason: null };
-    if (PENDING.has(status)) return { status: 'pending', providerTransactionId: id, amount, reason: null };
+    const settled = (s: 'success' | 'pending'): VerifyResult => ({
+      status: s,
+      providerTransactionId: id,
+      amount,
+      reason: null,
+    });
+    if (status === 'SUCCESSFUL') return settled('success');
+    if (PENDING.has(status)) return settled('pending');
     if (FAILED.has(status)) return { ...failed(id, reasonOf(b.reason) ?? status), amount };
     throw new ProviderUnavailable(`MTN MoMo answered an unknown status ${status} for ${referenceId}`);
   }
@@ -189,7 +194,7 @@ export class MomoProvider implements PaymentProvider {
 
   private token(product: Product): Promise<string> {
     const cached = this.tokens.get(product);
-    if (cached && cached.expiresAt > this.deps.clock.now().getTime() + 1e12) return Promise.resolve(cached.value);
+    if (cached && cached.expiresAt > this.deps.clock.now().getTime()) return Promise.resolve(cached.value);
     let pending = this.tokenRequests.get(product);
     if (!pending) {
       pending = this.newToken(product).finally(() => this.tokenRequests.delete(product));

@@ -8,7 +8,7 @@ import type {
   PayoutRequest,
   VerifyResult,
 } from '../provider';
-import { failed, type ProviderDeps } from './common';
+import { failed, REFERENCE_MISMATCH, type ProviderDeps } from './common';
 
 type Kind = 'collection' | 'payout';
 type SimStatus = 'PENDING' | 'SUCCESS' | 'FAILED' | 'REVERTED';
@@ -111,19 +111,16 @@ export class SimulatorProvider implements PaymentProvider {
     const tx = this.transactions.get(id);
     // Also what a restarted demo answers for the transactions it forgot.
     if (!tx || tx.kind !== kind) return failed(null, 'TRANSACTION_NOT_FOUND');
-    if (tx.reference !== reference) return failed(id, 'REFERENCE_MISMATCH');
-    if (tx.status === 'PENDING')
-      return { status: 'pending', providerTransactionId: id, amount: tx.amount, reason: null };
-    if (tx.status === 'SUCCESS')
-      return { status: 'success', providerTransactionId: id, amount: tx.amount, reason: null };
-    return { status: 'failed', providerTransactionId: id, amount: tx.amount, reason: tx.reason };
+    if (tx.reference !== reference) return failed(id, REFERENCE_MISMATCH);
+    const status = tx.status === 'PENDING' ? 'pending' : tx.status === 'SUCCESS' ? 'success' : 'failed';
+    return { status, providerTransactionId: id, amount: tx.amount, reason: tx.reason };
   }
 
   private settle(id: string): void {
     this.timers.delete(id);
     const tx = this.transactions.get(id);
     if (!tx || tx.status !== 'PENDING') return;
-    const fails = tx.phone.endsWith('#');
+    const fails = tx.phone.endsWith('9');
     // The state changes before the callback: the webhook handler will verify() and must see it.
     tx.status = fails ? 'FAILED' : 'SUCCESS';
     tx.reason = fails ? 'INSUFFICIENT_FUND' : null;

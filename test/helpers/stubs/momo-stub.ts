@@ -132,10 +132,12 @@ export class MomoStub {
     const refused = this.refuse(req, product);
     if (refused) return refused;
     const referenceId = header(req, 'x-reference-id') ?? '';
-    if (!UUID_V4.test(referenceId))
+    if (!UUID_V4.test(referenceId)) {
       return error(400, 'INVALID_REFERENCE_ID', 'X-Reference-Id must be a UUID v4');
-    if (this.transactions.has(referenceId))
+    }
+    if (this.transactions.has(referenceId)) {
       return error(409, 'RESOURCE_ALREADY_EXIST', 'duplicated reference id');
+    }
     const problem = invalidBody(req.body, product === 'collection' ? 'payer' : 'payee');
     if (problem) return error(400, 'INVALID_BODY', problem);
     this.transactions.set(referenceId, {
@@ -154,8 +156,9 @@ export class MomoStub {
     const refused = this.refuse(req, product);
     if (refused) return refused;
     const tx = this.transactions.get(referenceId);
-    if (!tx || tx.product !== product)
+    if (!tx || tx.product !== product) {
       return error(404, 'RESOURCE_NOT_FOUND', 'Requested resource was not found.');
+    }
     return {
       status: 200,
       body: {
@@ -172,8 +175,9 @@ export class MomoStub {
 function invalidBody(body: unknown, partyField: 'payer' | 'payee'): string | null {
   const b = body as Record<string, unknown> | null;
   if (!b || typeof b !== 'object') return 'body must be a JSON object';
-  if (typeof b.amount !== 'string' || !/^\d+(\.\d+)?$/.test(b.amount))
+  if (typeof b.amount !== 'string' || !/^\d+(\.\d+)?$/.test(b.amount)) {
     return 'amount must be a numeric string';
+  }
   if (typeof b.currency !== 'string' || !/^[A-Z]{3}$/.test(b.currency)) return 'currency must be ISO 4217';
   if (typeof b.externalId !== 'string' || !b.externalId) return 'externalId is required';
   const party = b[partyField] as Record<string, unknown> | undefined;
@@ -185,8 +189,9 @@ function invalidBody(body: unknown, partyField: 'payer' | 'payee'): string | nul
     return `${partyField} must be {partyIdType: MSISDN, partyId: digits}`;
   }
   for (const field of ['payerMessage', 'payeeNote']) {
-    if (typeof b[field] !== 'string' || (b[field] as string).length > 160)
+    if (typeof b[field] !== 'string' || (b[field] as string).length > 160) {
       return `${field} must be a short string`;
+    }
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import type { Sfd, User } from '../../../src/accounts/entities';
-import { post, sfdAccount } from '../../../src/ledger/service';
+import { post, sfdAccount, SFD_ACCOUNTS } from '../../../src/ledger/service';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
 
@@ -41,7 +41,7 @@ describe('ledger API', () => {
   it("shows an SFD admin their SFD's accounts only", async () => {
     const res = await get('/api/ledger/accounts/', 'adminA');
     expect(res.status).toBe(200);
-    expect(res.body.count).toBe(7);
+    expect(res.body.count).toBe(SFD_ACCOUNTS.length);
     expect(res.body.results.every((r: { sfd_id: number }) => r.sfd_id === a.id)).toBe(true);
     const income = res.body.results.find((r: { kind: string }) => r.kind === 'commission-income');
     expect(income.balance).toBe(300);
@@ -49,9 +49,9 @@ describe('ledger API', () => {
 
   it('shows the platform admin every SFD, filterable', async () => {
     const all = await get('/api/ledger/accounts/?page_size=100', 'platform');
-    expect(all.body.count).toBeGreaterThanOrEqual(14);
+    expect(all.body.count).toBeGreaterThanOrEqual(2 * SFD_ACCOUNTS.length);
     const onlyB = await get(`/api/ledger/accounts/?sfd_id=${b.id}`, 'platform');
-    expect(onlyB.body.count).toBe(7);
+    expect(onlyB.body.count).toBe(SFD_ACCOUNTS.length);
     const kind = await get('/api/ledger/accounts/?kind=cash', 'platform');
     expect(kind.body.results.every((r: { kind: string }) => r.kind === 'cash')).toBe(true);
   });

@@ -1,0 +1,267 @@
+import { randomBytes } from 'node:crypto';
+import { LessThan } from 'typeorm';
+import { User } from '../accounts/entities';
+import type { Deps } from '../deps';
+import { t } from '../infra/i18n';
+import { prepareSms } from '../notifications/sms';
+import { PAYMENT_TYPES, PaymentTransaction, type PaymentDirection, type PaymentType } from './entities';
+import type { PaymentProvider, VerifyResult } from './provider';
+import type { PurposeRegistry } from './purposes';
+import { REFERENCE_MISMATCH } from './providers/common';
+
+export interface NewPayment {
+  type: PaymentType;
+  direction: PaymentDirection;
+  amount: number;
+  phone: string;
+  clientId: number;
+  sfdId: number;
+  purpose: string;
+  purposeRef?: string | null;
+  initiatedBy?: number | null;
+}
+
+/** `TF` + type code + UTC time to the second + random: unique, sortable, readable on a receipt. */
+export function newReference(type: PaymentType, at: Date): string {
+  const time = at.toISOString().replace(/[-:T]/g, '').slice(2, 14);
+  return `TF${PAYMENT_TYPES[type]}${time}${randomBytes(3).toString('hex').toUpperCase()}`;
+}
+
+const STALE_AFTER_MS = 2 * 60_000;
+const UNKNOWN_REASONS = new Set([REFERENCE_MISMATCH, 'TRANSACTION_NOT_FOUND']);
+
+/** 1500000 → "1 500 000" (plain spaces: GSM-7 has no narrow no-break space). */
+export const formatXof = (amount: number) => String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+
+/**
+ * Payments with a provider, applied exactly once. Whoever learns about an outcome (a webhook, a status
+ * check, the reconciliation job) first re-reads it from the provider, then moves the row out of
+ * `pending` with a conditional update in the same transaction as the purpose's ledger entry.
+ */
+export class PaymentsService {
+  constructor(
+    private readonly deps: Pick<Deps, 'db' | 'clock' | 'sms' | 'logger' | 'config'>,
+    readonly provider: PaymentProvider,
+    readonly purposes: PurposeRegistry,
+  ) {}
+
+  /** Starts a collection: the operator prompts the client, or (KKiaPay) a payment link goes by SMS. */
+  async collect(req: Omit<NewPayment, 'direction'>): Promise<PaymentTransaction> {
+    const payment = await this.create({ ...req, direction: 'collection' });
+    try {
+      const started = await this.provider.collect({
+        reference: payment.reference,
+        phone: payment.phone,
+        amount: payment.amount,
+        description: `TontiFlex ${payment.reference}`,
+      });
+      payment.providerTransactionId = started.providerTransactionId;
+      payment.paymentUrl = started.paymentUrl ?? null;
+      await this.deps.db.manager.update(
+        PaymentTransaction,
+        { id: payment.id },
+        { providerTransactionId: payment.providerTransactionId, paymentUrl: payment.paymentUrl },
+      );
+      if (started.paymentUrl) await this.notify(payment, 'payment_link', { url: started.paymentUrl });
+      return payment;
+    } catch (err) {
+      await this.fail(payment, 'PROVIDER_REFUSED');
+      throw err;
+    }
+  }
+
+  /**
+   * Sends money to the client's wallet. The caller has already posted the withdrawal to the ledger;
+   * if the payout fails, the purpose's `revertPayout` puts the money back.
+   */
+  async payout(req: Omit<NewPayment, 'direction'>): Promise<PaymentTransaction> {
+    const payment = await this.create({ ...req, direction: 'payout' });
+    try {
+      const started = await this.provider.payout({
+        reference: payment.reference,
+        phone: payment.phone,
+        amount: payment.amount,
+        description: `TontiFlex ${payment.reference}`,
+      });
+      payment.providerTransactionId = started.providerTransactionId;
+      await this.deps.db.manager.update(
+        PaymentTransaction,
+        { id: payment.id },
+        { providerTransactionId: started.providerTransactionId },
+      );
+      return payment;
+    } catch (err) {
+      this.deps.logger.warn({ reference: payment.reference, err: (err as Error).message }, 'payout refused');
+      await this.settle(payment, {
+        status: 'failed',
+        providerTransactionId: null,
+        amount: null,
+        reason: 'PROVIDER_REFUSED',
+      });
+      return this.byReference(payment.reference) as Promise<PaymentTransaction>;
+    }
+  }
+
+  private async create(req: NewPayment): Promise<PaymentTransaction> {
+    const now = this.deps.clock.now();
+    return this.deps.db.manager.save(
+      this.deps.db.manager.create(PaymentTransaction, {
+        reference: newReference(req.type, now),
+        provider: this.provider.name,
+        providerTransactionId: null,
+        type: req.type,
+        direction: req.direction,
+        amount: req.amount,
+        phone: req.phone,
+        status: 'pending',
+        purpose: req.purpose,
+        purposeRef: req.purposeRef ?? null,
+        sfdId: req.sfdId,
+        clientId: req.clientId,
+        initiatedBy: req.initiatedBy ?? null,
+        paymentUrl: null,
+        failureReason: null,
+        createdAt: now,
+        updatedAt: now,
+        completedAt: null,
+      }),
+    );
+  }
+
+  byReference(reference: string): Promise<PaymentTransaction | null> {
+    return this.deps.db.manager.findOne(PaymentTransaction, { where: { reference } });
+  }
+
+  byProviderId(providerTransactionId: string): Promise<PaymentTransaction | null> {
+    return this.deps.db.manager.findOne(PaymentTransaction, { where: { providerTransactionId } });
+  }
+
+  /**
+   * Asks the provider what became of a payment and applies the answer. `providerTransactionId` may come
+   * from a webhook when we did not know it yet (KKiaPay payment links).
+   */
+  async refresh(payment: PaymentTransaction, providerTransactionId?: string): Promise<PaymentTransaction> {
+    const id = payment.providerTransactionId ?? providerTransactionId;
+    if (payment.status !== 'pending' || !id) return payment;
+    const result =
+      payment.direction === 'payout'
+        ? await this.provider.verifyPayout(id, payment.reference)
+        : await this.provider.verify(id, payment.reference);
+    // "Not ours" or "never heard of it" is no outcome: a forged or early webhook must not fail a payment.
+    // It stays pending until the provider knows, or the reconciliation expires it.
+    if (result.status === 'failed' && UNKNOWN_REASONS.has(result.reason ?? '')) {
+      this.deps.logger.warn({ reference: payment.reference, reason: result.reason }, 'verify: not applied');
+      return payment;
+    }
+    // The id we verify with stays (MoMo's X-Reference-Id); a link payment learns KKiaPay's id here.
+    await this.settle(payment, { ...result, providerTransactionId: payment.providerTransactionId ?? id });
+    return (await this.byReference(payment.reference)) as PaymentTransaction;
+  }
+
+  /** Applies a verified outcome once. Returns whether this call changed the payment. */
+  async settle(payment: PaymentTransaction, result: VerifyResult): Promise<boolean> {
+    if (result.status === 'pending') return false;
+    if (result.status === 'success' && result.amount !== null && result.amount !== payment.amount) {
+      this.deps.logger.error(
+        { reference: payment.reference, expected: payment.amount, got: result.amount },
+        'provider amount differs from the payment: not applied',
+      );
+      return this.fail(payment, 'AMOUNT_MISMATCH');
+    }
+    if (result.status === 'failed') return this.fail(payment, result.reason ?? 'FAILED');
+
+    const now = this.deps.clock.now();
+    const applied = await this.deps.db.transaction(async (manager) => {
+      const moved = await manager.update(
+        PaymentTransaction,
+        { id: payment.id, status: 'pending' },
+        {
+          status: 'success',
+          providerTransactionId: result.providerTransactionId ?? payment.providerTransactionId,
+          completedAt: now,
+          updatedAt: now,
+        },
+      );
+      if (!moved.affected) return false; // someone else applied it first
+      if (payment.direction === 'collection') {
+        await this.purposes.get(payment.purpose).applyCollection?.(manager, payment, now);
+      }
+      return true;
+    });
+    if (applied) await this.notify(payment, payment.direction === 'payout' ? 'payout_receipt' : 'receipt');
+    return applied;
+  }
+
+  private async fail(payment: PaymentTransaction, reason: string, status: 'failed' | 'expired' = 'failed') {
+    const now = this.deps.clock.now();
+    const changed = await this.deps.db.transaction(async (manager) => {
+      const moved = await manager.update(
+        PaymentTransaction,
+        { id: payment.id, status: 'pending' },
+        { status, failureReason: reason.slice(0, 64), completedAt: now, updatedAt: now },
+      );
+      if (!moved.affected) return false;
+      if (payment.direction === 'payout') {
+        await this.purposes.get(payment.purpose).revertPayout?.(manager, payment, now);
+      }
+      return true;
+    });
+    if (changed) {
+      await this.notify(payment, status === 'expired' ? 'payment_expired' : `${payment.direction}_failed`);
+      if (payment.direction === 'payout' && payment.initiatedBy) await this.notifyAgent(payment);
+    }
+    return changed;
+  }
+
+  /**
+   * The reconciliation job: pending payments older than 2 minutes are verified with the provider
+   * (a lost webhook); those older than PAYMENT_EXPIRY_MINUTES are expired and the client told.
+   */
+  async reconcile(): Promise<{ verified: number; expired: number }> {
+    const now = this.deps.clock.now().getTime();
+    const stale = await this.deps.db.manager.find(PaymentTransaction, {
+      where: { status: 'pending', createdAt: LessThan(new Date(now - STALE_AFTER_MS)) },
+      order: { id: 'ASC' },
+      take: 500,
+    });
+    let verified = 0;
+    let expired = 0;
+    for (const payment of stale) {
+      try {
+        const after = await this.refresh(payment);
+        if (after.status !== 'pending') verified += 1;
+        else if (payment.createdAt.getTime() < now - this.deps.config.PAYMENT_EXPIRY_MINUTES * 60_000) {
+          if (await this.fail(payment, 'EXPIRED', 'expired')) expired += 1;
+        }
+      } catch (err) {
+        this.deps.logger.warn(
+          { reference: payment.reference, err: (err as Error).message },
+          'reconciliation: will retry',
+        );
+      }
+    }
+    return { verified, expired };
+  }
+
+  private async notify(payment: PaymentTransaction, key: string, extra: Record<string, unknown> = {}) {
+    const client = await this.deps.db.manager.findOne(User, { where: { id: payment.clientId } });
+    const body = t(client?.language ?? 'fr', 'sms')(`payments.${key}`, {
+      amount: formatXof(payment.amount),
+      reference: payment.reference,
+      ...extra,
+    });
+    await this.deps.sms.send(
+      prepareSms({ to: payment.phone, body, kind: key === 'receipt' ? 'receipt' : 'info' }),
+    );
+  }
+
+  private async notifyAgent(payment: PaymentTransaction) {
+    const agent = await this.deps.db.manager.findOne(User, { where: { id: payment.initiatedBy ?? 0 } });
+    if (!agent || agent.id === payment.clientId) return;
+    const body = t(agent.language, 'sms')('payments.payout_failed_agent', {
+      amount: formatXof(payment.amount),
+      reference: payment.reference,
+    });
+    await this.deps.sms.send(prepareSms({ to: agent.phone, body, kind: 'alert' }));
+  }
+}

@@ -182,3 +182,31 @@ describe('CORS_ORIGINS', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.example' }).CORS_ORIGINS).toEqual(['https://a.example']);
   });
 });
+
+describe('payment provider settings', () => {
+  it('default to the simulator in demo mode and to MTN MoMo outside it', () => {
+    expect(loadConfig({}).PAYMENT_PROVIDER).toBe('simulator');
+    expect(loadConfig({ MYSQL_URL, ...SECRETS }).PAYMENT_PROVIDER).toBe('momo');
+  });
+
+  it('refuse to start without the chosen provider’s keys, naming each', () => {
+    const momo = configError({ MYSQL_URL, ...SECRETS, MOMO_API_KEY: '', MOMO_DISBURSEMENT_KEY: '' });
+    expect(momo.message).toContain('MOMO_API_KEY');
+    expect(momo.message).toContain('MOMO_DISBURSEMENT_KEY');
+    expect(momo.message).not.toContain('MOMO_API_USER');
+    const kkiapay = configError({ MYSQL_URL, ...SECRETS, PAYMENT_PROVIDER: 'kkiapay', KKIAPAY_PUBLIC_KEY: 'pk' });
+    expect(kkiapay.message).toContain('KKIAPAY_PRIVATE_KEY');
+    expect(kkiapay.message).toContain('KKIAPAY_SECRET_KEY');
+  });
+
+  it('need a webhook secret outside demo mode', () => {
+    expect(configError({ MYSQL_URL, ...SECRETS, PAYMENT_WEBHOOK_SECRET: '' }).message).toContain(
+      'PAYMENT_WEBHOOK_SECRET',
+    );
+  });
+
+  it('reject a bad provider name or base URL, naming the variable', () => {
+    expect(configError({ PAYMENT_PROVIDER: 'paypal' }).message).toContain('PAYMENT_PROVIDER');
+    expect(configError({ MOMO_BASE_URL: 'not a url' }).message).toContain('MOMO_BASE_URL');
+  });
+});

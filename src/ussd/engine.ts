@@ -6,7 +6,7 @@ import { i18n, t } from '../infra/i18n';
 import type { KeyValueStore } from '../infra/kv';
 import { maskPhone, type Logger } from '../infra/logger';
 import { foldToGsm7 } from './gsm7';
-import { memoizeStatic, paginate, screenText } from './render';
+import { clampScreen, memoizeStatic, paginate, screenText } from './render';
 import {
   isRepeat,
   MAX_BACK,
@@ -278,7 +278,11 @@ export class UssdEngine {
   }
 
   private end(rec: SessionRecord, key: string, context: Record<string, unknown> = {}): Outcome {
-    const text = foldToGsm7(this.tr[rec.lang](key, { ...this.settings.params, ...context }));
+    // An END screen cannot page: a text the client's own data made too long is cut at the limit.
+    const text = clampScreen(
+      foldToGsm7(this.tr[rec.lang](key, { ...this.settings.params, ...context })),
+      this.settings.screenLimit,
+    );
     rec.pages = [];
     return { end: true, text, resumable: false };
   }
@@ -291,7 +295,7 @@ export class UssdEngine {
     const dels: string[] = [];
     if (rec.frame === null && !outcome.end) {
       // The resume prompt is showing: the resume point stays until the client chooses.
-    } else if (outcome.resumable && rec.frame) {
+    } else if (outcome.resumable && rec.frame && this.settings.resumeTtlS > 0) {
       const point: ResumePoint = { frame: rec.frame, back: rec.back, lang: rec.lang };
       sets.push([resumeKey(rec.phone), JSON.stringify(point), this.settings.resumeTtlS]);
     } else {

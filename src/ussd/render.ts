@@ -29,6 +29,15 @@ export function paginate(text: string, limit: number, more: string, footer: stri
   });
 }
 
+/** At most `limit` septets: cut on a word boundary and marked with "...". */
+export function clampScreen(text: string, limit: number): string {
+  if (gsm7Length(text) <= limit) return text;
+  let cut = text.slice(0, limit - 3);
+  while (gsm7Length(cut) > limit - 3) cut = cut.slice(0, -1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > limit / 2 ? cut.slice(0, space) : cut}...`;
+}
+
 function hardWrap(line: string, width: number): string[] {
   if (gsm7Length(line) <= width) return [line];
   const parts: string[] = [];

@@ -122,3 +122,17 @@ describe('registration of an unknown number', () => {
     expect(await p.send(last?.[1] ?? 'x')).toMatch(/^CON Numero de votre piece d'identite/);
   });
 });
+
+describe('END screens made long by the client’s own data', () => {
+  it('are cut to the screen limit', async () => {
+    const p = new Phone(t, phone());
+    await p.dial();
+    // "ﬃ" folds to "ffi": a 40-letter name becomes 120 characters on the welcome screen.
+    await p.sendAll('1', 'Houngbo', 'ﬃ'.repeat(39), '1', '1', '7391');
+    const end = await p.send('7391');
+    expect(end).toMatch(/^END Bienvenue FFI(ffi)+ ! Votre compte/);
+    expect(end.endsWith('...')).toBe(true);
+    expect(end.length - 4).toBeLessThanOrEqual(182);
+    expect(isGsm7(end.slice(4))).toBe(true);
+  });
+});

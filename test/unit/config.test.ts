@@ -194,7 +194,12 @@ describe('payment provider settings', () => {
     expect(momo.message).toContain('MOMO_API_KEY');
     expect(momo.message).toContain('MOMO_DISBURSEMENT_KEY');
     expect(momo.message).not.toContain('MOMO_API_USER');
-    const kkiapay = configError({ MYSQL_URL, ...SECRETS, PAYMENT_PROVIDER: 'kkiapay', KKIAPAY_PUBLIC_KEY: 'pk' });
+    const kkiapay = configError({
+      MYSQL_URL,
+      ...SECRETS,
+      PAYMENT_PROVIDER: 'kkiapay',
+      KKIAPAY_PUBLIC_KEY: 'pk',
+    });
     expect(kkiapay.message).toContain('KKIAPAY_PRIVATE_KEY');
     expect(kkiapay.message).toContain('KKIAPAY_SECRET_KEY');
   });

@@ -7,7 +7,7 @@ import { t } from '../infra/i18n';
 import { OtpService } from '../notifications/otp';
 import { prepareSms } from '../notifications/sms';
 import { recordAudit } from './audit';
-import { Sfd, User } from './entities';
+import { newUser, Sfd, User } from './entities';
 import { PinGuard } from './pin-guard';
 import type { TokenPair, TokenService } from './tokens';
 import { assertUniqueContact, mapUniqueViolation } from './users-service';
@@ -105,16 +105,18 @@ export class AuthService {
         if (existing && !pendingClient) await assertUniqueContact(manager, { phone: body.phone });
         const user =
           existing ??
-          manager.create(User, {
-            phone: body.phone,
-            email: null,
-            role: 'client',
-            status: 'active',
-            kycStatus: 'pending',
-            phoneVerifiedAt: null,
-            passwordHash: null,
-            createdAt: now,
-          });
+          newUser(
+            manager,
+            {
+              phone: body.phone,
+              firstName: '',
+              lastName: '',
+              role: 'client',
+              sfdId: sfd.id,
+              language: body.language,
+            },
+            now,
+          );
         Object.assign(user, {
           firstName: body.first_name,
           lastName: body.last_name,

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn, type EntityManager } from 'typeorm';
 import type { Role } from './roles';
 
 export type Status = 'active' | 'suspended';
@@ -68,6 +68,26 @@ export class RefreshToken {
   @Column({ name: 'used_at', type: 'datetime', precision: 3, nullable: true }) usedAt: Date | null;
   @Column({ name: 'revoked_at', type: 'datetime', precision: 3, nullable: true }) revokedAt: Date | null;
   @Column({ name: 'created_at', type: 'datetime', precision: 3 }) createdAt: Date;
+}
+
+/** The fields a new user must be given; everything else starts at its default. */
+export type NewUser = Pick<User, 'phone' | 'firstName' | 'lastName' | 'role' | 'sfdId' | 'language'> &
+  Partial<User>;
+
+/** A new, unsaved user: active, KYC pending, no password, no PIN, phone not verified, unless given. */
+export function newUser(manager: EntityManager, fields: NewUser, now: Date): User {
+  return manager.create(User, {
+    email: null,
+    status: 'active',
+    passwordHash: null,
+    pinHash: null,
+    kycStatus: 'pending',
+    idNumberEnc: null,
+    phoneVerifiedAt: null,
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
+  });
 }
 
 export const accountsEntities = [Sfd, User, AuditEvent, RefreshToken];

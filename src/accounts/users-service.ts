@@ -7,7 +7,7 @@ import { hashSecret } from '../infra/crypto';
 import { uniqueViolationField } from '../infra/db-errors';
 import { recordAudit } from './audit';
 import { assignableRoles, type UserCollection } from './collections';
-import { Sfd, User, RefreshToken, type Status } from './entities';
+import { newUser, Sfd, User, RefreshToken, type Status } from './entities';
 import { hasRank, isPlatformAdmin } from './roles';
 import type { CreateClientBody, CreateStaffBody, ListUsersQuery, UpdateUserBody } from './schemas';
 import { userAuditView } from './serializers';
@@ -97,22 +97,20 @@ export class UsersService {
       this.deps.db.transaction(async (manager) => {
         const sfdId = await this.targetSfd(manager, actor, coll, body.sfd_id);
         await assertUniqueContact(manager, { phone: body.phone, email: body.email });
-        const user = manager.create(User, {
-          phone: body.phone,
-          email: body.email ?? null,
-          firstName: body.first_name,
-          lastName: body.last_name,
-          role: coll.role,
-          sfdId,
-          status: 'active',
-          language: body.language,
-          passwordHash,
-          pinHash: null,
-          kycStatus: 'pending',
-          phoneVerifiedAt: null,
-          createdAt: now,
-          updatedAt: now,
-        });
+        const user = newUser(
+          manager,
+          {
+            phone: body.phone,
+            email: body.email ?? null,
+            firstName: body.first_name,
+            lastName: body.last_name,
+            role: coll.role,
+            sfdId,
+            language: body.language,
+            passwordHash,
+          },
+          now,
+        );
         await manager.save(user);
         await recordAudit(
           manager,

@@ -72,6 +72,8 @@ function toProblem(err: unknown): Problem {
   if (status && status < 500 && (err as { expose?: boolean }).expose !== false) {
     return new Problem(status, CODE_BY_STATUS[status] ?? 'bad_request', (err as Error).message);
   }
+  // A dependency that does not answer (e.g. a payment provider): 503, the client may retry.
+  if ((err as Error)?.name === 'ProviderUnavailable') return new Problem(503, 'unavailable');
   // Anything else is our fault: nothing about it leaves the process.
   return new Problem(status === 503 ? 503 : 500, status === 503 ? 'unavailable' : 'internal');
 }

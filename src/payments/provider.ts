@@ -56,4 +56,6 @@ export interface PaymentProvider {
 }
 
 /** A provider answered something we cannot use (network error, 5xx, malformed body). Safe to retry. */
-export class ProviderUnavailable extends Error {}
+export class ProviderUnavailable extends Error {
+  override name = 'ProviderUnavailable';
+}

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { LessThan } from 'typeorm';
+import { IsNull, LessThan } from 'typeorm';
 import { User } from '../accounts/entities';
 import type { Deps } from '../deps';
+import { Problem } from '../http/errors';
 import { t } from '../infra/i18n';
 import { prepareSms } from '../notifications/sms';
 import { PAYMENT_TYPES, PaymentTransaction, type PaymentDirection, type PaymentType } from './entities';
-import type { PaymentProvider, VerifyResult } from './provider';
+import { ProviderUnavailable, type PaymentProvider, type VerifyResult } from './provider';
 import type { PurposeRegistry } from './purposes';
 import { REFERENCE_MISMATCH } from './providers/common';
 
@@ -65,8 +66,16 @@ export class PaymentsService {
       if (started.paymentUrl) await this.notify(payment, 'payment_link', { url: started.paymentUrl });
       return payment;
     } catch (err) {
-      await this.fail(payment, 'PROVIDER_REFUSED');
-      throw err;
+      // Nothing was collected as far as we know: the payment fails and the caller is told why.
+      const unavailable = err instanceof ProviderUnavailable;
+      await this.fail(payment, unavailable ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_REFUSED');
+      this.deps.logger.warn(
+        { reference: payment.reference, err: (err as Error).message },
+        'collection not started',
+      );
+      throw unavailable
+        ? new Problem(503, 'unavailable', 'the payment provider does not answer, try again')
+        : new Problem(502, 'provider_refused', (err as Error).message);
     }
   }
 
@@ -152,6 +161,15 @@ export class PaymentsService {
     if (result.status === 'failed' && UNKNOWN_REASONS.has(result.reason ?? '')) {
       this.deps.logger.warn({ reference: payment.reference, reason: result.reason }, 'verify: not applied');
       return payment;
+    }
+    if (!payment.providerTransactionId) {
+      // The provider tied this transaction to our reference: keep its id before applying it, so that if
+      // applying fails the reconciliation can still verify it (KKiaPay only retries for a few seconds).
+      await this.deps.db.manager.update(
+        PaymentTransaction,
+        { id: payment.id, status: 'pending', providerTransactionId: IsNull() },
+        { providerTransactionId: id },
+      );
     }
     // The id we verify with stays (MoMo's X-Reference-Id); a link payment learns KKiaPay's id here.
     await this.settle(payment, { ...result, providerTransactionId: payment.providerTransactionId ?? id });

@@ -118,8 +118,9 @@ export function paymentRoutes(
     ctx.body = { status: 'ok' };
   });
 
-  // MTN MoMo calls back unauthenticated: the call only tells us which payment to verify.
-  router.post('/webhook/momo', async (ctx: Context) => {
+  // MTN MoMo calls back unauthenticated (with PUT or POST): the call only tells us which payment to verify.
+  router.all('/webhook/momo', async (ctx: Context, next) => {
+    if (ctx.method !== 'POST' && ctx.method !== 'PUT') return next();
     const hint = parse(momoWebhook, ctx.request.body);
     const payment = await payments.byReference(hint.externalId);
     if (!payment) {

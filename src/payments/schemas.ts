@@ -13,7 +13,7 @@ export const initiateBody = z.object({
   purpose_ref: z.string().max(64).optional(),
 });
 
-export const checkStatusBody = z.object({ reference: z.string().regex(/^TF[A-Z]{2}\d{12}[0-9A-F]{6}$/) });
+export const checkStatusBody = z.object({ reference: z.string().regex(/^TF[A-Z]{2}\d{12}[0-9A-F]{10}$/) });
 
 export const listQuery = z.object({
   status: z.enum(['pending', 'success', 'failed', 'expired', 'refunded']).optional(),

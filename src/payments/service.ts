@@ -22,10 +22,10 @@ export interface NewPayment {
   initiatedBy?: number | null;
 }
 
-/** `TF` + type code + UTC time to the second + random: unique, sortable, readable on a receipt. */
+/** `TF` + type code + UTC time to the second + 40 random bits: unique, sortable, readable on a receipt. */
 export function newReference(type: PaymentType, at: Date): string {
   const time = at.toISOString().replace(/[-:T]/g, '').slice(2, 14);
-  return `TF${PAYMENT_TYPES[type]}${time}${randomBytes(3).toString('hex').toUpperCase()}`;
+  return `TF${PAYMENT_TYPES[type]}${time}${randomBytes(5).toString('hex').toUpperCase()}`;
 }
 
 const STALE_AFTER_MS = 2 * 60_000;

@@ -37,6 +37,8 @@ const schema = z.object({
   AT_USERNAME: z.string().min(1).optional(),
   AT_API_KEY: z.string().min(1).optional(),
   AT_SENDER_ID: z.string().min(1).optional(),
+  // Unset: Africa's Talking's live API, or its sandbox when AT_USERNAME is 'sandbox' (tests point it at a stub).
+  AT_BASE_URL: z.url().optional(),
   CORS_ORIGINS: csv.default([]),
   BODY_LIMIT: z
     .string()

@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { Deps } from '../deps';
-import { ConsoleSmsSender } from '../notifications/sms';
+import { AfricasTalkingSmsSender } from '../notifications/africastalking';
+import { BestEffortSms, ConsoleSmsSender } from '../notifications/sms';
 import { systemClock } from './clock';
 import { openDatabase } from './db';
 import { connectRedis, MemoryStore, RedisStore, type KeyValueStore } from './kv';
@@ -17,11 +18,11 @@ export async function openDeps(config: Config, logger: Logger): Promise<Deps> {
   } else {
     kv = new MemoryStore();
   }
-  if (config.SMS_PROVIDER === 'africastalking') {
-    // The Africa's Talking adapter and the durable outbox arrive with the SMS issue.
-    logger.warn('SMS_PROVIDER=africastalking is not wired yet: SMS go to the console');
-  }
-  return { config, db, kv, logger, clock: systemClock, sms: new ConsoleSmsSender(logger) };
+  const sms =
+    config.SMS_PROVIDER === 'africastalking'
+      ? new BestEffortSms(new AfricasTalkingSmsSender(config, logger), logger)
+      : new ConsoleSmsSender(logger);
+  return { config, db, kv, logger, clock: systemClock, sms };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {

@@ -34,3 +34,26 @@ export class ConsoleSmsSender implements SmsSender {
 export function prepareSms(message: SmsMessage): SmsMessage {
   return { ...message, body: foldToGsm7(message.body) };
 }
+
+/**
+ * Until the durable outbox lands, an SMS is sent after the business change has committed: a failed
+ * send must not turn a done registration or payment into an error for the client. It is logged
+ * (without its body, which may carry a one-time code) for an operator to follow up.
+ */
+export class BestEffortSms implements SmsSender {
+  constructor(
+    private readonly inner: SmsSender,
+    private readonly logger: Logger,
+  ) {}
+
+  async send(message: SmsMessage): Promise<void> {
+    try {
+      await this.inner.send(message);
+    } catch (err) {
+      this.logger.error(
+        { sms: { to_masked: maskPhone(message.to), kind: message.kind }, err: (err as Error).message },
+        'SMS not sent',
+      );
+    }
+  }
+}

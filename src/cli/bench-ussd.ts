@@ -7,14 +7,20 @@
  * a warm-up, a closed loop (autocannon, N connections), then a paced open loop (one request every
  * 1000/RATE ms over keep-alive, latency from the scheduled send time: no coordinated omission).
  *
- * The gateway's measured conversation, by a seeded client (fresh sessionId each time), all CON:
- *   '' (main menu) → '6' (my account) → '6*4' (my information: loads the profile)
- *   → '6*4*0' (back) → '6*4*0*1' (language screen)
+ * The gateway's measured conversation, by a seeded client (fresh sessionId each time), all CON
+ * (BENCH_WALK picks it):
+ * - `screens` (the default): '' (main menu) → '6' (my account) → '6*1' (language screen) → '6*1*0'
+ *   (back) → '6*1*0*2' (current PIN screen). Screens only, no invoked service: the walk comparable to
+ *   a framework's menu conversation that touches no database; the first hop still looks the caller up
+ *   in MySQL (one query per 5 hops).
+ * - `profile`: '' (main menu) → '6' (my account) → '6*4' (my information: loads the profile)
+ *   → '6*4*0' (back) → '6*4*0*1' (language screen). Two MySQL queries per 5 hops (the caller, the
+ *   profile) and one invoked service.
  *
- * Knobs (env): BENCH_CONNECTIONS=50 BENCH_WARMUP=5 BENCH_DURATION=15 BENCH_RATE=1000
- *   BENCH_RATE_DURATION=15 BENCH_CLIENTS=2000 BENCH_SERVERS="gateway floor"
+ * Knobs (env): BENCH_WALK=screens|profile BENCH_CONNECTIONS=50 BENCH_WARMUP=5 BENCH_DURATION=15
+ *   BENCH_RATE=1000 BENCH_RATE_DURATION=15 BENCH_CLIENTS=2000 BENCH_SERVERS="gateway floor"
  *   BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/tontiflex_bench BENCH_REDIS_URL=redis://127.0.0.1:6379/13
- *   BENCH_NODE_ARGS (extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ *   BENCH_NODE_ARGS (extra node flags for both servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  * `node dist/src/cli/bench-ussd.js floor` runs the floor server alone (PORT, REDIS_URL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -53,18 +59,41 @@ const PIN = '4827';
 const ROOT = join(__dirname, '..', '..', '..'); // dist/src/cli → project root
 const TIMEOUT_S = 10;
 
-/** The conversation: accumulated `text` of each hop. */
-const INPUTS = ['6', '4', '0', '1'];
-const TEXTS = INPUTS.reduce<string[]>((acc, x, i) => [...acc, i === 0 ? x : `${acc[i]}*${x}`], ['']);
-
 type Check = (body: string) => boolean;
-const GATEWAY_SCREENS: Check[] = [
-  (b) => b.startsWith('CON TontiFlex\n'), // main menu
-  (b) => b.startsWith('CON Mon compte\n'),
-  (b) => b.startsWith('CON ') && b.includes('\nSFD: '), // the profile, from MySQL
-  (b) => b.startsWith('CON Mon compte\n'), // back
-  (b) => b.startsWith('CON Langue\n'),
-];
+interface Walk {
+  inputs: string[];
+  /** The gateway's expected screen after each hop. */
+  screens: Check[];
+}
+const WALKS: Record<string, Walk> = {
+  screens: {
+    inputs: ['6', '1', '0', '2'],
+    screens: [
+      (b) => b.startsWith('CON TontiFlex\n'), // main menu (the caller looked up in MySQL)
+      (b) => b.startsWith('CON Mon compte\n'),
+      (b) => b.startsWith('CON Langue\n'),
+      (b) => b.startsWith('CON Mon compte\n'), // back
+      (b) => b.startsWith('CON Entrez votre PIN actuel:'),
+    ],
+  },
+  profile: {
+    inputs: ['6', '4', '0', '1'],
+    screens: [
+      (b) => b.startsWith('CON TontiFlex\n'), // main menu
+      (b) => b.startsWith('CON Mon compte\n'),
+      (b) => b.startsWith('CON ') && b.includes('\nSFD: '), // the profile, from MySQL
+      (b) => b.startsWith('CON Mon compte\n'), // back
+      (b) => b.startsWith('CON Langue\n'),
+    ],
+  },
+};
+const WALK_NAME = process.env.BENCH_WALK ?? 'screens';
+const WALK = WALKS[WALK_NAME];
+if (!WALK) throw new Error(`unknown BENCH_WALK ${WALK_NAME} (${Object.keys(WALKS).join(', ')})`);
+
+/** The conversation: accumulated `text` of each hop. */
+const TEXTS = WALK.inputs.reduce<string[]>((acc, x, i) => [...acc, i === 0 ? x : `${acc[i]}*${x}`], ['']);
+const GATEWAY_SCREENS = WALK.screens;
 const FLOOR_SCREENS: Check[] = TEXTS.map(() => (b: string) => b === 'CON ok');
 
 interface Target {
@@ -324,7 +353,7 @@ interface Child {
 }
 
 function startChild(target: Target, port: number): Child {
-  const nodeArgs = target.name === 'gateway' ? (process.env.BENCH_NODE_ARGS ?? '').split(' ') : [];
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ');
   const proc = spawn(process.execPath, [...nodeArgs.filter(Boolean), ...target.args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...target.env, PORT: String(port) },
@@ -482,7 +511,7 @@ function table(outcomes: Outcome[]) {
   console.log(
     `closed = autocannon, ${CONNECTIONS} connections, ${DURATION_S} s after a ${WARMUP_S} s warm-up; ` +
       `paced = one hop every ${round(1000 / RATE, 3)} ms for ${RATE_DURATION_S} s, latency from the scheduled send. ` +
-      `Each hop is one of the 5 of '' → 6 → 6*4 → 6*4*0 → 6*4*0*1.`,
+      `Each hop is one of the 5 of the ${WALK_NAME} walk: '${TEXTS.join("' → '")}'.`,
   );
   const gw = outcomes.find((o) => o.name === 'gateway');
   const floor = outcomes.find((o) => o.name === 'floor');

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import type { FlowName, Lang } from '../../menus';
 
 /** A machine's place: which flow, its version, and its persisted snapshot. */
@@ -52,9 +52,16 @@ export const MAX_BACK = 8;
 
 export type TextMac = (text: string) => string;
 
-/** A keyed MAC of a session's `text`, short enough to store on every hop. */
+/**
+ * A keyed MAC of a session's `text`, short enough to store on every hop: HMAC-SHA256 under the server
+ * key, truncated. The key is imported once (a KeyObject spares each MAC the key import), and the MAC of
+ * the empty `text` (every session's first hop) is computed once.
+ */
 export function textMacWith(key: string): TextMac {
-  return (text) => createHmac('sha256', key).update(text).digest('base64url').slice(0, 22);
+  const secret = createSecretKey(Buffer.from(key, 'utf8'));
+  const mac = (text: string) => createHmac('sha256', secret).update(text).digest('base64url').slice(0, 22);
+  const empty = mac('');
+  return (text) => (text.length === 0 ? empty : mac(text));
 }
 
 export function isRepeat(
@@ -82,4 +89,20 @@ export function newInput(
   // The operator rewrote the history (rare): take the last segment.
   const star = text.lastIndexOf('*');
   return star >= 0 ? text.slice(star + 1) : text;
+}
+
+/**
+ * The stored JSON of a session and of its resume point, which share the frame and the back stack: each
+ * is serialized once. `JSON.parse` of either gives what `JSON.stringify` of the object would have given
+ * back (the keys come in another order).
+ */
+export function serializeSession(rec: SessionRecord): { session: string; resume: () => string } {
+  const { frame, back, ...rest } = rec;
+  const frameJson = JSON.stringify(frame);
+  const backJson = JSON.stringify(back);
+  const restJson = JSON.stringify(rest);
+  return {
+    session: `{"frame":${frameJson},"back":${backJson}${restJson.length > 2 ? `,${restJson.slice(1)}` : '}'}`,
+    resume: () => `{"frame":${frameJson},"back":${backJson},"lang":${JSON.stringify(rec.lang)}}`,
+  };
 }

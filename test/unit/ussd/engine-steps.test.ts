@@ -1,0 +1,209 @@
+import { createHmac } from 'node:crypto';
+import { createActor, type AnyMachineSnapshot, type AnyStateNode, type EventObject } from 'xstate';
+import { getShortestPaths } from 'xstate/graph';
+import { buildFlows, type FlowName, type MenuInput, type MenuServices } from '../../../menus';
+import { pureStepper } from '../../../src/ussd/engine';
+import { serializeSession, textMacWith, type SessionRecord } from '../../../src/ussd/session';
+
+/**
+ * The engine steps most hops without an actor (restore, transition, persist in one shared inert scope)
+ * and keeps the actor for the hops that run something. Both paths must land on the same snapshot: every
+ * state of every menu, every input, compared with what an actor does from the same persisted snapshot.
+ */
+const KEY = 'a-32-character-test-key-for-pins';
+const never = () => new Promise<never>(() => undefined); // an invoked service that would still be running
+const services = Object.fromEntries(
+  [
+    'listSfds',
+    'registerClient',
+    'verifyPin',
+    'setPin',
+    'sendResetCode',
+    'verifyResetCode',
+    'setLanguage',
+    'loadProfile',
+  ].map((name) => [name, never]),
+) as unknown as MenuServices;
+const flows = buildFlows(KEY, services);
+const NAMES = Object.keys(flows) as FlowName[];
+const INPUTS = [
+  '',
+  '0',
+  '1',
+  '2',
+  '3',
+  '4',
+  '5',
+  '6',
+  '9',
+  '98',
+  'Houngbo',
+  'CI0042871',
+  '5820',
+  '1111',
+  '482913',
+];
+
+const inputOf = (name: FlowName): MenuInput => ({
+  phone: '+2290197000001',
+  lang: 'fr',
+  userId: name === 'registration' ? null : 7,
+});
+
+/** What the invoked services answer in the traversal (as done events: nothing runs in it). */
+const OUTCOMES: Record<string, unknown[]> = {
+  listSfds: [[{ id: 1, label: 'Caisse' }], []],
+  registerClient: [{ userId: 42, firstName: 'Awa' }],
+  verifyPin: ['ok', 'wrong', 'locked'],
+  setPin: [undefined],
+  sendResetCode: [undefined],
+  verifyResetCode: ['ok', 'wrong', 'expired'],
+  setLanguage: ['fr', 'en'],
+  loadProfile: [{ firstName: 'Awa', lastName: 'Houngbo', sfdName: 'Caisse', kyc: 'pending' }],
+};
+
+function eventsFor(snap: AnyMachineSnapshot): EventObject[] {
+  const events = INPUTS.map((value): EventObject => ({ type: 'INPUT', value }) as EventObject);
+  for (const { id, src } of snap._nodes.flatMap((node) => node.invoke)) {
+    for (const output of OUTCOMES[String(src)] ?? []) {
+      events.push({ type: `xstate.done.actor.${id}`, output } as EventObject);
+    }
+  }
+  return events;
+}
+
+/** Persisted snapshots of every screen (state, context) each machine reaches. */
+function reachedPersisted(name: FlowName): unknown[] {
+  const { machine } = flows[name];
+  const paths = getShortestPaths(machine, { input: inputOf(name), events: eventsFor });
+  return paths
+    .map((p) => p.state as AnyMachineSnapshot)
+    .filter((s) => s.status === 'active' && !s.hasTag('busy'))
+    .map((s) => JSON.parse(JSON.stringify(machine.getPersistedSnapshot(s))) as unknown);
+}
+
+const json = (x: unknown) => JSON.parse(JSON.stringify(x)) as unknown;
+
+describe.each(NAMES)('flow %s: pure steps and actor steps agree', (name) => {
+  const { machine } = flows[name];
+  const stepper = pureStepper(machine);
+
+  it('starts in the same state', () => {
+    const snap = stepper.initial(inputOf(name));
+    const actor = createActor(machine, { input: inputOf(name) }).start();
+    try {
+      expect(snap).not.toBeNull();
+      expect(json(machine.getPersistedSnapshot(snap!))).toEqual(json(actor.getPersistedSnapshot()));
+    } finally {
+      actor.stop();
+    }
+  });
+
+  it('lands where an actor lands, for every reached state and input', () => {
+    const persisted = reachedPersisted(name);
+    const screens = (Object.values(machine.root.states) as AnyStateNode[])
+      .filter((node) => node.type !== 'final' && node.invoke.length === 0)
+      .map((node) => node.key);
+    const reached = new Set(persisted.map((p) => (p as { value: string }).value));
+    expect([...reached].sort()).toEqual(screens.sort());
+    let pure = 0;
+    let busy = 0;
+    for (const snap of persisted) {
+      for (const value of INPUTS) {
+        const before = stepper.restore(json(snap));
+        expect(before).not.toBeNull();
+        const next = stepper.transition(before!, { type: 'INPUT', value });
+
+        const actor = createActor(machine, { snapshot: json(snap) as never }).start();
+        try {
+          const start = actor.getSnapshot();
+          actor.send({ type: 'INPUT', value });
+          const after = actor.getSnapshot();
+          expect(before!.value).toEqual(start.value);
+          if (next === null) {
+            // Left to the actor: only where a service runs.
+            busy += 1;
+            expect(after.hasTag('busy')).toBe(true);
+            continue;
+          }
+          pure += 1;
+          // An invalid input leaves the very same snapshot on both paths.
+          expect(next === before).toBe(after === start);
+          expect(next.status).toBe(after.status);
+          expect(next.value).toEqual(after.value);
+          expect(json(machine.getPersistedSnapshot(next))).toEqual(json(actor.getPersistedSnapshot()));
+        } finally {
+          actor.stop();
+        }
+      }
+    }
+    expect(pure).toBeGreaterThan(0);
+    // Every flow with an invoked service reaches it from some screen (main has none).
+    const nodes = Object.values(machine.root.states) as AnyStateNode[];
+    const invokes = nodes.some((node) => node.invoke.length > 0);
+    expect(busy > 0).toBe(invokes);
+  });
+
+  it('renders a restored frame as the actor restores it', () => {
+    for (const snap of reachedPersisted(name)) {
+      const restored = stepper.restore(json(snap));
+      const actorSnap = createActor(machine, { snapshot: json(snap) as never }).getSnapshot();
+      expect(restored!.value).toEqual(actorSnap.value);
+      expect(restored!.context).toEqual(actorSnap.context);
+      expect(restored!.getMeta()).toEqual(actorSnap.getMeta());
+    }
+  });
+});
+
+describe('a persisted frame with children', () => {
+  it('is left to an actor', () => {
+    const stepper = pureStepper(flows.account.machine);
+    const snap = { status: 'active', value: 'menu', context: {}, children: { x: {} }, historyValue: {} };
+    expect(stepper.restore(snap)).toBeNull();
+  });
+});
+
+describe('text MAC', () => {
+  it('is HMAC-SHA256 under the key, base64url, 22 characters, as it always was', () => {
+    const mac = textMacWith(KEY);
+    for (const text of ['', '6', '6*1*0*2', '1*Houngbo*Awa*1*1*5820*5820', 'Françoise*ÀÉ*☎']) {
+      const expected = createHmac('sha256', KEY).update(text).digest('base64url').slice(0, 22);
+      expect(mac(text)).toBe(expected);
+    }
+    expect(textMacWith(`${KEY}x`)('6')).not.toBe(mac('6'));
+  });
+});
+
+describe('session serialization', () => {
+  const frame = {
+    flow: 'account' as const,
+    v: 1,
+    snap: { status: 'active', value: 'language', context: {} },
+  };
+  const base: SessionRecord = {
+    phone: '+2290197000001',
+    userId: 7,
+    lang: 'fr',
+    frame,
+    back: [{ ...frame, snap: { ...frame.snap, value: 'menu' } }],
+    textLen: 3,
+    textMac: 'abcdefghijklmnopqrstuv',
+    reply: 'CON Langue\n1. Francais\n"quoted" \\ back',
+    pages: ['a', 'b'],
+    page: 1,
+    bad: 0,
+    hops: 3,
+  };
+
+  it.each([
+    ['in a flow', base],
+    ['on the resume prompt', { ...base, frame: null, resume: { frame, back: [], lang: 'en' as const } }],
+    ['with an empty back stack', { ...base, back: [] }],
+  ])('gives back the same record and resume point (%s)', (_name, rec: SessionRecord) => {
+    const out = serializeSession(rec);
+    expect(JSON.parse(out.session)).toEqual(JSON.parse(JSON.stringify(rec)));
+    expect(JSON.parse(out.resume())).toEqual(
+      JSON.parse(JSON.stringify({ frame: rec.frame, back: rec.back, lang: rec.lang })),
+    );
+  });
+});

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createActor, type AnyMachineSnapshot, type AnyStateNode, type EventObject } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { buildFlows, type FlowName, type MenuInput, type MenuServices } from '../../../menus';
-import { pureStepper } from '../../../src/ussd/engine';
+import { pureStepper } from '../../../src/ussd/stepper';
 import { serializeSession, textMacWith, type SessionRecord } from '../../../src/ussd/session';
 
 /**

@@ -225,7 +225,14 @@ export class PaymentsService {
       return true;
     });
     if (changed) {
-      await this.notify(payment, status === 'expired' ? 'payment_expired' : `${payment.direction}_failed`);
+      // A mismatch means money may have moved: the client is sent to the branch, not told "nothing debited".
+      const key =
+        status === 'expired'
+          ? 'payment_expired'
+          : reason === 'AMOUNT_MISMATCH'
+            ? 'payment_review'
+            : `${payment.direction}_failed`;
+      await this.notify(payment, key);
       if (payment.direction === 'payout' && payment.initiatedBy) await this.notifyAgent(payment);
     }
     return changed;

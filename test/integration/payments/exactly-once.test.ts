@@ -331,6 +331,11 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
     expect((await webhook(hook(transactionId, reference, 5000))).status).toBe(200);
     const row = await expectNothingApplied(client, reference, 'failed');
     expect(row.failureReason).toBe('AMOUNT_MISMATCH');
+    // Money may have moved: the client is sent to the branch, not told that nothing was debited.
+    const sms = t.inbox.to(client.phone).at(-1)?.body ?? '';
+    expect(sms).toContain(reference);
+    expect(sms).toMatch(/Presentez-vous a votre agence/);
+    expect(sms).not.toMatch(/Aucun montant/);
   });
 
   it('answers 5xx and writes nothing when the commit fails after the provider said success; the next webhook applies it once', async () => {

@@ -21,19 +21,23 @@
  *   BENCH_RATE=1000 BENCH_RATE_DURATION=15 BENCH_CLIENTS=2000 BENCH_SERVERS="gateway floor"
  *   BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/tontiflex_bench BENCH_REDIS_URL=redis://127.0.0.1:6379/13
  *   BENCH_NODE_ARGS (extra node flags for both servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
- * `node dist/src/cli/bench-ussd.js floor` runs the floor server alone (PORT, REDIS_URL).
+ * `node dist/src/cli/bench-floor.js` runs the floor server alone (PORT, REDIS_URL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import {
+  closedLoop,
+  form,
+  newConversation,
+  pacedLoop,
+  round,
+  type Check,
+  type LoadPlan,
+  type Phase,
+} from './bench-load';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { bodyParser } from '@koa/bodyparser';
-import Router from '@koa/router';
-import autocannon from 'autocannon';
 import Redis from 'ioredis';
-import Koa from 'koa';
 import { createConnection } from 'mysql2/promise';
 import { Like } from 'typeorm';
 import { Sfd, User } from '../accounts/entities';
@@ -59,7 +63,6 @@ const PIN = '4827';
 const ROOT = join(__dirname, '..', '..', '..'); // dist/src/cli → project root
 const TIMEOUT_S = 10;
 
-type Check = (body: string) => boolean;
 interface Walk {
   inputs: string[];
   /** The gateway's expected screen after each hop. */
@@ -95,6 +98,16 @@ if (!WALK) throw new Error(`unknown BENCH_WALK ${WALK_NAME} (${Object.keys(WALKS
 const TEXTS = WALK.inputs.reduce<string[]>((acc, x, i) => [...acc, i === 0 ? x : `${acc[i]}*${x}`], ['']);
 const GATEWAY_SCREENS = WALK.screens;
 const FLOOR_SCREENS: Check[] = TEXTS.map(() => (b: string) => b === 'CON ok');
+const PLAN: LoadPlan = {
+  texts: TEXTS,
+  connections: CONNECTIONS,
+  clients: CLIENTS,
+  phonePrefix: PHONE_PREFIX,
+  phoneDigits: PHONE_DIGITS,
+  rate: RATE,
+  rateDurationS: RATE_DURATION_S,
+  timeoutS: TIMEOUT_S,
+};
 
 interface Target {
   name: 'gateway' | 'floor';
@@ -103,204 +116,10 @@ interface Target {
   screens: Check[];
 }
 
-interface Conversation {
-  sid: string;
-  phone: string;
-  step: number;
-}
-
-const runTag = `${Date.now().toString(36)}${process.pid.toString(36)}`;
-let conversations = 0;
-function newConversation(): Conversation {
-  const n = conversations++;
-  return {
-    sid: `ATUid_bench_${runTag}_${n.toString(36)}`,
-    phone: PHONE_PREFIX + String(n % CLIENTS).padStart(PHONE_DIGITS, '0'),
-    step: 0,
-  };
-}
-
-const form = (c: Conversation, text: string) =>
-  new URLSearchParams({
-    sessionId: c.sid,
-    serviceCode: '*384*123#',
-    phoneNumber: c.phone,
-    networkCode: '61603',
-    text,
-  }).toString();
-
-// ------------------------------------------------------------------------------------------ results
-
-interface Bad {
-  count: number;
-  samples: { step: number; status: number | string; body: string }[];
-}
-const newBad = (): Bad => ({ count: 0, samples: [] });
-function recordBad(bad: Bad, step: number, status: number | string, body: string) {
-  bad.count += 1;
-  if (bad.samples.length < 5) bad.samples.push({ step, status, body: body.slice(0, 120) });
-}
-
-interface Phase {
-  hops: number;
-  hopsPerS: number;
-  p50: number;
-  p99: number;
-  max: number;
-  bad: Bad;
-  cpuUsPerHop: number | null;
-}
-
 interface Outcome {
   name: string;
   closed: Phase;
   paced: Phase;
-}
-
-const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-/** utime + stime of a process, in ms (Linux /proc; null elsewhere). */
-function cpuMs(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // CLK_TCK = 100
-  } catch {
-    return null;
-  }
-}
-const cpuPerHop = (before: number | null, after: number | null, hops: number) =>
-  before === null || after === null || hops === 0 ? null : round(((after - before) * 1000) / hops, 0);
-
-// ----------------------------------------------------------------------------------- load phases
-
-async function closedLoop(port: number, screens: Check[], seconds: number, pid?: number): Promise<Phase> {
-  const bad = newBad();
-  const cpu0 = cpuMs(pid);
-  const requests = TEXTS.map((text, step) => ({
-    method: 'POST' as const,
-    path: '/ussd',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    // One context per connection, reset when the list wraps: step 0 starts a new conversation.
-    setupRequest: (req: autocannon.Request, ctx: object) => {
-      const c = ctx as Partial<Conversation>;
-      if (step === 0 || !c.sid) Object.assign(c, newConversation());
-      return { ...req, body: form(c as Conversation, text) };
-    },
-    onResponse: (status: number, body: string) => {
-      if (status !== 200 || !screens[step](body)) recordBad(bad, step, status, body);
-    },
-  }));
-  const res = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: CONNECTIONS,
-    duration: seconds,
-    timeout: TIMEOUT_S,
-    requests,
-  });
-  const hops = res.requests.total;
-  for (let i = 0; i < res.errors; i++) recordBad(bad, -1, 'error', 'connection error or timeout');
-  return {
-    hops,
-    hopsPerS: round(hops / res.duration, 0),
-    p50: res.latency.p50,
-    p99: res.latency.p99,
-    max: res.latency.max,
-    bad,
-    cpuUsPerHop: cpuPerHop(cpu0, cpuMs(pid), hops),
-  };
-}
-
-/**
- * Open loop: one request every 1000/rate ms whatever the answers do, latency measured from the
- * scheduled send time. A conversation's next hop goes out only after its previous hop was answered;
- * when no conversation is waiting, a new one starts.
- */
-async function pacedLoop(port: number, screens: Check[], pid?: number): Promise<Phase> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
-  const total = Math.round(RATE * RATE_DURATION_S);
-  const interval = 1000 / RATE;
-  const latencies = new Float64Array(total);
-  const bad = newBad();
-  const ready: Conversation[] = [];
-  let answered = 0;
-  let sent = 0;
-  const cpu0 = cpuMs(pid);
-  const t0 = performance.now() + 5;
-  await new Promise<void>((resolve) => {
-    const safety = setTimeout(resolve, (RATE_DURATION_S + TIMEOUT_S + 2) * 1000);
-    const finish = () => {
-      if (++answered === total) {
-        clearTimeout(safety);
-        resolve();
-      }
-    };
-    const fire = (scheduled: number) => {
-      const c = ready.shift() ?? newConversation();
-      const step = c.step;
-      const body = form(c, TEXTS[step]);
-      const req = request(
-        {
-          agent,
-          host: '127.0.0.1',
-          port,
-          path: '/ussd',
-          method: 'POST',
-          timeout: TIMEOUT_S * 1000,
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'content-length': Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          let data = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (data += chunk));
-          res.on('end', () => {
-            latencies[answered] = performance.now() - scheduled;
-            if (res.statusCode === 200 && screens[step](data)) {
-              c.step += 1;
-              if (c.step < TEXTS.length) ready.push(c);
-            } else {
-              recordBad(bad, step, res.statusCode ?? 0, data);
-            }
-            finish();
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (err) => {
-        latencies[answered] = performance.now() - scheduled;
-        recordBad(bad, step, 'error', err.message);
-        finish();
-      });
-      req.end(body);
-    };
-    const tick = () => {
-      const now = performance.now();
-      while (sent < total && t0 + sent * interval <= now) {
-        fire(t0 + sent * interval);
-        sent += 1;
-      }
-      if (sent < total) setTimeout(tick, 1);
-    };
-    setTimeout(tick, 5);
-  });
-  const wallS = (performance.now() - t0) / 1000;
-  agent.destroy();
-  const sorted = Array.from(latencies.subarray(0, answered)).sort((a, b) => a - b);
-  const pct = (p: number) =>
-    round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN);
-  return {
-    hops: answered,
-    hopsPerS: round(answered / wallS, 0),
-    p50: pct(0.5),
-    p99: pct(0.99),
-    max: round(sorted[sorted.length - 1] ?? NaN),
-    bad,
-    cpuUsPerHop: cpuPerHop(cpu0, cpuMs(pid), answered),
-  };
 }
 
 // ----------------------------------------------------------------------------- processes and data
@@ -381,7 +200,7 @@ async function waitReady(port: number, child: Child): Promise<void> {
   void child.exited.then(() => (gone = true));
   for (;;) {
     if (gone) throw new Error(`server exited before answering:\n${child.output()}`);
-    const res = await post(port, form(newConversation(), '')).catch(() => null);
+    const res = await post(port, form(newConversation(PLAN), '')).catch(() => null);
     if (res?.status === 200) return;
     if (Date.now() > until) throw new Error(`server not ready after 30 s:\n${child.output()}`);
     await sleep(100);
@@ -445,7 +264,7 @@ async function flushRedis(): Promise<void> {
 
 /** One conversation by hand, screens printed: the measured walk is what we think it is. */
 async function transcript(port: number, screens: Check[]): Promise<void> {
-  const c = newConversation();
+  const c = newConversation(PLAN);
   for (const [step, text] of TEXTS.entries()) {
     const res = await post(port, form(c, text));
     const ok = res.status === 200 && screens[step](res.body);
@@ -464,12 +283,12 @@ async function measure(target: Target): Promise<Outcome> {
     await waitReady(port, child);
     console.log(`\n=== ${target.name} (pid ${child.proc.pid}, port ${port}) ===`);
     await transcript(port, target.screens);
-    await closedLoop(port, target.screens, WARMUP_S);
+    await closedLoop(PLAN, port, target.screens, WARMUP_S);
     await sleep(500);
-    const closed = await closedLoop(port, target.screens, DURATION_S, child.proc.pid);
+    const closed = await closedLoop(PLAN, port, target.screens, DURATION_S, child.proc.pid);
     show(target.name, `closed c=${CONNECTIONS}`, closed);
     await sleep(500);
-    const paced = await pacedLoop(port, target.screens, child.proc.pid);
+    const paced = await pacedLoop(PLAN, port, target.screens, child.proc.pid);
     show(target.name, `paced ${RATE}/s`, paced);
     return { name: target.name, closed, paced };
   } finally {
@@ -550,7 +369,7 @@ async function bench(): Promise<void> {
     },
     floor: {
       name: 'floor',
-      args: [__filename, 'floor'],
+      args: [join(__dirname, 'bench-floor.js')],
       env: { REDIS_URL, NODE_ENV: 'production' },
       screens: FLOOR_SCREENS,
     },
@@ -565,41 +384,7 @@ async function bench(): Promise<void> {
   if (outcomes.some((o) => o.closed.bad.count + o.paced.bad.count > 0)) process.exitCode = 1;
 }
 
-// ----------------------------------------------------------------------------------- the floor
-
-/** The floor: same HTTP stack and form parsing, one GET and one SET EX 180 of a session per hop. */
-function floor(): void {
-  const redis = new Redis(process.env.REDIS_URL ?? REDIS_URL);
-  const app = new Koa();
-  const router = new Router();
-  router.post('/ussd', async (ctx) => {
-    const b = ctx.request.body as Record<string, string | undefined>;
-    const key = `floor:s:${b.sessionId ?? ''}`;
-    const prev = await redis.get(key);
-    const hops = prev ? (JSON.parse(prev) as { hops: number }).hops + 1 : 1;
-    await redis.set(key, JSON.stringify({ phone: b.phoneNumber, text: b.text ?? '', hops }), 'EX', 180);
-    ctx.type = 'text/plain';
-    ctx.body = 'CON ok';
-  });
-  app.use(bodyParser({ enableTypes: ['json', 'form'] }));
-  app.use(router.routes());
-  const server = app.listen(Number(process.env.PORT ?? 4300), '127.0.0.1');
-  const stop = () => {
-    server.close();
-    redis
-      .quit()
-      .catch(() => redis.disconnect())
-      .finally(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-if (process.argv[2] === 'floor') {
-  floor();
-} else {
-  bench().catch((err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
-  });
-}
+bench().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});

@@ -2,6 +2,7 @@ import type { User } from '../../../src/accounts/entities';
 import { AuditEvent, Sfd } from '../../../src/accounts/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
+import { auditOf as auditOfRecord, authed } from '../../helpers/api';
 
 let t: TestApp;
 let platform: User;
@@ -14,26 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const get = (token: string, url: string) => t.request.get(url).set('Authorization', `Bearer ${token}`);
-const post = (token: string, url: string, body?: object) =>
-  t.request
-    .post(url)
-    .set('Authorization', `Bearer ${token}`)
-    .send(body ?? {});
-const patch = (token: string, url: string, body: object) =>
-  t.request.patch(url).set('Authorization', `Bearer ${token}`).send(body);
-
-const auditOf = async (sfdId: number) =>
-  (
-    await t.deps.db.manager.find(AuditEvent, {
-      where: { targetType: 'sfd', targetId: String(sfdId) },
-      order: { id: 'ASC' },
-    })
-  ).map((e) => ({
-    ...e,
-    before: e.before === null ? null : (JSON.parse(e.before) as Record<string, unknown>),
-    after: e.after === null ? null : (JSON.parse(e.after) as Record<string, unknown>),
-  }));
+const { get, post, patch } = authed(() => t);
+const auditOf = (id: number) => auditOfRecord(t, 'sfd', id);
 
 const counts = async () => ({
   sfds: await t.deps.db.manager.count(Sfd),

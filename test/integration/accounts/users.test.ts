@@ -2,6 +2,7 @@ import type { Sfd } from '../../../src/accounts/entities';
 import { AuditEvent, User } from '../../../src/accounts/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
+import { auditOf as auditOfRecord, authed } from '../../helpers/api';
 
 let t: TestApp;
 let sfd: Sfd;
@@ -33,26 +34,8 @@ let national = 0;
 const nationalPhone = () => `0196${String(100_000 + ++national * 13).padStart(6, '0')}`;
 const e164 = (nationalNumber: string) => `+229${nationalNumber.replace(/\s/g, '')}`;
 
-const get = (token: string, url: string) => t.request.get(url).set('Authorization', `Bearer ${token}`);
-const post = (token: string, url: string, body?: object) =>
-  t.request
-    .post(url)
-    .set('Authorization', `Bearer ${token}`)
-    .send(body ?? {});
-const patch = (token: string, url: string, body: object) =>
-  t.request.patch(url).set('Authorization', `Bearer ${token}`).send(body);
-
-const auditOf = async (targetId: number) =>
-  (
-    await t.deps.db.manager.find(AuditEvent, {
-      where: { targetType: 'user', targetId: String(targetId) },
-      order: { id: 'ASC' },
-    })
-  ).map((e) => ({
-    ...e,
-    before: e.before === null ? null : (JSON.parse(e.before) as Record<string, unknown>),
-    after: e.after === null ? null : (JSON.parse(e.after) as Record<string, unknown>),
-  }));
+const { get, post, patch } = authed(() => t);
+const auditOf = (id: number) => auditOfRecord(t, 'user', id);
 
 const counts = async () => ({
   users: await t.deps.db.manager.count(User),

@@ -24,6 +24,7 @@ export function createApp(deps: Deps) {
     log.error({ err }, 'unhandled error');
   });
 
+  app.use(ussd.lane.routes()); // the USSD hop's own short chain: see createUssd
   app.use(requestContext(logger));
   app.use(problemHandler());
   app.use(helmet());

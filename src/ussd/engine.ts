@@ -1,17 +1,20 @@
 import type { TFunction } from 'i18next';
 import { createActor, waitFor, type AnyMachineSnapshot } from 'xstate';
-import type { FlowName, Flows, InputEvent, Lang, MenuInput, ScreenMeta } from '../../menus';
+import type { FlowName, Flows, InputEvent, Lang, MenuInput } from '../../menus';
 import type { Caller } from '../accounts/client-self-service';
 import { i18n, t } from '../infra/i18n';
 import type { KeyValueStore } from '../infra/kv';
 import { maskPhone, type Logger } from '../infra/logger';
 import { foldToGsm7 } from './gsm7';
-import { pureStepper, type Stepper } from './stepper';
+import { persistedSnapshot, pureStepper, type Stepper } from './stepper';
 import { clampScreen, memoizeStatic, paginate, screenText, translate } from './render';
 import {
   isRepeat,
   MAX_BACK,
   newInput,
+  parseResumePoint,
+  parseSession,
+  SESSION_FORMAT,
   textMacWith,
   type TextMac,
   resumeKey,
@@ -101,12 +104,12 @@ export class UssdEngine {
 
   private async run(req: HopRequest, state: { lang: Lang }): Promise<string> {
     const [raw, resumeRaw] = await this.kv.mget([sessionKey(req.sessionId), resumeKey(req.phone)]);
-    let rec = raw ? (JSON.parse(raw) as SessionRecord) : null;
+    let rec = parseSession(raw);
     if (rec && isRepeat(rec, req.text, this.mac)) return rec.reply; // the operator retried: run nothing again
     let outcome: Outcome;
     if (!rec) {
       rec = this.emptyRecord(req);
-      outcome = await this.open(rec, resumeRaw ? (JSON.parse(resumeRaw) as ResumePoint) : null);
+      outcome = await this.open(rec, parseResumePoint(resumeRaw));
     } else {
       state.lang = rec.lang;
       const input = newInput(rec, req.text, this.mac);
@@ -123,6 +126,7 @@ export class UssdEngine {
 
   private emptyRecord(req: HopRequest): SessionRecord {
     return {
+      fmt: SESSION_FORMAT,
       phone: req.phone,
       userId: null,
       lang: 'fr',
@@ -170,15 +174,13 @@ export class UssdEngine {
     const { machine, version } = this.flows[flow];
     const input: MenuInput = { phone: rec.phone, lang: rec.lang, userId: rec.userId };
     let snap = this.steppers[flow].initial(input);
-    if (snap) {
-      rec.frame = { flow, v: version, snap: machine.getPersistedSnapshot(snap) };
-    } else {
-      // The first state runs something (an invoke, an action): an actor starts it, as it always did.
+    if (!snap) {
+      // The first state runs something (an action): an actor starts it, as it always did.
       const actor = createActor(machine, { input }).start();
       snap = actor.getSnapshot();
-      rec.frame = { flow, v: version, snap: actor.getPersistedSnapshot() };
       actor.stop();
     }
+    rec.frame = frameOf(flow, version, snap);
     return this.renderState(rec, snap, notice ? this.tr[rec.lang](notice) : undefined);
   }
 
@@ -221,12 +223,10 @@ export class UssdEngine {
     // Most hops only move from one screen to the next: computed without an actor. A hop that lands
     // where something must run (an invoked service, an action) is sent to an actor instead.
     const stepper = this.steppers[frame.flow];
-    const before = stepper.restore(frame.snap);
-    if (before) {
-      const next = stepper.transition(before, event);
-      if (next) return this.landed(rec, frame, before, next, () => flow.machine.getPersistedSnapshot(next));
-    }
-    const actor = createActor(flow.machine, { snapshot: frame.snap as never }).start();
+    const before = stepper.restore(frame);
+    const next = stepper.transition(before, event);
+    if (next) return this.landed(rec, frame, before, next);
+    const actor = createActor(flow.machine, { snapshot: persistedSnapshot(frame) as never }).start();
     try {
       const start = actor.getSnapshot();
       actor.send(event);
@@ -236,7 +236,7 @@ export class UssdEngine {
           timeout: this.settings.hopBudgetMs,
         });
       }
-      return this.landed(rec, frame, start, snap, () => actor.getPersistedSnapshot());
+      return this.landed(rec, frame, start, snap);
     } finally {
       actor.stop();
     }
@@ -248,7 +248,6 @@ export class UssdEngine {
     frame: Frame,
     before: AnyMachineSnapshot,
     snap: AnyMachineSnapshot,
-    persisted: () => unknown,
   ): Outcome {
     if (snap === before) {
       return this.invalid(rec, () => this.renderState(rec, before, this.tr[rec.lang]('common.invalid')));
@@ -260,12 +259,12 @@ export class UssdEngine {
       if (rec.back.length > MAX_BACK) rec.back.shift();
     }
     rec.lang = (snap.context as MenuInput).lang;
-    const meta = stateMeta(snap);
+    const meta = this.steppers[frame.flow].meta(snap);
     if (snap.status === 'done') {
       if (meta.goto) return this.start(rec, meta.goto, meta.notice);
       return this.end(rec, meta.end ?? 'common.goodbye', snap.context as Record<string, unknown>);
     }
-    rec.frame = { flow: frame.flow, v: frame.v, snap: persisted() };
+    rec.frame = frameOf(frame.flow, frame.v, snap);
     return this.renderState(rec, snap);
   }
 
@@ -277,14 +276,12 @@ export class UssdEngine {
 
   private renderFrame(rec: SessionRecord, frame: Frame): Outcome {
     rec.frame = frame;
-    const snap =
-      this.steppers[frame.flow].restore(frame.snap) ??
-      createActor(this.flows[frame.flow].machine, { snapshot: frame.snap as never }).getSnapshot();
-    return this.renderState(rec, snap);
+    return this.renderState(rec, this.steppers[frame.flow].restore(frame));
   }
 
+  /** The screen of `snap`, a state of the current frame's machine. */
   private renderState(rec: SessionRecord, snap: AnyMachineSnapshot, prefix?: string): Outcome {
-    const meta = stateMeta(snap);
+    const meta = this.steppers[rec.frame!.flow].meta(snap);
     const tr = this.tr[rec.lang];
     const text = screenText(tr, meta, snap.context as Record<string, unknown>, this.settings.params);
     const resumable = !(meta.root ?? false);
@@ -339,10 +336,8 @@ export class UssdEngine {
   }
 }
 
-/** The meta of the deepest active state (menus are flat, so there is one). */
-function stateMeta(snap: AnyMachineSnapshot): ScreenMeta {
-  const metas = Object.values(snap.getMeta()) as ScreenMeta[];
-  return metas[metas.length - 1] ?? {};
+function frameOf(flow: FlowName, v: number, snap: AnyMachineSnapshot): Frame {
+  return { flow, v, state: snap.value, ctx: snap.context as Record<string, unknown> };
 }
 
 /** Menus are flat: a state value is a string, compared as such (a nested value, as JSON). */

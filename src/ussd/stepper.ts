@@ -1,5 +1,6 @@
 import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
-import type { InputEvent, MenuInput } from '../../menus';
+import type { InputEvent, MenuInput, ScreenMeta } from '../../menus';
+import type { Frame } from './session';
 
 /**
  * A machine's steps computed without an actor: what xstate's pure `transition()` does, minus the
@@ -15,12 +16,22 @@ import type { InputEvent, MenuInput } from '../../menus';
  * result is dropped.
  */
 export interface Stepper {
-  /** The snapshot of a persisted frame; null if it has live children (only an actor can run those). */
-  restore(persisted: unknown): AnyMachineSnapshot | null;
+  /** The snapshot of a stored frame. */
+  restore(frame: Frame): AnyMachineSnapshot;
   /** The next snapshot, or null if reaching it runs something. */
   transition(snap: AnyMachineSnapshot, event: InputEvent): AnyMachineSnapshot | null;
   /** The initial snapshot, or null if entering it runs something. */
   initial(input: MenuInput): AnyMachineSnapshot | null;
+  /** The meta of the (deepest) active state, computed once per state. */
+  meta(snap: AnyMachineSnapshot): ScreenMeta;
+}
+
+/**
+ * XState's persisted form of a frame. Frames are taken only where nothing runs (the engine waits for
+ * invoked actors to settle), so status, children and history are always the same.
+ */
+export function persistedSnapshot(frame: Frame) {
+  return { status: 'active', value: frame.state, context: frame.ctx, children: {}, historyValue: {} };
 }
 
 export function pureStepper(machine: AnyStateMachine): Stepper {
@@ -41,13 +52,12 @@ export function pureStepper(machine: AnyStateMachine): Stepper {
       if (action.exec) runs += 1;
     },
   };
+  const metas = new Map<string, ScreenMeta>();
   const pure = (snap: AnyMachineSnapshot) =>
     runs === 0 && snap.status !== 'error' && !snap.hasTag('busy') ? snap : null;
   return {
-    restore(persisted) {
-      const children = (persisted as { children?: Record<string, unknown> }).children;
-      for (const _ in children) return null;
-      return machine.restoreSnapshot!(persisted as never, scope) as AnyMachineSnapshot;
+    restore(frame) {
+      return machine.restoreSnapshot!(persistedSnapshot(frame) as never, scope) as AnyMachineSnapshot;
     },
     transition(snap, event) {
       runs = 0;
@@ -57,5 +67,17 @@ export function pureStepper(machine: AnyStateMachine): Stepper {
       runs = 0;
       return pure(machine.getInitialSnapshot(scope, input));
     },
+    meta(snap) {
+      // Menus are flat: a state value is a string, a key for its meta (a nested value is computed).
+      if (typeof snap.value !== 'string') return deepestMeta(snap);
+      let meta = metas.get(snap.value);
+      if (!meta) metas.set(snap.value, (meta = deepestMeta(snap)));
+      return meta;
+    },
   };
+}
+
+function deepestMeta(snap: AnyMachineSnapshot): ScreenMeta {
+  const metas = Object.values(snap.getMeta()) as ScreenMeta[];
+  return metas[metas.length - 1] ?? {};
 }

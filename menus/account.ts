@@ -21,6 +21,7 @@ interface Context extends MenuInput {
 
 const pinInput = ({ context, event }: { context: Context; event: unknown }) => ({
   userId: context.userId ?? 0,
+  phone: context.phone,
   pin: (event as InputEvent).value,
 });
 
@@ -30,10 +31,10 @@ export function accountMenu(pinKey: string) {
     types: {} as { context: Context; events: InputEvent; input: MenuInput },
     actors: {
       verifyPin: required<PinCheck, { userId: number; pin: string }>('verifyPin'),
-      setPin: required<void, { userId: number; pin: string }>('setPin'),
+      setPin: required<void, { userId: number; phone: string; pin: string }>('setPin'),
       sendResetCode: required<void, { userId: number }>('sendResetCode'),
       verifyResetCode: required<CodeCheck, { userId: number; code: string }>('verifyResetCode'),
-      setLanguage: required<Lang, { userId: number; lang: Lang }>('setLanguage'),
+      setLanguage: required<Lang, { userId: number; phone: string; lang: Lang }>('setLanguage'),
       loadProfile: required<Profile, { userId: number }>('loadProfile'),
     },
   }).createMachine({
@@ -63,6 +64,7 @@ export function accountMenu(pinKey: string) {
           src: 'setLanguage',
           input: ({ context, event }) => ({
             userId: context.userId ?? 0,
+            phone: context.phone,
             lang: (event as InputEvent).value === '2' ? 'en' : 'fr',
           }),
           onDone: {

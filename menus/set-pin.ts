@@ -12,7 +12,7 @@ interface Context extends MenuInput {
 export function setPinMenu(pinKey: string) {
   return setup({
     types: {} as { context: Context; events: InputEvent; input: MenuInput },
-    actors: { setPin: required<void, { userId: number; pin: string }>('setPin') },
+    actors: { setPin: required<void, { userId: number; phone: string; pin: string }>('setPin') },
   }).createMachine({
     id: 'setPin',
     context: ({ input }) => input,
@@ -23,7 +23,11 @@ export function setPinMenu(pinKey: string) {
         tags: ['busy'],
         invoke: {
           src: 'setPin',
-          input: ({ context, event }) => ({ userId: context.userId ?? 0, pin: (event as InputEvent).value }),
+          input: ({ context, event }) => ({
+            userId: context.userId ?? 0,
+            phone: context.phone,
+            pin: (event as InputEvent).value,
+          }),
           onDone: 'saved',
           onError: 'failed',
         },

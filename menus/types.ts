@@ -71,10 +71,11 @@ export interface MenuServices {
   listSfds: () => Promise<SfdOption[]>;
   registerClient: (req: RegistrationRequest) => Promise<{ userId: number; firstName: string }>;
   verifyPin: (req: { userId: number; pin: string }) => Promise<PinCheck>;
-  setPin: (req: { userId: number; pin: string }) => Promise<void>;
+  /** `phone`: the caller, whose cached identity the change makes stale. */
+  setPin: (req: { userId: number; phone: string; pin: string }) => Promise<void>;
   sendResetCode: (req: { userId: number }) => Promise<void>;
   verifyResetCode: (req: { userId: number; code: string }) => Promise<CodeCheck>;
-  setLanguage: (req: { userId: number; lang: Lang }) => Promise<Lang>;
+  setLanguage: (req: { userId: number; phone: string; lang: Lang }) => Promise<Lang>;
   loadProfile: (req: { userId: number }) => Promise<Profile>;
 }
 

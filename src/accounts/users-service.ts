@@ -6,6 +6,7 @@ import type { Page } from '../http/pagination';
 import { hashSecret } from '../infra/crypto';
 import { uniqueViolationField } from '../infra/db-errors';
 import { recordAudit } from './audit';
+import { forgetCallers } from './caller-cache';
 import { assignableRoles, type UserCollection } from './collections';
 import { newUser, Sfd, User, RefreshToken, type Status } from './entities';
 import { hasRank, isPlatformAdmin } from './roles';
@@ -40,7 +41,7 @@ export async function mapUniqueViolation<T>(work: () => Promise<T>): Promise<T> 
 }
 
 export class UsersService {
-  constructor(private readonly deps: Pick<Deps, 'db' | 'clock'>) {}
+  constructor(private readonly deps: Pick<Deps, 'db' | 'clock' | 'kv'>) {}
 
   private scope(actor: Actor, coll: UserCollection) {
     return isPlatformAdmin(actor.role) ? { role: coll.role } : { role: coll.role, sfdId: actor.sfdId ?? -1 };
@@ -140,9 +141,11 @@ export class UsersService {
     }
     const now = this.deps.clock.now();
     const passwordHash = body.password ? await hashSecret(body.password) : undefined;
-    return mapUniqueViolation(() =>
+    let formerPhone: string | null = null;
+    const updated = await mapUniqueViolation(() =>
       this.deps.db.transaction(async (manager) => {
         const user = await this.get(actor, coll, id, manager);
+        formerPhone = user.phone;
         const before = userAuditView(user);
         await assertUniqueContact(manager, { phone: body.phone, email: body.email }, user.id);
         if (body.phone !== undefined && body.phone !== user.phone) {
@@ -175,12 +178,14 @@ export class UsersService {
         return user;
       }),
     );
+    await forgetCallers(this.deps.kv, [formerPhone, updated.phone]);
+    return updated;
   }
 
   async setStatus(actor: Actor, coll: UserCollection, id: number, status: Status): Promise<User> {
     if (id === actor.userId) throw badRequest('you cannot change your own status');
     const now = this.deps.clock.now();
-    return this.deps.db.transaction(async (manager) => {
+    const updated = await this.deps.db.transaction(async (manager) => {
       const user = await this.get(actor, coll, id, manager);
       const from: Status = status === 'active' ? 'suspended' : 'active';
       // Conditional on the expected status: a concurrent identical request changes nothing.
@@ -210,5 +215,7 @@ export class UsersService {
       );
       return updated;
     });
+    await forgetCallers(this.deps.kv, [updated.phone]); // a suspension holds on the next dial
+    return updated;
   }
 }

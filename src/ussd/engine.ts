@@ -43,6 +43,19 @@ export interface HopRequest {
   text: string;
 }
 
+/** Who is calling: read from the store with the session (key, TTL), else loaded. */
+export interface CallerSource {
+  key(phone: string): string;
+  ttlS: number;
+  load(phone: string): Promise<Caller | null>;
+}
+
+/** What one hop carries besides the session: the language of its apology, a caller to cache. */
+interface HopState {
+  lang: Lang;
+  loadedCaller?: Caller;
+}
+
 interface Outcome {
   end: boolean;
   text: string;
@@ -65,7 +78,7 @@ export class UssdEngine {
   constructor(
     private readonly flows: Flows,
     private readonly kv: KeyValueStore,
-    private readonly findCaller: (phone: string) => Promise<Caller | null>,
+    private readonly callers: CallerSource,
     private readonly settings: EngineSettings,
     private readonly logger: Logger,
   ) {
@@ -79,7 +92,7 @@ export class UssdEngine {
 
   /** Always answers `CON …` or `END …`; failures and overruns become a localized END. */
   async hop(req: HopRequest): Promise<string> {
-    const state: { lang: Lang } = { lang: 'fr' };
+    const state: HopState = { lang: 'fr' };
     let timer: NodeJS.Timeout | undefined;
     const overrun = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new HopTimeout('hop budget exceeded')), this.settings.hopBudgetMs);
@@ -102,14 +115,21 @@ export class UssdEngine {
     }
   }
 
-  private async run(req: HopRequest, state: { lang: Lang }): Promise<string> {
-    const [raw, resumeRaw] = await this.kv.mget([sessionKey(req.sessionId), resumeKey(req.phone)]);
+  private async run(req: HopRequest, state: HopState): Promise<string> {
+    const [raw, resumeRaw, callerRaw] = await this.kv.mget([
+      sessionKey(req.sessionId),
+      resumeKey(req.phone),
+      this.callers.key(req.phone),
+    ]);
     let rec = parseSession(raw);
     if (rec && isRepeat(rec, req.text, this.mac)) return rec.reply; // the operator retried: run nothing again
     let outcome: Outcome;
     if (!rec) {
       rec = this.emptyRecord(req);
-      outcome = await this.open(rec, parseResumePoint(resumeRaw));
+      const caller = callerRaw
+        ? (JSON.parse(callerRaw) as Caller)
+        : (state.loadedCaller = (await this.callers.load(req.phone)) ?? undefined);
+      outcome = this.open(rec, caller ?? null, parseResumePoint(resumeRaw));
     } else {
       state.lang = rec.lang;
       const input = newInput(rec, req.text, this.mac);
@@ -120,7 +140,7 @@ export class UssdEngine {
     rec.textMac = this.mac(req.text);
     rec.hops += 1;
     rec.reply = `${outcome.end ? 'END' : 'CON'} ${outcome.text}`;
-    await this.persist(req.sessionId, rec, outcome);
+    await this.persist(req.sessionId, rec, outcome, state.loadedCaller);
     return rec.reply;
   }
 
@@ -143,8 +163,7 @@ export class UssdEngine {
   }
 
   /** First hop: who is calling decides the first flow; a recent drop is offered for resumption. */
-  private async open(rec: SessionRecord, resume: ResumePoint | null): Promise<Outcome> {
-    const caller = await this.findCaller(rec.phone);
+  private open(rec: SessionRecord, caller: Caller | null, resume: ResumePoint | null): Outcome {
     if (caller) {
       rec.userId = caller.id;
       rec.lang = caller.language;
@@ -317,12 +336,23 @@ export class UssdEngine {
     return { end: true, text, resumable: false };
   }
 
-  /** One write for the hop: the session, and the resume point set or cleared, in one round trip. */
-  private async persist(sessionId: string, rec: SessionRecord, outcome: Outcome): Promise<void> {
+  /**
+   * One write for the hop: the session, the resume point set or cleared, and a caller just loaded from
+   * the database, in one round trip.
+   */
+  private async persist(
+    sessionId: string,
+    rec: SessionRecord,
+    outcome: Outcome,
+    loadedCaller: Caller | undefined,
+  ): Promise<void> {
     const json = serializeSession(rec);
     const sets: [string, string, number][] = [
       [sessionKey(sessionId), json.session, this.settings.sessionTtlS],
     ];
+    if (loadedCaller) {
+      sets.push([this.callers.key(rec.phone), JSON.stringify(loadedCaller), this.callers.ttlS]);
+    }
     const dels: string[] = [];
     if (rec.frame === null && !outcome.end) {
       // The resume prompt is showing: the resume point stays until the client chooses.

@@ -1,9 +1,11 @@
 import type { MenuServices } from '../../menus';
+import { forgetCallers } from '../accounts/caller-cache';
 import type { ClientSelfService } from '../accounts/client-self-service';
+import type { KeyValueStore } from '../infra/kv';
 import type { Logger } from '../infra/logger';
 
 /** The menus' invoked actors, implemented on the accounts module (the composition root's wiring). */
-export function menuServices(clients: ClientSelfService, logger: Logger): MenuServices {
+export function menuServices(clients: ClientSelfService, kv: KeyValueStore, logger: Logger): MenuServices {
   const services: MenuServices = {
     listSfds: () => clients.activeSfds(),
     registerClient: async (req) => {
@@ -11,10 +13,17 @@ export function menuServices(clients: ClientSelfService, logger: Logger): MenuSe
       return { userId: user.id, firstName: user.firstName };
     },
     verifyPin: ({ userId, pin }) => clients.checkPin(userId, pin),
-    setPin: ({ userId, pin }) => clients.setPin(userId, pin),
+    setPin: async ({ userId, phone, pin }) => {
+      await clients.setPin(userId, pin);
+      await forgetCallers(kv, [phone]);
+    },
     sendResetCode: ({ userId }) => clients.sendResetCode(userId),
     verifyResetCode: ({ userId, code }) => clients.verifyResetCode(userId, code),
-    setLanguage: ({ userId, lang }) => clients.setLanguage(userId, lang),
+    setLanguage: async ({ userId, phone, lang }) => {
+      const saved = await clients.setLanguage(userId, lang);
+      await forgetCallers(kv, [phone]);
+      return saved;
+    },
     loadProfile: ({ userId }) => clients.profile(userId),
   };
   // A failed service ends the session with a polite END (the machine's onError); the cause goes to the log.

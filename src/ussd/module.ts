@@ -1,6 +1,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import { buildFlows } from '../../menus';
+import { CALLER_TTL_S, callerKey } from '../accounts/caller-cache';
 import { ClientSelfService } from '../accounts/client-self-service';
 import type { PinGuard } from '../accounts/pin-guard';
 import { normalizePhone } from '../accounts/phone';
@@ -54,11 +55,11 @@ function formParser(limit: string) {
 export function createUssd(deps: Deps, pins: PinGuard) {
   const { config, kv, logger, db, clock } = deps;
   const clients = new ClientSelfService(deps, pins);
-  const flows = buildFlows(config.USSD_PIN_KEY, menuServices(clients, logger));
+  const flows = buildFlows(config.USSD_PIN_KEY, menuServices(clients, kv, logger));
   const engine = new UssdEngine(
     flows,
     kv,
-    (phone) => clients.findByPhone(phone),
+    { key: callerKey, ttlS: CALLER_TTL_S, load: (phone) => clients.findByPhone(phone) },
     {
       sessionTtlS: config.USSD_SESSION_TTL_S,
       resumeTtlS: config.USSD_RESUME_S,

@@ -2,6 +2,9 @@ import { Accounts1764100000000 } from './1764100000000-Accounts';
 import { Ussd1764200000000 } from './1764200000000-Ussd';
 import { Ledger1764300000000 } from './1764300000000-Ledger';
 import { Payments1764400000000 } from './1764400000000-Payments';
+import { SmsOutbox1764500000000 } from './1764500000000-SmsOutbox';
+import { Notifications1764600000000 } from './1764600000000-Notifications';
+import { SmsOptOuts1764700000000 } from './1764700000000-SmsOptOuts';
 
 /** Every migration, in order. Listed explicitly so the same list runs from ts (tests) and js (dist). */
 export const migrations = [
@@ -9,4 +12,7 @@ export const migrations = [
   Ussd1764200000000,
   Ledger1764300000000,
   Payments1764400000000,
+  SmsOutbox1764500000000,
+  Notifications1764600000000,
+  SmsOptOuts1764700000000,
 ];

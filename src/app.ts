@@ -10,6 +10,7 @@ import { requestContext, stripTrailingSlash } from './http/request-context';
 import { createUssd } from './ussd/module';
 import { ledgerRouter } from './ledger/routes';
 import { createPayments } from './payments/module';
+import { createInAppNotifications } from './notifications/inapp-routes';
 
 /** Builds the Koa app from already-open dependencies (tests call this directly). */
 export function createApp(deps: Deps) {
@@ -55,6 +56,7 @@ export function createApp(deps: Deps) {
   app.use(ledgerRouter(deps, accounts.tokens).routes());
   app.use(payments.router.routes());
   app.use(payments.payPage.routes());
+  app.use(createInAppNotifications(deps, accounts.tokens).router.routes());
   app.use(accounts.router.allowedMethods());
 
   return { app, accounts, ussd, payments };

@@ -39,6 +39,10 @@ const schema = z.object({
   AT_SENDER_ID: z.string().min(1).optional(),
   // Unset: Africa's Talking's live API, or its sandbox when AT_USERNAME is 'sandbox' (tests point it at a stub).
   AT_BASE_URL: z.url().optional(),
+  // SMS outbox delivery: tries per message, first retry delay (doubled each time), sends per second.
+  SMS_MAX_ATTEMPTS: int(1, 20).default(5),
+  SMS_BACKOFF_MS: int(10, 3_600_000).default(2000),
+  SMS_RATE_PER_S: int(1, 10_000).default(10),
   CORS_ORIGINS: csv.default([]),
   BODY_LIMIT: z
     .string()

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config';
 import { closeDeps, openDeps } from './infra/open';
 import { createLogger } from './infra/logger';
 import { User } from './accounts/entities';
+import { createNotifications } from './notifications/module';
 
 async function main() {
   let config;
@@ -28,6 +29,8 @@ async function main() {
 
   const { app, payments } = createApp(deps);
   payments.startJobs();
+  const notifications = createNotifications(deps);
+  notifications.startJobs(); // the SMS delivery worker and the outbox sweeper
   const handle = app.callback();
   const server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 65_000;
@@ -50,6 +53,7 @@ async function main() {
     server.close(() => {
       payments
         .close()
+        .then(() => notifications.close())
         .then(() => closeDeps(deps))
         .then(() => {
           logger.info('stopped');

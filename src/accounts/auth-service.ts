@@ -3,9 +3,8 @@ import type { Deps } from '../deps';
 import { forbidden, notFound, unauthorized, validationFailed, Problem } from '../http/errors';
 import { assertNotLimited, createLimiter, recordFailure } from '../http/rate-limit';
 import { hashSecret, verifySecret } from '../infra/crypto';
-import { t } from '../infra/i18n';
 import { OtpService } from '../notifications/otp';
-import { prepareSms } from '../notifications/sms';
+import { kycAwaitsValidation } from '../notifications/inapp';
 import { recordAudit } from './audit';
 import { newUser, Sfd, User } from './entities';
 import { PinGuard } from './pin-guard';
@@ -27,7 +26,7 @@ export class AuthService {
   private readonly otp: OtpService;
 
   constructor(
-    private readonly deps: Pick<Deps, 'db' | 'kv' | 'clock' | 'config' | 'sms'>,
+    private readonly deps: Pick<Deps, 'db' | 'kv' | 'clock' | 'config' | 'outbox'>,
     private readonly tokens: TokenService,
     private readonly pins: PinGuard,
   ) {
@@ -142,11 +141,14 @@ export class AuthService {
       }),
     );
     const code = await this.otp.issue('signup', user.phone);
-    const text = t(user.language, 'sms')('signup_code', {
-      code,
-      minutes: Math.round(this.deps.config.OTP_TTL_S / 60),
+    // Every code is a new message (no dedupe key); the code itself lives in the store, not in a transaction.
+    await this.deps.outbox.queue(this.deps.db.manager, {
+      to: user.phone,
+      kind: 'otp',
+      lang: user.language,
+      template: 'signup_code',
+      params: { code, minutes: Math.round(this.deps.config.OTP_TTL_S / 60) },
     });
-    await this.deps.sms.send(prepareSms({ to: user.phone, body: text, kind: 'otp' }));
     return user;
   }
 
@@ -173,6 +175,8 @@ export class AuthService {
         },
         now,
       );
+      // Only a verified sign-up reaches the branch's agents: unverified attempts would be noise.
+      await kycAwaitsValidation(manager, verified, now);
       return { ...(await this.tokens.issue(manager, verified)), user: verified };
     });
   }

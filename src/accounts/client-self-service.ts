@@ -1,9 +1,9 @@
 import { EntityNotFoundError } from 'typeorm';
 import type { Deps } from '../deps';
 import { encrypt, hashSecret } from '../infra/crypto';
-import { t, type Lang } from '../infra/i18n';
+import type { Lang } from '../infra/i18n';
 import { OtpService } from '../notifications/otp';
-import { prepareSms } from '../notifications/sms';
+import { kycAwaitsValidation } from '../notifications/inapp';
 import { recordAudit } from './audit';
 import { Sfd, User } from './entities';
 import type { PinGuard } from './pin-guard';
@@ -63,7 +63,7 @@ export class ClientSelfService {
   private readonly otp: OtpService;
 
   constructor(
-    private readonly deps: Pick<Deps, 'db' | 'clock' | 'config' | 'kv' | 'sms'>,
+    private readonly deps: Pick<Deps, 'db' | 'clock' | 'config' | 'kv' | 'outbox'>,
     private readonly pins: PinGuard,
   ) {
     this.otp = new OtpService(deps);
@@ -138,12 +138,19 @@ export class ClientSelfService {
           },
           now,
         );
-        return { user: created, sfdName: sfd.name };
+        await this.deps.outbox.queue(manager, {
+          to: req.phone,
+          kind: 'info',
+          lang: req.lang,
+          template: 'welcome',
+          params: { firstName: created.firstName, sfd: sfd.name },
+          dedupeKey: `user:${created.id}:welcome`,
+        });
+        await kycAwaitsValidation(manager, created, now); // the branch's agents see a new client to check
+        return created;
       }),
     );
-    const body = t(req.lang, 'sms')('welcome', { firstName: user.user.firstName, sfd: user.sfdName });
-    await this.deps.sms.send(prepareSms({ to: req.phone, body, kind: 'info' }));
-    return user.user;
+    return user;
   }
 
   async setPin(userId: number, pin: string): Promise<void> {
@@ -179,11 +186,14 @@ export class ClientSelfService {
   async sendResetCode(userId: number): Promise<void> {
     const user = await this.deps.db.manager.findOneOrFail(User, { where: { id: userId } });
     const code = await this.otp.issue('pin_reset', user.phone);
-    const body = t(user.language, 'sms')('pin_reset_code', {
-      code,
-      minutes: Math.round(this.deps.config.OTP_TTL_S / 60),
+    // Every code is a new message (no dedupe key); the code itself lives in the store, not in a transaction.
+    await this.deps.outbox.queue(this.deps.db.manager, {
+      to: user.phone,
+      kind: 'otp',
+      lang: user.language,
+      template: 'pin_reset_code',
+      params: { code, minutes: Math.round(this.deps.config.OTP_TTL_S / 60) },
     });
-    await this.deps.sms.send(prepareSms({ to: user.phone, body, kind: 'otp' }));
   }
 
   async verifyResetCode(userId: number, code: string): Promise<'ok' | 'wrong' | 'expired'> {

@@ -2,8 +2,6 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Deps } from '../deps';
 import { assertNotLimited, createLimiter, recordFailure } from '../http/rate-limit';
 import { verifySecret } from '../infra/crypto';
-import { t } from '../infra/i18n';
-import { prepareSms } from '../notifications/sms';
 import type { User } from './entities';
 
 /**
@@ -13,7 +11,7 @@ import type { User } from './entities';
 export class PinGuard {
   private readonly limiter: RateLimiterAbstract;
 
-  constructor(private readonly deps: Pick<Deps, 'kv' | 'config' | 'sms'>) {
+  constructor(private readonly deps: Pick<Deps, 'kv' | 'config' | 'db' | 'outbox'>) {
     this.limiter = createLimiter(deps.kv, {
       keyPrefix: 'pin:fail',
       points: deps.config.PIN_MAX_FAILURES,
@@ -40,8 +38,14 @@ export class PinGuard {
     if (lockedNow) {
       // The lock runs from the last failure, not from the first.
       await this.limiter.block(String(user.id), this.deps.config.PIN_LOCK_MINUTES * 60);
-      const body = t(user.language, 'sms')('pin_locked', { minutes: this.deps.config.PIN_LOCK_MINUTES });
-      await this.deps.sms.send(prepareSms({ to: user.phone, body, kind: 'alert' }));
+      // No transaction here (the lock is in the store): the row is written and queued at once.
+      await this.deps.outbox.queue(this.deps.db.manager, {
+        to: user.phone,
+        kind: 'alert',
+        lang: user.language,
+        template: 'pin_locked',
+        params: { minutes: this.deps.config.PIN_LOCK_MINUTES },
+      });
       return 'locked';
     }
     return 'wrong';

@@ -7,9 +7,18 @@ import { accountsEntities } from '../accounts/entities';
 import { ussdEntities } from '../ussd/entities';
 import { ledgerEntities } from '../ledger/entities';
 import { paymentEntities } from '../payments/entities';
+import { inAppEntities } from '../notifications/inapp-entities';
+import { smsEntities } from '../notifications/entities';
 import { migrations } from '../../migrations';
 
-export const entities = [...accountsEntities, ...ussdEntities, ...ledgerEntities, ...paymentEntities];
+export const entities = [
+  ...accountsEntities,
+  ...ussdEntities,
+  ...ledgerEntities,
+  ...paymentEntities,
+  ...inAppEntities,
+  ...smsEntities,
+];
 
 export function createDataSource(config: Pick<Config, 'MYSQL_URL' | 'SQLITE_PATH'>): DataSource {
   if (config.MYSQL_URL) {

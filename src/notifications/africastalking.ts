@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { Logger } from '../infra/logger';
 import { maskPhone } from '../infra/logger';
-import type { SmsMessage, SmsSender } from './sms';
+import type { SmsMessage, SmsReceipt, SmsSender } from './sms';
 
 // The little of the `africastalking` SDK (0.8.x, untyped, no @types package) this adapter uses.
 interface AtRecipient {
@@ -32,9 +32,7 @@ export const AT_SANDBOX_URL = 'https://api.sandbox.africastalking.com';
 const ACCEPTED = new Set([100, 101, 102]); // Processed, Sent, Queued
 const RETRYABLE = new Set([500, 501, 502]); // InternalServerError, GatewayError, RejectedByGateway
 
-export interface SmsSendResult {
-  messageId: string;
-  status: string;
+export interface SmsSendResult extends SmsReceipt {
   statusCode: number;
   cost: string;
 }
@@ -79,8 +77,8 @@ export class AfricasTalkingSmsSender implements SmsSender {
     this.pointSdk();
   }
 
-  async send(message: SmsMessage): Promise<void> {
-    await this.deliver(message);
+  send(message: SmsMessage): Promise<SmsSendResult> {
+    return this.deliver(message);
   }
 
   /** One attempt, no retry: the caller (a delivery worker) decides from the result or the error class. */

@@ -3,8 +3,7 @@ import { IsNull, LessThan } from 'typeorm';
 import { User } from '../accounts/entities';
 import type { Deps } from '../deps';
 import { Problem } from '../http/errors';
-import { t } from '../infra/i18n';
-import { prepareSms } from '../notifications/sms';
+import type { EntityManager } from 'typeorm';
 import { PAYMENT_TYPES, PaymentTransaction, type PaymentDirection, type PaymentType } from './entities';
 import { ProviderUnavailable, type PaymentProvider, type VerifyResult } from './provider';
 import type { PurposeRegistry } from './purposes';
@@ -41,7 +40,7 @@ export const formatXof = (amount: number) => String(amount).replace(/\B(?=(\d{3}
  */
 export class PaymentsService {
   constructor(
-    private readonly deps: Pick<Deps, 'db' | 'clock' | 'sms' | 'logger' | 'config'>,
+    private readonly deps: Pick<Deps, 'db' | 'clock' | 'outbox' | 'logger' | 'config'>,
     readonly provider: PaymentProvider,
     readonly purposes: PurposeRegistry,
   ) {}
@@ -58,12 +57,16 @@ export class PaymentsService {
       });
       payment.providerTransactionId = started.providerTransactionId;
       payment.paymentUrl = started.paymentUrl ?? null;
-      await this.deps.db.manager.update(
-        PaymentTransaction,
-        { id: payment.id },
-        { providerTransactionId: payment.providerTransactionId, paymentUrl: payment.paymentUrl },
-      );
-      if (started.paymentUrl) await this.notify(payment, 'payment_link', { url: started.paymentUrl });
+      await this.deps.db.transaction(async (manager) => {
+        await manager.update(
+          PaymentTransaction,
+          { id: payment.id },
+          { providerTransactionId: payment.providerTransactionId, paymentUrl: payment.paymentUrl },
+        );
+        if (started.paymentUrl) {
+          await this.notify(manager, payment, 'payment_link', { url: started.paymentUrl });
+        }
+      });
       return payment;
     } catch (err) {
       // Nothing was collected as far as we know: the payment fails and the caller is told why.
@@ -204,9 +207,10 @@ export class PaymentsService {
       if (payment.direction === 'collection') {
         await this.purposes.get(payment.purpose).applyCollection?.(manager, payment, now);
       }
+      // The receipt is queued with the change it reports: both commit, or neither.
+      await this.notify(manager, payment, payment.direction === 'payout' ? 'payout_receipt' : 'receipt');
       return true;
     });
-    if (applied) await this.notify(payment, payment.direction === 'payout' ? 'payout_receipt' : 'receipt');
     return applied;
   }
 
@@ -222,9 +226,6 @@ export class PaymentsService {
       if (payment.direction === 'payout') {
         await this.purposes.get(payment.purpose).revertPayout?.(manager, payment, now);
       }
-      return true;
-    });
-    if (changed) {
       // A mismatch means money may have moved: the client is sent to the branch, not told "nothing debited".
       const key =
         status === 'expired'
@@ -232,9 +233,10 @@ export class PaymentsService {
           : reason === 'AMOUNT_MISMATCH'
             ? 'payment_review'
             : `${payment.direction}_failed`;
-      await this.notify(payment, key);
-      if (payment.direction === 'payout' && payment.initiatedBy) await this.notifyAgent(payment);
-    }
+      await this.notify(manager, payment, key);
+      if (payment.direction === 'payout' && payment.initiatedBy) await this.notifyAgent(manager, payment);
+      return true;
+    });
     return changed;
   }
 
@@ -268,25 +270,34 @@ export class PaymentsService {
     return { verified, expired };
   }
 
-  private async notify(payment: PaymentTransaction, key: string, extra: Record<string, unknown> = {}) {
-    const client = await this.deps.db.manager.findOne(User, { where: { id: payment.clientId } });
-    const body = t(client?.language ?? 'fr', 'sms')(`payments.${key}`, {
-      amount: formatXof(payment.amount),
-      reference: payment.reference,
-      ...extra,
+  /** Queues the client's SMS about this payment in `manager`'s transaction; once per payment and key. */
+  private async notify(
+    manager: EntityManager,
+    payment: PaymentTransaction,
+    key: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    const client = await manager.findOne(User, { where: { id: payment.clientId } });
+    await this.deps.outbox.queue(manager, {
+      to: payment.phone,
+      kind: key === 'receipt' ? 'receipt' : 'info',
+      lang: client?.language ?? 'fr',
+      template: `payments.${key}`,
+      params: { amount: formatXof(payment.amount), reference: payment.reference, ...extra },
+      dedupeKey: `payment:${payment.reference}:${key}`,
     });
-    await this.deps.sms.send(
-      prepareSms({ to: payment.phone, body, kind: key === 'receipt' ? 'receipt' : 'info' }),
-    );
   }
 
-  private async notifyAgent(payment: PaymentTransaction) {
-    const agent = await this.deps.db.manager.findOne(User, { where: { id: payment.initiatedBy ?? 0 } });
+  private async notifyAgent(manager: EntityManager, payment: PaymentTransaction) {
+    const agent = await manager.findOne(User, { where: { id: payment.initiatedBy ?? 0 } });
     if (!agent || agent.id === payment.clientId) return;
-    const body = t(agent.language, 'sms')('payments.payout_failed_agent', {
-      amount: formatXof(payment.amount),
-      reference: payment.reference,
+    await this.deps.outbox.queue(manager, {
+      to: agent.phone,
+      kind: 'alert',
+      lang: agent.language,
+      template: 'payments.payout_failed_agent',
+      params: { amount: formatXof(payment.amount), reference: payment.reference },
+      dedupeKey: `payment:${payment.reference}:agent`,
     });
-    await this.deps.sms.send(prepareSms({ to: agent.phone, body, kind: 'alert' }));
   }
 }

@@ -215,3 +215,17 @@ describe('payment provider settings', () => {
     expect(configError({ MOMO_BASE_URL: 'not a url' }).message).toContain('MOMO_BASE_URL');
   });
 });
+
+describe('SMS delivery settings', () => {
+  it('default to 5 attempts, a 2 s first backoff and 10 SMS a second', () => {
+    expect(loadConfig({})).toMatchObject({ SMS_MAX_ATTEMPTS: 5, SMS_BACKOFF_MS: 2000, SMS_RATE_PER_S: 10 });
+  });
+
+  it('are read as integers and refused out of range, naming the variable', () => {
+    const env = { SMS_MAX_ATTEMPTS: '3', SMS_BACKOFF_MS: '500', SMS_RATE_PER_S: '2' };
+    expect(loadConfig(env)).toMatchObject({ SMS_MAX_ATTEMPTS: 3, SMS_BACKOFF_MS: 500, SMS_RATE_PER_S: 2 });
+    const err = configError({ SMS_MAX_ATTEMPTS: '0', SMS_RATE_PER_S: 'fast' });
+    expect(err.message).toMatch(/SMS_MAX_ATTEMPTS/);
+    expect(err.message).toMatch(/SMS_RATE_PER_S/);
+  });
+});

@@ -38,6 +38,9 @@ export const AT_STATUS: Record<number, string> = {
 export class AfricasTalkingStub {
   readonly messages: AtStubMessage[] = [];
   private readonly recipientFaults: number[] = [];
+  private readonly requestRefusals: string[] = [];
+  /** A fixed per-recipient statusCode for some numbers, on every request. */
+  private readonly statusByNumber = new Map<string, number>();
   private readonly server = new StubServer((req) => this.route(req));
 
   constructor(private readonly options: AfricasTalkingStubOptions) {}
@@ -60,6 +63,19 @@ export class AfricasTalkingStub {
     for (let i = 0; i < count; i++) this.recipientFaults.push(statusCode);
   }
 
+  /** Every request to this number gets this per-recipient statusCode (403 InvalidPhoneNumber...). */
+  statusFor(number: string, statusCode: number): void {
+    this.statusByNumber.set(number, statusCode);
+  }
+  /** The next `count` requests are refused whole: 201 with no recipient and this Message (InvalidSenderId). */
+  refuseRequestNext(count: number, message: string): void {
+    for (let i = 0; i < count; i++) this.requestRefusals.push(message);
+  }
+  /** The accepted requests' messages sent to `number`. */
+  sentTo(number: string): AtStubMessage[] {
+    return this.messages.filter((m) => m.to === number);
+  }
+
   private route(req: RecordedRequest): StubReply {
     if (req.path !== PATH || req.method !== 'POST') return { status: 404, body: 'Not Found' };
     if (header(req, 'apikey') !== this.options.apiKey) {
@@ -75,12 +91,15 @@ export class AfricasTalkingStub {
     for (const field of ['to', 'message']) {
       if (!form.get(field)) return { status: 400, body: `Request is missing required form field '${field}'` };
     }
+    const refusal = this.requestRefusals.shift();
+    if (refusal) return { status: 201, body: { SMSMessageData: { Message: refusal, Recipients: [] } } };
     const fault = this.recipientFaults.shift();
     const recipients = form
       .get('to')!
       .split(',')
       .map((number) => {
-        const statusCode = fault ?? (/^\+\d{8,15}$/.test(number) ? 101 : 403);
+        const statusCode =
+          fault ?? this.statusByNumber.get(number) ?? (/^\+\d{8,15}$/.test(number) ? 101 : 403);
         const ok = statusCode < 200;
         const messageId = ok ? `ATXid_${randomBytes(16).toString('hex')}` : null;
         this.messages.push({
@@ -92,7 +111,7 @@ export class AfricasTalkingStub {
           messageId,
         });
         const status = AT_STATUS[statusCode] ?? 'Failed';
-        return { statusCode, number, status, cost: ok ? 'XOF 25' : '0', messageId: messageId ?? 'None' };
+        return { statusCode, number, status, cost: ok ? 'XOF 25.0000' : '0', messageId: messageId ?? 'None' };
       });
     const sent = recipients.filter((r) => r.statusCode < 200).length;
     return {

@@ -7,6 +7,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** Parsed JSON, or the raw text when it is not JSON (null when empty). */
   body: unknown;
+  /** When the whole request had arrived (Date.now()). */
+  at: number;
 }
 
 export interface StubReply {
@@ -52,7 +54,13 @@ export class StubServer {
         } catch {
           body = text;
         }
-        const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
+        const recorded = {
+          method: req.method ?? '',
+          path: req.url ?? '',
+          headers: req.headers,
+          body,
+          at: Date.now(),
+        };
         this.requests.push(recorded);
         const fault = this.faults.shift();
         if (fault === 'hang') return; // the socket stays open until the client gives up or close()

@@ -230,7 +230,7 @@ describe('rate limits', () => {
     for (let i = 0; i < 3; i++) {
       expect((await login({ phone: client.phone, pin: '9035' }, `10.3.0.${i}`)).status).toBe(401);
     }
-    expect(t.inbox.to(client.phone).at(-1)?.body).toMatch(/PIN est bloque pendant 30 minutes/);
+    expect((await t.inbox.to(client.phone)).at(-1)?.body).toMatch(/PIN est bloque pendant 30 minutes/);
     const locked = await login({ phone: client.phone, pin: PIN }, '10.3.1.1');
     expect(locked.status).toBe(429);
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(25 * 60);
@@ -261,7 +261,7 @@ describe('client self sign-up', () => {
       .post('/api/accounts/signup/verify/')
       .send({ phone: number, code: '000000' });
     expect(wrong.status).toBe(400);
-    const code = t.inbox.lastCode(number);
+    const code = await t.inbox.lastCode(number);
     const ok = await t.request.post('/api/accounts/signup/verify/').send({ phone: number, code });
     expect(ok.status).toBe(200);
     expect(ok.body.user.phone_verified).toBe(true);
@@ -280,7 +280,7 @@ describe('client self sign-up', () => {
     const number = phone();
     const body = { phone: number, first_name: 'Koffi', last_name: 'Adjovi', sfd_id: sfd.id, pin: '5820' };
     expect((await t.request.post('/api/accounts/signup/').send(body)).status).toBe(201);
-    const code = t.inbox.lastCode(number);
+    const code = await t.inbox.lastCode(number);
     for (let i = 0; i < 3; i++) {
       await t.request
         .post('/api/accounts/signup/verify/')
@@ -305,7 +305,7 @@ describe('client self sign-up', () => {
     await t.request
       .post('/api/accounts/signup/')
       .send({ phone: number, first_name: 'Sena', last_name: 'Dossou', sfd_id: sfd.id, pin: '5820' });
-    const code = t.inbox.lastCode(number);
+    const code = await t.inbox.lastCode(number);
     t.clock.advance((t.config.OTP_TTL_S + 1) * 1000);
     try {
       expect(
@@ -318,7 +318,7 @@ describe('client self sign-up', () => {
     await t.request
       .post('/api/accounts/signup/')
       .send({ phone: number, first_name: 'Sena', last_name: 'Dossou', sfd_id: sfd.id, pin: '5820' });
-    const fresh = t.inbox.lastCode(number);
+    const fresh = await t.inbox.lastCode(number);
     expect(
       (await t.request.post('/api/accounts/signup/verify/').send({ phone: number, code: fresh })).status,
     ).toBe(200);

@@ -48,7 +48,7 @@ describe("Africa's Talking SMS adapter against the AT stub", () => {
       messageId: expect.stringMatching(/^ATXid_/),
       status: 'Success',
       statusCode: 101,
-      cost: 'XOF 25',
+      cost: 'XOF 25.0000',
     });
     expect(stub.messages).toEqual([
       expect.objectContaining({ username: AT.username, to: OTP.to, message: OTP.body, from: 'TONTIFLEX' }),
@@ -64,8 +64,11 @@ describe("Africa's Talking SMS adapter against the AT stub", () => {
     for (const secret of [AT.apiKey, '482913', OTP.to]) expect(text).not.toContain(secret);
   });
 
-  it('send() resolves on success and leaves out `from` without a sender id', async () => {
-    await expect(sender({ AT_SENDER_ID: '' }).send(OTP)).resolves.toBeUndefined();
+  it('send() answers the receipt and leaves out `from` without a sender id', async () => {
+    await expect(sender({ AT_SENDER_ID: '' }).send(OTP)).resolves.toMatchObject({
+      messageId: expect.stringMatching(/^ATXid_/),
+      cost: 'XOF 25.0000',
+    });
     expect(stub.messages[0].from).toBeUndefined();
   });
 

@@ -106,9 +106,10 @@ const entriesOf = (t: TestApp, reference: string) =>
 
 const journalSize = (t: TestApp) => t.deps.db.manager.count(JournalEntry);
 
-const receipts = (t: TestApp, to: string) => t.inbox.to(to).filter((m) => m.kind === 'receipt');
+const receipts = async (t: TestApp, to: string) => (await t.inbox.to(to)).filter((m) => m.kind === 'receipt');
 
-const sms = (t: TestApp, to: string, pattern: RegExp) => t.inbox.to(to).filter((m) => pattern.test(m.body));
+const sms = async (t: TestApp, to: string, pattern: RegExp) =>
+  (await t.inbox.to(to)).filter((m) => pattern.test(m.body));
 
 async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<void> {
   const until = Date.now() + ms;
@@ -197,7 +198,7 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
     const created = await initiate(t, access, { amount });
     expect(created).toMatchObject({ provider: 'kkiapay', provider_transaction_id: null, amount });
     expect(created.payment_url).toMatch(/\/pay\/[\w-]+\.[\w-]+$/);
-    expect(sms(t, client.phone, /pour payer/)).toHaveLength(1); // the link went by SMS
+    expect(await sms(t, client.phone, /pour payer/)).toHaveLength(1); // the link went by SMS
     return { client, access, reference: created.reference };
   }
 
@@ -212,8 +213,8 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
     const entries = await entriesOf(t, reference);
     expect(entries.map((e) => e.key)).toEqual([paymentEntryKey(reference)]);
     expect(await balance(t, walletOf(client.id))).toBe(amount);
-    expect(receipts(t, client.phone)).toHaveLength(1);
-    expect(receipts(t, client.phone)[0].body).toContain(reference);
+    expect(await receipts(t, client.phone)).toHaveLength(1);
+    expect((await receipts(t, client.phone))[0].body).toContain(reference);
   }
 
   async function expectNothingApplied(client: User, reference: string, status = 'pending') {
@@ -221,7 +222,7 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
     expect(row.status).toBe(status);
     expect(await entriesOf(t, reference)).toEqual([]);
     expect(await balance(t, walletOf(client.id))).toBe(0);
-    expect(receipts(t, client.phone)).toEqual([]);
+    expect(await receipts(t, client.phone)).toEqual([]);
     return row;
   }
 
@@ -298,10 +299,10 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
     expect(res.status).toBe(200);
     const row = await expectNothingApplied(client, reference, 'failed');
     expect(row.failureReason).toBe('FAILED');
-    expect(sms(t, client.phone, /a echoue/)).toHaveLength(1);
+    expect(await sms(t, client.phone, /a echoue/)).toHaveLength(1);
     // Replays change nothing once the payment is settled.
     expect((await webhook(hook(transactionId, reference, 5000))).status).toBe(200);
-    expect(sms(t, client.phone, /a echoue/)).toHaveLength(1);
+    expect(await sms(t, client.phone, /a echoue/)).toHaveLength(1);
   });
 
   it("keeps a payment pending (not failed) when the transaction is another reference's, or unknown to KKiaPay", async () => {
@@ -316,7 +317,7 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
       expect(row).toMatchObject({ providerTransactionId: null, failureReason: null, completedAt: null });
     }
     expect(statusCalls('kk-not-found-anywhere')).toBe(1); // verified, TRANSACTION_NOT_FOUND
-    expect(sms(t, client.phone, /a echoue/)).toEqual([]);
+    expect(await sms(t, client.phone, /a echoue/)).toEqual([]);
     // Neither payment was harmed: each is still applied by its own transaction.
     const own = pays(reference, 5000);
     expect((await webhook(hook(own, reference, 5000))).status).toBe(200);
@@ -332,7 +333,7 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
     const row = await expectNothingApplied(client, reference, 'failed');
     expect(row.failureReason).toBe('AMOUNT_MISMATCH');
     // Money may have moved: the client is sent to the branch, not told that nothing was debited.
-    const sms = t.inbox.to(client.phone).at(-1)?.body ?? '';
+    const sms = (await t.inbox.to(client.phone)).at(-1)?.body ?? '';
     expect(sms).toContain(reference);
     expect(sms).toMatch(/Presentez-vous a votre agence/);
     expect(sms).not.toMatch(/Aucun montant/);
@@ -401,7 +402,7 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
     const entries = await t.deps.db.manager.find(JournalEntry, { where: { kind: 'test_deposit' } });
     const ours = entries.filter((e) => created.some((c) => e.key === paymentEntryKey(c.reference)));
     expect(ours).toHaveLength(50);
-    expect(receipts(t, client.phone)).toHaveLength(50);
+    expect(await receipts(t, client.phone)).toHaveLength(50);
     expect(await checkLedger(t.deps.db)).toEqual([]);
     const list = await t.request
       .get('/api/payments/transactions/?status=success&page_size=100')
@@ -444,7 +445,7 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
         expect(Object.keys(res.body.errors as object)).toEqual([field]);
       }
       expect(await t.deps.db.manager.count(PaymentTransaction)).toBe(before);
-      expect(t.inbox.to(client.phone)).toEqual([]);
+      expect(await t.inbox.to(client.phone)).toEqual([]);
     });
 
     it("lets an agent initiate for a client of their SFD, and answers 404 for another SFD's client", async () => {
@@ -647,7 +648,7 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(row).toMatchObject({ status: 'success', providerTransactionId: referenceId });
     expect((await entriesOf(t, reference)).map((e) => e.key)).toEqual([paymentEntryKey(reference)]);
     expect(await balance(t, walletOf(client.id))).toBe(5000);
-    expect(receipts(t, client.phone)).toHaveLength(1);
+    expect(await receipts(t, client.phone)).toHaveLength(1);
     // A callback for a reference we never issued is ignored.
     const unknown = await callback('TFDE250101000000ABCDEF0123');
     expect(unknown.status).toBe(200);
@@ -665,7 +666,7 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     });
     expect(await entriesOf(t, reference)).toEqual([]);
     expect(await balance(t, walletOf(client.id))).toBe(0);
-    expect(receipts(t, client.phone)).toEqual([]);
+    expect(await receipts(t, client.phone)).toEqual([]);
   });
 
   it("lets a client check their own payment (asking MoMo again), and answers 404 for someone else's", async () => {
@@ -680,7 +681,7 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(own.body).toMatchObject({ reference, status: 'success', client_id: client.id });
     expect(statusReads(referenceId)).toBe(before + 1);
     expect(await balance(t, walletOf(client.id))).toBe(4200);
-    expect(receipts(t, client.phone)).toHaveLength(1);
+    expect(await receipts(t, client.phone)).toHaveLength(1);
 
     const other = await collect(3100);
     stub.setOutcome(other.referenceId, 'SUCCESSFUL');
@@ -714,7 +715,7 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(await paymentRow(t, reference)).toMatchObject({ status: 'pending', completedAt: null });
     expect(await entriesOf(t, reference)).toEqual([]);
     expect(await balance(t, walletOf(client.id))).toBe(0);
-    expect(receipts(t, client.phone)).toEqual([]);
+    expect(await receipts(t, client.phone)).toEqual([]);
     expect(await checkLedger(t.deps.db)).toEqual([]);
     // MoMo sends its callback only once: the reconciliation job finds it.
     t.clock.advance(2 * MINUTE + 1000);
@@ -723,7 +724,7 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(await paymentRow(t, reference)).toMatchObject({ status: 'success' });
     expect((await entriesOf(t, reference)).map((e) => e.key)).toEqual([paymentEntryKey(reference)]);
     expect(await balance(t, walletOf(client.id))).toBe(8800);
-    expect(receipts(t, client.phone)).toHaveLength(1);
+    expect(await receipts(t, client.phone)).toHaveLength(1);
     expect((await callback(reference)).status).toBe(200); // a late callback changes nothing
     expect(await balance(t, walletOf(client.id))).toBe(8800);
   });
@@ -746,12 +747,12 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(first.verified).toBeGreaterThanOrEqual(2);
     expect(await paymentRow(t, paid.reference)).toMatchObject({ status: 'success' });
     expect(await balance(t, walletOf(paid.client.id))).toBe(5000);
-    expect(receipts(t, paid.client.phone)).toHaveLength(1);
+    expect(await receipts(t, paid.client.phone)).toHaveLength(1);
     expect(await paymentRow(t, refused.reference)).toMatchObject({
       status: 'failed',
       failureReason: 'APPROVAL_REJECTED',
     });
-    expect(sms(t, refused.client.phone, /a echoue/)).toHaveLength(1);
+    expect(await sms(t, refused.client.phone, /a echoue/)).toHaveLength(1);
     expect((await paymentRow(t, silent.reference)).status).toBe('pending');
 
     // Still within PAYMENT_EXPIRY_MINUTES: asked again, still pending.
@@ -765,13 +766,13 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
       status: 'expired',
       failureReason: 'EXPIRED',
     });
-    expect(sms(t, silent.client.phone, /n'a pas ete confirme a temps/)).toHaveLength(1);
+    expect(await sms(t, silent.client.phone, /n'a pas ete confirme a temps/)).toHaveLength(1);
     expect(await entriesOf(t, silent.reference)).toEqual([]);
     expect(await balance(t, walletOf(silent.client.id))).toBe(0);
     // Nothing runs twice.
     expect(await t.payments.service.reconcile()).toEqual({ verified: 0, expired: 0 });
-    expect(receipts(t, paid.client.phone)).toHaveLength(1);
-    expect(sms(t, silent.client.phone, /n'a pas ete confirme a temps/)).toHaveLength(1);
+    expect(await receipts(t, paid.client.phone)).toHaveLength(1);
+    expect(await sms(t, silent.client.phone, /n'a pas ete confirme a temps/)).toHaveLength(1);
   });
 
   it('puts the money back once when MoMo fails the transfer, and tells the client and the agent', async () => {
@@ -807,9 +808,9 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect((await entriesOf(t, payout.reference)).map((e) => e.key)).toEqual([
       reversalEntryKey(payout.reference),
     ]);
-    expect(sms(t, client.phone, /est de retour sur votre compte/)).toHaveLength(1);
-    expect(sms(t, agent.phone, new RegExp(`retrait ${payout.reference} .*a echoue`))).toHaveLength(1);
-    expect(receipts(t, client.phone)).toEqual([]);
+    expect(await sms(t, client.phone, /est de retour sur votre compte/)).toHaveLength(1);
+    expect(await sms(t, agent.phone, new RegExp(`retrait ${payout.reference} .*a echoue`))).toHaveLength(1);
+    expect(await receipts(t, client.phone)).toEqual([]);
   });
 
   it('puts the money back when MoMo refuses the transfer outright', async () => {
@@ -821,7 +822,7 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect((await entriesOf(t, payout.reference)).map((e) => e.key)).toEqual([
       reversalEntryKey(payout.reference),
     ]);
-    expect(sms(t, agent.phone, new RegExp(payout.reference))).toHaveLength(1);
+    expect(await sms(t, agent.phone, new RegExp(payout.reference))).toHaveLength(1);
   });
 
   it('completes a successful payout with a receipt and posts nothing more', async () => {
@@ -842,8 +843,8 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(await balance(t, walletOf(client.id))).toBe(3000);
     expect(await journalSize(t)).toBe(journal);
     expect(await entriesOf(t, payout.reference)).toEqual([]);
-    expect(sms(t, client.phone, /envoyes sur votre compte mobile money/)).toHaveLength(1);
-    expect(sms(t, agent.phone, new RegExp(payout.reference))).toEqual([]);
+    expect(await sms(t, client.phone, /envoyes sur votre compte mobile money/)).toHaveLength(1);
+    expect(await sms(t, agent.phone, new RegExp(payout.reference))).toEqual([]);
   });
 
   it('has no sandbox test in MoMo production (X-Target-Environment mtnbenin)', async () => {
@@ -896,6 +897,6 @@ describe('sandbox test with the simulator', () => {
     const entries = await entriesOf(t, reference);
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ key: paymentEntryKey(reference), kind: 'sandbox_test' });
-    expect(receipts(t, to)).toHaveLength(1);
+    expect(await receipts(t, to)).toHaveLength(1);
   });
 });

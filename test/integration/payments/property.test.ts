@@ -193,7 +193,7 @@ async function expectAgreement(m: Model, r: Real): Promise<void> {
     expect(entries.map((e) => e.key).sort()).toEqual(expectedKeys.sort());
 
     const sent = new Map<string, number>();
-    for (const message of t.inbox.messages.slice(r.firstSms)) {
+    for (const message of (await t.inbox.all()).slice(r.firstSms)) {
       const reference = /\bTF[A-Z]{2}\d{12}[0-9A-F]{10}\b/.exec(message.body)?.[0];
       if (reference) sent.set(reference, (sent.get(reference) ?? 0) + 1);
     }
@@ -465,7 +465,7 @@ async function setup(): Promise<{ model: Model; real: Real }> {
     mayGoNegative: false,
     at: t.clock.now(),
   });
-  return { model: { wallet: 0, payments: [] }, real: { wallet, firstSms: t.inbox.messages.length } };
+  return { model: { wallet: 0, payments: [] }, real: { wallet, firstSms: (await t.inbox.all()).length } };
 }
 
 it('keeps the wallet, every payment and the ledger in step with the model, whatever the order of events', async () => {

@@ -50,5 +50,5 @@ it('a client deposit through the simulator reaches the ledger once, with a recei
   }
   expect((await t.payments.service.byReference(res.body.reference))?.status).toBe('success');
   expect((await t.deps.db.manager.findOneByOrFail(LedgerAccount, { code: wallet })).balance).toBe(5000);
-  expect(t.inbox.to(client.phone).at(-1)?.body).toMatch(/paiement de 5 000 FCFA recu/);
+  expect((await t.inbox.to(client.phone)).at(-1)?.body).toMatch(/paiement de 5 000 FCFA recu/);
 });

@@ -95,7 +95,7 @@ describe('PIN change', () => {
     expect(await p.send('9037')).toBe(
       "END PIN bloque apres trop d'erreurs. Reessayez dans 30 minutes ou faites PIN oublie.",
     );
-    expect(t.inbox.to(user.phone).at(-1)?.body).toMatch(/PIN est bloque pendant 30 minutes/);
+    expect((await t.inbox.to(user.phone)).at(-1)?.body).toMatch(/PIN est bloque pendant 30 minutes/);
     await p.dial();
     expect(await p.sendAll('6', '2', PIN)).toMatch(/^END PIN bloque/);
     // The API login shares the lockout.
@@ -113,8 +113,8 @@ describe('forgotten PIN', () => {
     await p.sendAll('6', '2', '9035', '9036', '9037');
     await p.dial();
     expect(await p.sendAll('6', '3')).toMatch(/^CON Un code vous a ete envoye par SMS/);
-    const code = t.inbox.lastCode(user.phone);
-    expect(t.inbox.to(user.phone).at(-1)?.kind).toBe('otp');
+    const code = await t.inbox.lastCode(user.phone);
+    expect((await t.inbox.to(user.phone)).at(-1)?.kind).toBe('otp');
     const wrong = code === '000000' ? '111111' : '000000';
     expect(await p.send(wrong)).toMatch(/^CON Code incorrect/);
     expect(await p.send(code)).toMatch(/^CON Entrez votre nouveau PIN/);
@@ -129,13 +129,13 @@ describe('forgotten PIN', () => {
     const { user, p } = await clientPhone();
     await p.dial();
     await p.sendAll('6', '3');
-    const code = t.inbox.lastCode(user.phone);
+    const code = await t.inbox.lastCode(user.phone);
     const wrong = code === '000000' ? '111111' : '000000';
     await p.sendAll(wrong, wrong);
     expect(await p.send(wrong)).toBe("END Code expire ou trop d'essais. Recommencez PIN oublie.");
     await p.dial();
     await p.sendAll('6', '3');
-    const fresh = t.inbox.lastCode(user.phone);
+    const fresh = await t.inbox.lastCode(user.phone);
     t.clock.advance((t.config.OTP_TTL_S + 1) * 1000);
     try {
       expect(await p.send(fresh)).toMatch(/^END Code expire/);

@@ -51,7 +51,7 @@ describe('registration of an unknown number', () => {
       targetId: String(user.id),
     });
     expect(audit.sfdId).toBe(user.sfdId);
-    const sms = t.inbox.to(p.number);
+    const sms = await t.inbox.to(p.number);
     expect(sms).toHaveLength(1);
     expect(sms[0].body).toMatch(/^Bienvenue sur TontiFlex, Awa/);
     expect(isGsm7(sms[0].body)).toBe(true);
@@ -75,7 +75,7 @@ describe('registration of an unknown number', () => {
     const user = await t.deps.db.manager.findOneByOrFail(User, { phone: p.number });
     expect(user.language).toBe('en');
     expect(user.idNumberEnc).toBeNull();
-    expect(t.inbox.to(p.number)[0].body).toMatch(/^Welcome to TontiFlex, Koffi!/);
+    expect((await t.inbox.to(p.number))[0].body).toMatch(/^Welcome to TontiFlex, Koffi!/);
     expect(await p.dial()).toMatch(/^CON TontiFlex\n1\. Contribute\n2\. My balances/);
   });
 

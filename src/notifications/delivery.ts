@@ -1,0 +1,112 @@
+import { LessThan } from 'typeorm';
+import type { Deps } from '../deps';
+import { maskPhone } from '../infra/logger';
+import type { ProcessOptions } from '../infra/queue';
+import { SmsRefusedError } from './africastalking';
+import { SmsOutboxEntry, type SmsStatus } from './entities';
+import { handOff, type SmsJob } from './outbox';
+
+/** Rows still queued this long after they were written lost their job (a crash after the commit). */
+const SWEEP_AFTER_MS = 60_000;
+const SWEEP_BATCH = 500;
+/** Parallel sends per process; the rate limit is what bounds the throughput. */
+const CONCURRENCY = 5;
+
+type DeliveryDeps = Pick<Deps, 'db' | 'sms' | 'clock' | 'logger' | 'config' | 'queue'>;
+
+/** The queue settings of the delivery jobs, from the config. */
+export function deliveryOptions(config: DeliveryDeps['config']): ProcessOptions {
+  return {
+    concurrency: CONCURRENCY,
+    attempts: config.SMS_MAX_ATTEMPTS,
+    backoffMs: config.SMS_BACKOFF_MS,
+    limiter: { max: config.SMS_RATE_PER_S, durationMs: 1000 },
+  };
+}
+
+/**
+ * The delivery worker's job: one attempt at one outbox row. A row leaves `queued` once; each attempt
+ * is claimed by a conditional update first, so two workers holding the same job cannot both send.
+ */
+export class SmsDelivery {
+  constructor(private readonly deps: DeliveryDeps) {}
+
+  async deliver({ id }: SmsJob): Promise<void> {
+    const manager = this.deps.db.manager;
+    const row = await manager.findOne(SmsOutboxEntry, { where: { id } });
+    if (!row || row.status !== 'queued') return; // done already: never twice
+    const max = this.deps.config.SMS_MAX_ATTEMPTS;
+    if (row.attempts >= max) {
+      // Its last attempt ended without a verdict (a crash): give up, as the last attempt would have.
+      await this.finish(id, 'failed', { failureReason: row.failureReason ?? 'MaxAttempts' });
+      return;
+    }
+    const claimed = await manager.update(
+      SmsOutboxEntry,
+      { id, status: 'queued', attempts: row.attempts },
+      { attempts: row.attempts + 1, updatedAt: this.deps.clock.now() },
+    );
+    if (!claimed.affected) return; // another worker took this attempt
+    const attempt = row.attempts + 1;
+    const log = { sms: { id, to_masked: maskPhone(row.toPhone), kind: row.kind, attempt } };
+
+    try {
+      const receipt = await this.deps.sms.send({ to: row.toPhone, body: row.body, kind: row.kind });
+      const now = this.deps.clock.now();
+      await this.finish(id, 'sent', {
+        providerMessageId: receipt.messageId,
+        cost: receipt.cost,
+        failureReason: null,
+        sentAt: now,
+      });
+    } catch (err) {
+      const why = (err as { status?: string }).status ?? (err as Error).message;
+      if (err instanceof SmsRefusedError) {
+        // Sending again cannot help. No per-recipient status means the whole request was refused
+        // (sender id, credentials, SDK validation): `rejected`; a refused number is `failed`.
+        const status = err.statusCode === null ? 'rejected' : 'failed';
+        await this.finish(id, status, { failureReason: why });
+        this.deps.logger.warn({ ...log, status, reason: why }, 'SMS refused');
+        return;
+      }
+      if (attempt >= max) {
+        await this.finish(id, 'failed', { failureReason: why });
+        this.deps.logger.error({ ...log, reason: why }, 'SMS failed: no attempt left');
+        return;
+      }
+      await manager.update(SmsOutboxEntry, { id, status: 'queued' }, { failureReason: clip(why) });
+      throw err; // the queue tries again after its backoff
+    }
+  }
+
+  /**
+   * Adds the jobs of rows still queued a minute after they were written: the process died between
+   * the commit and the hand-off, or the queue was unreachable then. Ids dedupe against live jobs.
+   */
+  async sweep(): Promise<number> {
+    const before = new Date(this.deps.clock.now().getTime() - SWEEP_AFTER_MS);
+    const rows = await this.deps.db.manager.find(SmsOutboxEntry, {
+      select: { id: true },
+      where: { status: 'queued', createdAt: LessThan(before) },
+      order: { createdAt: 'ASC' },
+      take: SWEEP_BATCH,
+    });
+    await handOff(
+      this.deps.queue,
+      this.deps.logger,
+      rows.map((r) => r.id),
+    );
+    return rows.length;
+  }
+
+  private async finish(id: number, status: SmsStatus, changes: Partial<SmsOutboxEntry>): Promise<void> {
+    if (changes.failureReason) changes.failureReason = clip(changes.failureReason);
+    await this.deps.db.manager.update(
+      SmsOutboxEntry,
+      { id, status: 'queued' },
+      { ...changes, status, updatedAt: this.deps.clock.now() },
+    );
+  }
+}
+
+const clip = (s: string) => s.slice(0, 120);

@@ -1,0 +1,70 @@
+import en from '../../../locales/en/sms.json';
+import fr from '../../../locales/fr/sms.json';
+import { t, type Lang } from '../../../src/infra/i18n';
+import { ManualClock } from '../../../src/infra/clock';
+import { paymentLinkKey, signPaymentLink } from '../../../src/payments/payment-link';
+import { formatXof, newReference } from '../../../src/payments/service';
+import { MAX_SMS_SEGMENTS, shapeSms } from '../../../src/notifications/segments';
+import { isGsm7 } from '../../../src/ussd/gsm7';
+
+/**
+ * Every SMS template, rendered with the longest values it can plausibly receive, must fit two SMS
+ * parts. A template with a parameter missing from WORST fails: say what its worst case is.
+ */
+const reference = newReference('remboursement_pret', new Date('2099-12-31T23:59:59Z'));
+const amount = formatXof(999_999_999);
+const token = signPaymentLink(
+  { reference, amount: 999_999_999, phone: '+229019999999999' },
+  paymentLinkKey({ JWT_SECRET: 'x'.repeat(64) }),
+  new ManualClock(new Date('2099-12-31T23:59:59Z')),
+);
+const WORST: Record<string, string> = {
+  code: '999999',
+  minutes: '1440', // PIN_LOCK_MINUTES' maximum; OTP minutes are at most 60
+  amount,
+  reference,
+  // A production base URL longer than the one we use, and the signed token of the largest payload.
+  url: `https://passerelle.tontiflex-benin.bj/pay/${token}`,
+  // Long real names: a compound first name, the full name of a credit union.
+  firstName: 'Marie-Bernadette Afiavi Ayaba',
+  sfd: "Caisse Villageoise d'Epargne et de Credit Autogeree de Tchaourou-Centre",
+};
+
+type Tree = { [key: string]: string | Tree };
+function keys(tree: Tree, prefix = ''): [string, string][] {
+  return Object.entries(tree).flatMap(([k, v]) =>
+    typeof v === 'string' ? [[`${prefix}${k}`, v] as [string, string]] : keys(v, `${prefix}${k}.`),
+  );
+}
+
+const locales: Record<Lang, Tree> = { fr, en };
+const cases = (Object.keys(locales) as Lang[]).flatMap((lang) =>
+  keys(locales[lang]).map(([key, template]) => ({ lang, key, template })),
+);
+
+describe('SMS templates (locales/*/sms.json)', () => {
+  it('fr and en have the same keys', () => {
+    expect(keys(en).map(([k]) => k)).toEqual(keys(fr).map(([k]) => k));
+  });
+
+  it.each(cases)('$lang $key is GSM-7 and fits two parts at worst', ({ lang, key, template }) => {
+    expect({ key, gsm7: isGsm7(template) }).toEqual({ key, gsm7: true });
+    const params = [...template.matchAll(/{{\s*(\w+)\s*}}/g)].map((m) => m[1]);
+    const unknown = params.filter((p) => !(p in WORST));
+    expect({ key, unknown }).toEqual({ key, unknown: [] });
+    const sms = shapeSms(t(lang, 'sms')(key, WORST));
+    expect(sms.body).not.toMatch(/{{|}}/);
+    if (sms.segments > MAX_SMS_SEGMENTS) {
+      throw new Error(
+        `${lang} ${key} needs ${sms.segments} SMS parts at worst (${sms.body.length} characters), ` +
+          `at most ${MAX_SMS_SEGMENTS} allowed: shorten it.\n${sms.body}`,
+      );
+    }
+  });
+
+  it('the worst case is real: a template one part longer would fail', () => {
+    const longest = Math.max(...cases.map((c) => shapeSms(t(c.lang, 'sms')(c.key, WORST)).body.length));
+    expect(longest).toBeGreaterThan(160); // the check above is not vacuous
+    expect(shapeSms('x'.repeat(307)).segments).toBe(3);
+  });
+});

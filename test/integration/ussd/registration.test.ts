@@ -1,15 +1,17 @@
 import { AuditEvent, User } from '../../../src/accounts/entities';
 import { decrypt } from '../../../src/infra/crypto';
+import { Notification } from '../../../src/notifications/inapp-entities';
 import { isGsm7 } from '../../../src/ussd/gsm7';
 import { startTestApp, type TestApp } from '../../helpers/app';
-import { makeSfd, phone } from '../../helpers/factories';
+import { makeSfd, makeUser, phone } from '../../helpers/factories';
 import { Phone } from '../../helpers/ussd';
 
 let t: TestApp;
+let agent: User;
 
 beforeAll(async () => {
   t = await startTestApp();
-  await makeSfd(t, 'CSC');
+  agent = await makeUser(t, 'agent_sfd', await makeSfd(t, 'CSC'));
 });
 afterAll(() => t.close());
 
@@ -55,6 +57,9 @@ describe('registration of an unknown number', () => {
     expect(sms).toHaveLength(1);
     expect(sms[0].body).toMatch(/^Bienvenue sur TontiFlex, Awa/);
     expect(isGsm7(sms[0].body)).toBe(true);
+    // The branch's agent is told a new client awaits KYC validation.
+    const waiting = await t.deps.db.manager.findBy(Notification, { userId: agent.id, type: 'kyc_pending' });
+    expect(waiting.map((n) => JSON.parse(n.data ?? '{}') as object)).toEqual([{ client_id: user.id }]);
 
     // The new client can now log in to the API with the USSD PIN, and the next dial shows the main menu.
     expect((await t.request.post('/api/accounts/login/').send({ phone: p.number, pin: '7391' })).status).toBe(

@@ -5,7 +5,6 @@ import type { Caller } from '../accounts/client-self-service';
 import { i18n, t } from '../infra/i18n';
 import type { KeyValueStore } from '../infra/kv';
 import { maskPhone, type Logger } from '../infra/logger';
-import { FrameSnapshots } from './frames';
 import { foldToGsm7 } from './gsm7';
 import { persistedSnapshot, pureStepper, type Stepper } from './stepper';
 import { clampScreen, memoizeStatic, paginate, screenText, translate } from './render';
@@ -75,7 +74,6 @@ export class UssdEngine {
   private readonly tr: Record<Lang, TFunction>;
   private readonly mac: TextMac;
   private readonly steppers: Record<FlowName, Stepper>;
-  private readonly frames = new FrameSnapshots();
 
   constructor(
     private readonly flows: Flows,
@@ -201,7 +199,7 @@ export class UssdEngine {
       snap = actor.getSnapshot();
       actor.stop();
     }
-    rec.frame = this.frames.frame(flow, version, snap);
+    rec.frame = frameOf(flow, version, snap);
     return this.renderState(rec, snap, notice ? this.tr[rec.lang](notice) : undefined);
   }
 
@@ -244,7 +242,7 @@ export class UssdEngine {
     // Most hops only move from one screen to the next: computed without an actor. A hop that lands
     // where something must run (an invoked service, an action) is sent to an actor instead.
     const stepper = this.steppers[frame.flow];
-    const before = this.frames.restore(frame, stepper);
+    const before = stepper.restore(frame);
     const next = stepper.transition(before, event);
     if (next) return this.landed(rec, frame, before, next);
     const actor = createActor(flow.machine, { snapshot: persistedSnapshot(frame) as never }).start();
@@ -285,7 +283,7 @@ export class UssdEngine {
       if (meta.goto) return this.start(rec, meta.goto, meta.notice);
       return this.end(rec, meta.end ?? 'common.goodbye', snap.context as Record<string, unknown>);
     }
-    rec.frame = this.frames.frame(frame.flow, frame.v, snap);
+    rec.frame = frameOf(frame.flow, frame.v, snap);
     return this.renderState(rec, snap);
   }
 
@@ -297,7 +295,7 @@ export class UssdEngine {
 
   private renderFrame(rec: SessionRecord, frame: Frame): Outcome {
     rec.frame = frame;
-    return this.renderState(rec, this.frames.restore(frame, this.steppers[frame.flow]));
+    return this.renderState(rec, this.steppers[frame.flow].restore(frame));
   }
 
   /** The screen of `snap`, a state of the current frame's machine. */
@@ -366,6 +364,10 @@ export class UssdEngine {
     }
     await this.kv.batch(sets, dels);
   }
+}
+
+function frameOf(flow: FlowName, v: number, snap: AnyMachineSnapshot): Frame {
+  return { flow, v, state: snap.value, ctx: snap.context as Record<string, unknown> };
 }
 
 /** Menus are flat: a state value is a string, compared as such (a nested value, as JSON). */

@@ -9,8 +9,6 @@ import type { FlowName, Lang } from '../../menus';
  * record stays about half the size.
  */
 export interface Frame {
-  /** Unique across processes (see frames.ts). */
-  id: string;
   flow: FlowName;
   v: number;
   state: StateValue;
@@ -18,7 +16,7 @@ export interface Frame {
 }
 
 /** Bumped when the stored shape changes: a record of another format is dropped (a fresh session). */
-export const SESSION_FORMAT = 3;
+export const SESSION_FORMAT = 2;
 
 /**
  * Everything the engine keeps between two hops of one session, in one Redis key (`ussd:s:<sessionId>`),

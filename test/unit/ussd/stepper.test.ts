@@ -187,7 +187,7 @@ describe('text MAC', () => {
 });
 
 describe('session serialization', () => {
-  const frame: Frame = { id: 'f1', flow: 'account', v: 1, state: 'language', ctx: { lang: 'fr' } };
+  const frame: Frame = { flow: 'account', v: 1, state: 'language', ctx: { lang: 'fr' } };
   const base: SessionRecord = {
     fmt: SESSION_FORMAT,
     phone: '+2290197000001',

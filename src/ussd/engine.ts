@@ -126,6 +126,7 @@ export class UssdEngine {
     let outcome: Outcome;
     if (!rec) {
       rec = this.emptyRecord(req);
+      rec.resumeSaved = resumeRaw !== null;
       const caller = callerRaw
         ? (JSON.parse(callerRaw) as Caller)
         : (state.loadedCaller = (await this.callers.load(req.phone)) ?? undefined);
@@ -159,6 +160,7 @@ export class UssdEngine {
       page: 0,
       bad: 0,
       hops: 0,
+      resumeSaved: false,
     };
   }
 
@@ -346,6 +348,11 @@ export class UssdEngine {
     outcome: Outcome,
     loadedCaller: Caller | undefined,
   ): Promise<void> {
+    const prompting = rec.frame === null && !outcome.end; // the resume point stays until the client chooses
+    const keep = !prompting && outcome.resumable && rec.frame !== null && this.settings.resumeTtlS > 0;
+    const clear = !prompting && !keep && rec.resumeSaved;
+    if (keep) rec.resumeSaved = true;
+    if (clear) rec.resumeSaved = false;
     const json = serializeSession(rec);
     const sets: [string, string, number][] = [
       [sessionKey(sessionId), json.session, this.settings.sessionTtlS],
@@ -353,16 +360,9 @@ export class UssdEngine {
     if (loadedCaller) {
       sets.push([this.callers.key(rec.phone), JSON.stringify(loadedCaller), this.callers.ttlS]);
     }
-    const dels: string[] = [];
-    if (rec.frame === null && !outcome.end) {
-      // The resume prompt is showing: the resume point stays until the client chooses.
-    } else if (outcome.resumable && rec.frame && this.settings.resumeTtlS > 0) {
-      // The ResumePoint { frame, back, lang }, from the session's own serialized frame and back stack.
-      sets.push([resumeKey(rec.phone), json.resume(), this.settings.resumeTtlS]);
-    } else {
-      dels.push(resumeKey(rec.phone));
-    }
-    await this.kv.batch(sets, dels);
+    // The ResumePoint { frame, back, lang }, from the session's own serialized frame and back stack.
+    if (keep) sets.push([resumeKey(rec.phone), json.resume(), this.settings.resumeTtlS]);
+    await this.kv.batch(sets, clear ? [resumeKey(rec.phone)] : []);
   }
 }
 

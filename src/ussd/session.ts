@@ -16,7 +16,7 @@ export interface Frame {
 }
 
 /** Bumped when the stored shape changes: a record of another format is dropped (a fresh session). */
-export const SESSION_FORMAT = 2;
+export const SESSION_FORMAT = 3;
 
 /**
  * Everything the engine keeps between two hops of one session, in one Redis key (`ussd:s:<sessionId>`),
@@ -47,6 +47,11 @@ export interface SessionRecord {
   /** Invalid inputs in a row. */
   bad: number;
   hops: number;
+  /**
+   * Whether the phone's resume key may hold a place (this session's, or the one its prompt offers): only
+   * then does leaving a flow need to delete it, a command spared on most hops.
+   */
+  resumeSaved: boolean;
 }
 
 /** Kept per phone (`ussd:resume:<phone>`) while a client is in the middle of a flow. */

@@ -113,6 +113,16 @@ describe('resume after a drop', () => {
     expect(await p.dial()).toMatch(/^CON TontiFlex\n/);
   });
 
+  it('forgets the flow once the client went back to the main menu', async () => {
+    const p = await clientPhone();
+    await p.dial();
+    await p.sendAll('6', '1');
+    expect(await p.send('00')).toMatch(/^CON TontiFlex\n/);
+    expect(await p.dial()).toMatch(/^CON TontiFlex\n/); // dropped on the main menu: nothing to resume
+    await p.sendAll('6', '1', '0', '0');
+    expect(await p.dial()).toMatch(/^CON TontiFlex\n/);
+  });
+
   it('resumes an interrupted registration of an unknown number', async () => {
     const p = new Phone(t, phone());
     await p.dial();

@@ -202,6 +202,7 @@ describe('session serialization', () => {
     page: 1,
     bad: 0,
     hops: 3,
+    resumeSaved: true,
   };
 
   it.each([

@@ -5,6 +5,7 @@ import { Payments1764400000000 } from './1764400000000-Payments';
 import { SmsOutbox1764500000000 } from './1764500000000-SmsOutbox';
 import { Notifications1764600000000 } from './1764600000000-Notifications';
 import { SmsOptOuts1764700000000 } from './1764700000000-SmsOptOuts';
+import { SfdStaffOtp1764800000000 } from './1764800000000-SfdStaffOtp';
 
 /** Every migration, in order. Listed explicitly so the same list runs from ts (tests) and js (dist). */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   SmsOutbox1764500000000,
   Notifications1764600000000,
   SmsOptOuts1764700000000,
+  SfdStaffOtp1764800000000,
 ];

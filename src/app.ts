@@ -11,6 +11,7 @@ import { createUssd } from './ussd/module';
 import { ledgerRouter } from './ledger/routes';
 import { createPayments } from './payments/module';
 import { createInAppNotifications } from './notifications/inapp-routes';
+import { createSmsCallbacks } from './notifications/sms-routes';
 
 /** Builds the Koa app from already-open dependencies (tests call this directly). */
 export function createApp(deps: Deps) {
@@ -52,6 +53,7 @@ export function createApp(deps: Deps) {
   const health = healthRoutes(deps);
   app.use(health.routes());
   app.use(ussd.router.routes());
+  app.use(createSmsCallbacks(deps, ussd.clients).router.routes()); // Africa's Talking's SMS callbacks
   app.use(accounts.router.routes());
   app.use(ledgerRouter(deps, accounts.tokens).routes());
   app.use(payments.router.routes());

@@ -43,6 +43,13 @@ const schema = z.object({
   SMS_MAX_ATTEMPTS: int(1, 20).default(5),
   SMS_BACKOFF_MS: int(10, 3_600_000).default(2000),
   SMS_RATE_PER_S: int(1, 10_000).default(10),
+  // Scheduled reminders: the SFD-local hour from which a day's reminders go out, how often the
+  // scheduler looks (a run is skipped once a day's work is done), recipients per batch, and how many
+  // days late a missed reminder may still go (downtime on its day).
+  REMINDER_HOUR: int(0, 23).default(9),
+  REMINDER_EVERY_MS: int(50, 86_400_000).default(300_000),
+  REMINDER_BATCH_SIZE: int(1, 5000).default(1000),
+  REMINDER_CATCH_UP_DAYS: int(0, 30).default(3),
   CORS_ORIGINS: csv.default([]),
   BODY_LIMIT: z
     .string()
@@ -55,8 +62,18 @@ const schema = z.object({
   PIN_MAX_FAILURES: int(1, 10).default(3),
   PIN_LOCK_MINUTES: int(1, 1440).default(30),
   OTP_TTL_S: int(30, 3600).default(300),
+  // Least time between two one-time codes sent for the same purpose and phone while the first is live.
+  OTP_RESEND_DELAY_S: int(0, 3600).default(60),
   SHUTDOWN_TIMEOUT_MS: int(0, 120_000).default(10_000),
   USSD_CALLBACK_TOKEN: z.string().min(8).optional(),
+  // The code clients dial, as SMS texts (help, unknown number) tell it.
+  USSD_SERVICE_CODE: z
+    .string()
+    .regex(/^\*\d+(\*\d+)*#$/, 'must look like *123# or *384*123#')
+    .max(20)
+    .default('*123#'),
+  // If set, Africa's Talking's SMS callbacks (delivery reports, incoming messages) must carry it.
+  AT_CALLBACK_TOKEN: z.string().min(8).optional(),
   USSD_SESSION_TTL_S: int(30, 3600).default(180),
   USSD_RESUME_S: int(0, 3600).default(120),
   USSD_SCREEN_LIMIT: int(60, 500).default(182),

@@ -6,6 +6,7 @@ import { closeDeps, openDeps } from './infra/open';
 import { createLogger } from './infra/logger';
 import { User } from './accounts/entities';
 import { createNotifications } from './notifications/module';
+import { createReminders } from './notifications/reminders-kyc';
 
 async function main() {
   let config;
@@ -31,6 +32,8 @@ async function main() {
   payments.startJobs();
   const notifications = createNotifications(deps);
   notifications.startJobs(); // the SMS delivery worker and the outbox sweeper
+  // Scheduled reminders, from REMINDER_HOUR in each SFD's time zone; they stop with the queue.
+  await createReminders(deps).start();
   const handle = app.callback();
   const server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 65_000;

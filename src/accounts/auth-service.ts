@@ -1,17 +1,26 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Deps } from '../deps';
-import { forbidden, notFound, unauthorized, validationFailed, Problem } from '../http/errors';
+import {
+  forbidden,
+  notFound,
+  tooManyRequests,
+  unauthorized,
+  validationFailed,
+  Problem,
+} from '../http/errors';
 import { assertNotLimited, createLimiter, recordFailure } from '../http/rate-limit';
 import { hashSecret, verifySecret } from '../infra/crypto';
 import { OtpService } from '../notifications/otp';
 import { kycAwaitsValidation } from '../notifications/inapp';
 import { recordAudit } from './audit';
 import { newUser, Sfd, User } from './entities';
+import { LoginSecondFactor, type OtpChallenge } from './login-otp';
 import { PinGuard } from './pin-guard';
+import { isStaff } from './roles';
 import type { TokenPair, TokenService } from './tokens';
 import { assertUniqueContact, mapUniqueViolation } from './users-service';
 import type { z } from 'zod';
-import type { loginBody, signupBody, verifyBody } from './schemas';
+import type { loginBody, loginOtpBody, signupBody, verifyBody } from './schemas';
 
 // Compared against when the account does not exist, so a miss costs the same time as a wrong password.
 const DUMMY_HASH = hashSecret('not-a-real-password');
@@ -20,10 +29,14 @@ export interface Session extends TokenPair {
   user: User;
 }
 
+/** What a right password gives: a session, or a challenge when the SFD asks its staff for a code. */
+export type LoginResult = Session | OtpChallenge;
+
 export class AuthService {
   private readonly perAccount: RateLimiterAbstract;
   private readonly perIp: RateLimiterAbstract;
   private readonly otp: OtpService;
+  private readonly secondFactor: LoginSecondFactor;
 
   constructor(
     private readonly deps: Pick<Deps, 'db' | 'kv' | 'clock' | 'config' | 'outbox'>,
@@ -42,10 +55,14 @@ export class AuthService {
       durationS: window,
     });
     this.otp = new OtpService(deps);
+    this.secondFactor = new LoginSecondFactor(deps);
   }
 
-  /** Staff: email or phone + password. Clients: phone + PIN, under the USSD PIN lockout. */
-  async login(body: z.infer<typeof loginBody>, ip: string): Promise<Session> {
+  /**
+   * Staff: email or phone + password, then a code by SMS if their SFD asks for one (login-otp.ts).
+   * Clients: phone + PIN, under the USSD PIN lockout.
+   */
+  async login(body: z.infer<typeof loginBody>, ip: string): Promise<LoginResult> {
     const accountKey = (body.email ?? body.phone) as string;
     await assertNotLimited([
       [this.perIp, ip],
@@ -68,19 +85,42 @@ export class AuthService {
       await recordFailure(this.perAccount, accountKey);
       throw unauthorized('invalid_credentials');
     }
-    await this.assertCanSignIn(user);
+    const sfd = await this.assertCanSignIn(user);
     await this.perAccount.delete(accountKey);
+    if (isStaff(user.role) && sfd?.staffLoginOtp) return this.secondFactor.start(user);
+    return this.session(user);
+  }
+
+  /** The second step of a staff login: the code sent by SMS, for the challenge the password gave. */
+  async verifyLoginOtp(body: z.infer<typeof loginOtpBody>): Promise<Session> {
+    const userId = await this.secondFactor.verify(body.challenge, body.code);
+    const user = await this.deps.db.manager.findOne(User, { where: { id: userId } });
+    if (!user) throw unauthorized('invalid_credentials');
+    await this.assertCanSignIn(user); // suspended between the password and the code
+    return this.session(user);
+  }
+
+  async resendLoginOtp(challenge: string): Promise<OtpChallenge> {
+    const user = await this.secondFactor.owner(challenge);
+    await this.assertCanSignIn(user);
+    return this.secondFactor.resend(user, challenge);
+  }
+
+  private async session(user: User): Promise<Session> {
     const tokens = await this.deps.db.transaction((manager) => this.tokens.issue(manager, user));
     return { ...tokens, user };
   }
 
-  private async assertCanSignIn(user: User) {
+  /** Refuses a suspended user, a user of a suspended SFD, an unverified client; answers the user's SFD. */
+  private async assertCanSignIn(user: User): Promise<Sfd | null> {
     if (user.status !== 'active') throw forbidden('account_suspended');
+    let sfd: Sfd | null = null;
     if (user.sfdId !== null) {
-      const sfd = await this.deps.db.manager.findOne(Sfd, { where: { id: user.sfdId } });
+      sfd = await this.deps.db.manager.findOne(Sfd, { where: { id: user.sfdId } });
       if (sfd?.status !== 'active') throw forbidden('account_suspended', 'the SFD is suspended');
     }
     if (user.role === 'client' && !user.phoneVerifiedAt) throw forbidden('phone_not_verified');
+    return sfd;
   }
 
   async refresh(refresh: string): Promise<Session> {
@@ -90,10 +130,14 @@ export class AuthService {
 
   /**
    * Client self sign-up. A phone that signed up but never verified may sign up again (lost SMS): the
-   * details are replaced and a new code is sent. A verified phone is a 409.
+   * details are replaced and a new code is sent, within the one-time codes' resend limits (429 with
+   * Retry-After). A verified phone is a 409.
    */
   async signup(body: z.infer<typeof signupBody>): Promise<User> {
     const now = this.deps.clock.now();
+    // A sign-up sent again while its code is fresh: 429 before the details are rewritten.
+    const wait = await this.otp.resendIn('signup', body.phone);
+    if (wait > 0) throw tooManyRequests(wait);
     const pinHash = await hashSecret(body.pin);
     const user = await mapUniqueViolation(() =>
       this.deps.db.transaction(async (manager) => {

@@ -185,6 +185,8 @@ export class ClientSelfService {
 
   async sendResetCode(userId: number): Promise<void> {
     const user = await this.deps.db.manager.findOneOrFail(User, { where: { id: userId } });
+    // Asked again within the resend delay (a dropped session redialled): the code already sent stands.
+    if ((await this.otp.resendIn('pin_reset', user.phone)) > 0) return;
     const code = await this.otp.issue('pin_reset', user.phone);
     // Every code is a new message (no dedupe key); the code itself lives in the store, not in a transaction.
     await this.deps.outbox.queue(this.deps.db.manager, {

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn, type EntityManager } from 'typeorm';
+import { booleanFlag } from '../infra/columns';
 import type { Role } from './roles';
 
 export type Status = 'active' | 'suspended';
@@ -14,6 +15,9 @@ export class Sfd {
   @Column({ type: 'varchar', length: 20 }) phone: string;
   @Column({ name: 'time_zone', type: 'varchar', length: 64 }) timeZone: string;
   @Column({ type: 'varchar', length: 16 }) status: Status;
+  /** Staff of this SFD confirm a password login with a one-time code sent by SMS. */
+  @Column({ name: 'staff_login_otp', type: 'boolean', default: false, transformer: booleanFlag })
+  staffLoginOtp: boolean;
   @Column({ name: 'created_at', type: 'datetime', precision: 3 }) createdAt: Date;
   @Column({ name: 'updated_at', type: 'datetime', precision: 3 }) updatedAt: Date;
 }

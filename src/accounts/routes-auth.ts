@@ -2,9 +2,18 @@ import type { Context } from 'koa';
 import { authenticate, principalOf, type Authenticator } from '../http/auth';
 import { Router } from '../http/router';
 import { parse } from '../http/validate';
-import type { AuthService, Session } from './auth-service';
+import type { AuthService, LoginResult, Session } from './auth-service';
 import { User } from './entities';
-import { loginBody, logoutBody, refreshBody, signupBody, verifyBody } from './schemas';
+import type { OtpChallenge } from './login-otp';
+import {
+  loginBody,
+  loginOtpBody,
+  loginOtpResendBody,
+  logoutBody,
+  refreshBody,
+  signupBody,
+  verifyBody,
+} from './schemas';
 import { userDto } from './serializers';
 import type { TokenService } from './tokens';
 import type { Deps } from '../deps';
@@ -12,6 +21,15 @@ import { notFound } from '../http/errors';
 
 function sessionDto(session: Session) {
   return { access: session.access, refresh: session.refresh, user: userDto(session.user) };
+}
+
+/** No tokens yet: the code sent by SMS goes to /login/verifier-otp with this challenge. */
+function challengeDto(challenge: OtpChallenge) {
+  return { otp_required: true, challenge: challenge.challenge };
+}
+
+function loginDto(result: LoginResult) {
+  return 'access' in result ? sessionDto(result) : challengeDto(result);
 }
 
 export function authRoutes(
@@ -31,7 +49,16 @@ export function authRoutes(
   });
 
   router.post('/login', async (ctx: Context) => {
-    ctx.body = sessionDto(await auth.login(parse(loginBody, ctx.request.body), ctx.ip));
+    ctx.body = loginDto(await auth.login(parse(loginBody, ctx.request.body), ctx.ip));
+  });
+
+  router.post('/login/verifier-otp', async (ctx: Context) => {
+    ctx.body = sessionDto(await auth.verifyLoginOtp(parse(loginOtpBody, ctx.request.body)));
+  });
+
+  router.post('/login/renvoyer-otp', async (ctx: Context) => {
+    const { challenge } = parse(loginOtpResendBody, ctx.request.body);
+    ctx.body = challengeDto(await auth.resendLoginOtp(challenge));
   });
 
   router.post('/token/refresh', async (ctx: Context) => {

@@ -69,6 +69,8 @@ export const createSfdBody = z.object({
   city: z.string().trim().min(1).max(80),
   phone: phoneSchema,
   time_zone: timeZone.default('Africa/Porto-Novo'),
+  // Off unless asked: staff of the SFD confirm each password login with a code sent by SMS.
+  staff_login_otp: z.boolean().optional(),
 });
 
 // Without the default: zod 4 applies a default even to an absent optional key, so a PATCH would reset it.
@@ -92,7 +94,13 @@ export const signupBody = z.object({
   pin: pinSchema,
 });
 
-export const verifyBody = z.object({ phone: phoneSchema, code: z.string().regex(/^\d{6}$/, '6 digits') });
+const otpCode = z.string().regex(/^\d{6}$/, '6 digits');
+export const verifyBody = z.object({ phone: phoneSchema, code: otpCode });
+
+/** The opaque id a staff login answers when a code was sent; see login-otp.ts. */
+const challenge = z.string().min(16).max(100);
+export const loginOtpBody = z.object({ challenge, code: otpCode });
+export const loginOtpResendBody = z.object({ challenge });
 
 export const loginBody = z
   .object({

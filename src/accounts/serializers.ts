@@ -29,6 +29,7 @@ export function sfdDto(sfd: Sfd) {
     phone: sfd.phone,
     time_zone: sfd.timeZone,
     status: sfd.status,
+    staff_login_otp: sfd.staffLoginOtp,
     created_at: sfd.createdAt.toISOString(),
     updated_at: sfd.updatedAt.toISOString(),
   };

@@ -61,6 +61,7 @@ export class SfdsService {
           phone: body.phone,
           timeZone: body.time_zone,
           status: 'active',
+          staffLoginOtp: body.staff_login_otp ?? false,
           createdAt: now,
           updatedAt: now,
         });
@@ -92,6 +93,7 @@ export class SfdsService {
       if (body.city !== undefined) sfd.city = body.city;
       if (body.phone !== undefined) sfd.phone = body.phone;
       if (body.time_zone !== undefined) sfd.timeZone = body.time_zone;
+      if (body.staff_login_otp !== undefined) sfd.staffLoginOtp = body.staff_login_otp;
       sfd.updatedAt = now;
       await manager.save(sfd);
       await recordAudit(

@@ -11,7 +11,7 @@ import {
 } from './queue';
 
 /** Every BullMQ key starts with this (BullMQ's default is `bull`), in the db REDIS_URL names. */
-const PREFIX = 'tontiflex';
+export const PREFIX = 'tontiflex';
 
 type RetryPolicy = Pick<ProcessOptions, 'attempts' | 'backoffMs'>;
 
@@ -114,6 +114,26 @@ export class BullQueue implements JobQueue {
     this.workers.set(name, worker);
   }
 
+  /**
+   * One BullMQ job scheduler per name (an upsert: every process may call it, and a restart with a new
+   * period replaces the old one), worked on here one job at a time. Only a worker taking the current
+   * job makes BullMQ create the next, so nothing piles up while every process is down.
+   */
+  async every(name: string, everyMs: number, handler: () => Promise<unknown>): Promise<void> {
+    this.process(
+      name,
+      async () => {
+        await handler();
+      },
+      { concurrency: 1, attempts: 1, backoffMs: everyMs },
+    );
+    await this.queue(name).upsertJobScheduler(
+      name,
+      { every: everyMs },
+      { name, data: {}, opts: { removeOnComplete: true, removeOnFail: true } },
+    );
+  }
+
   async close(): Promise<void> {
     // Workers first: they finish their running jobs, then nothing takes new ones.
     await Promise.allSettled([...this.workers.values()].map((w) => w.close()));
@@ -142,6 +162,7 @@ export class BullQueue implements JobQueue {
     return {
       jobId: opts.jobId,
       delay: opts.delayMs,
+      priority: opts.priority,
       attempts: policy?.attempts ?? 1,
       backoff: policy ? { type: 'exponential', delay: policy.backoffMs } : undefined,
       removeOnComplete: true,

@@ -8,6 +8,11 @@ export interface AddOptions {
   /** A job with this id that is still waiting, delayed or running makes the add a no-op. */
   jobId?: string;
   delayMs?: number;
+  /**
+   * 0 or absent: before every prioritized job. Otherwise lower runs first. Bulk work (reminders) takes
+   * a priority so that a one-time code queued after 100,000 reminders still leaves at once.
+   */
+  priority?: number;
 }
 
 export interface ProcessOptions {
@@ -40,6 +45,13 @@ export interface JobQueue {
   addBulk<T>(jobs: NewJob<T>[]): Promise<void>;
   /** Starts working on `name` in this process. Once per name. */
   process<T>(name: string, handler: JobHandler<T>, opts: ProcessOptions): void;
+  /**
+   * Runs `handler` about every `everyMs`, the first time soon after the call, until `close`. A run
+   * that fails is only logged: the next one comes anyway. With BullMQ every process sharing Redis
+   * calls this and one job scheduler feeds them all, so one run happens per period, not one per
+   * process; runs must still be idempotent (a slow run may overlap the next period's elsewhere).
+   */
+  every(name: string, everyMs: number, handler: () => Promise<unknown>): Promise<void>;
   /** Stops taking jobs and waits for the running ones. */
   close(): Promise<void>;
 }
@@ -59,12 +71,15 @@ interface Job {
   name: string;
   data: unknown;
   attempt: number;
+  priority: number;
 }
 
 interface Lane {
   handler?: JobHandler<unknown>;
   opts?: ProcessOptions;
   ready: Job[];
+  /** Jobs with a priority, lowest first, in arrival order within one priority: after `ready`. */
+  prioritized: Job[];
   active: number;
   /** Start times inside the limiter's window, oldest first. */
   starts: number[];
@@ -80,6 +95,7 @@ export class InProcessQueue implements JobQueue {
   /** Ids of jobs waiting, delayed or running: the jobId dedupe. */
   private readonly known = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly intervals = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
   private seq = 0;
@@ -94,7 +110,7 @@ export class InProcessQueue implements JobQueue {
     const id = opts.jobId ?? `${name}-${++this.seq}`;
     if (this.known.has(id)) return Promise.resolve();
     this.known.add(id);
-    const job: Job = { id, name, data, attempt: 1 };
+    const job: Job = { id, name, data, attempt: 1, priority: opts.priority ?? 0 };
     if (opts.delayMs && opts.delayMs > 0) this.later(opts.delayMs, () => this.enqueue(job));
     else this.enqueue(job);
     return Promise.resolve();
@@ -112,10 +128,33 @@ export class InProcessQueue implements JobQueue {
     this.pump(name);
   }
 
+  every(name: string, everyMs: number, handler: () => Promise<unknown>): Promise<void> {
+    let busy = false; // one run at a time, as BullMQ's single scheduler job gives
+    const tick = () => {
+      if (busy || this.closed) return;
+      busy = true;
+      const run = handler()
+        .then(() => undefined)
+        .catch((err: unknown) => this.logger.error({ job: name, err: (err as Error).message }, 'job failed'))
+        .finally(() => {
+          busy = false;
+          this.running.delete(run);
+        });
+      this.running.add(run);
+    };
+    const timer = setInterval(tick, everyMs);
+    timer.unref();
+    this.intervals.add(timer);
+    this.later(0, tick); // the first run now, like BullMQ's `every`
+    return Promise.resolve();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    for (const timer of this.intervals) clearInterval(timer);
+    this.intervals.clear();
     for (const lane of this.lanes.values()) clearTimeout(lane.wake);
     await Promise.allSettled([...this.running]);
   }
@@ -123,7 +162,7 @@ export class InProcessQueue implements JobQueue {
   private lane(name: string): Lane {
     let lane = this.lanes.get(name);
     if (!lane) {
-      lane = { ready: [], active: 0, starts: [] };
+      lane = { ready: [], prioritized: [], active: 0, starts: [] };
       this.lanes.set(name, lane);
     }
     return lane;
@@ -140,7 +179,9 @@ export class InProcessQueue implements JobQueue {
 
   private enqueue(job: Job): void {
     if (this.closed) return;
-    this.lane(job.name).ready.push(job);
+    const lane = this.lane(job.name);
+    if (job.priority > 0) insertByPriority(lane.prioritized, job);
+    else lane.ready.push(job);
     this.pump(job.name);
   }
 
@@ -149,7 +190,7 @@ export class InProcessQueue implements JobQueue {
     const lane = this.lane(name);
     const { handler, opts } = lane;
     if (!handler || !opts || this.closed) return;
-    while (lane.active < opts.concurrency && lane.ready.length > 0) {
+    while (lane.active < opts.concurrency && lane.ready.length + lane.prioritized.length > 0) {
       const now = this.now();
       const wait = limiterWait(lane, opts, now);
       if (wait > 0) {
@@ -160,7 +201,7 @@ export class InProcessQueue implements JobQueue {
         return;
       }
       lane.starts.push(now);
-      this.start(lane, handler, opts, lane.ready.shift()!);
+      this.start(lane, handler, opts, (lane.ready.shift() ?? lane.prioritized.shift())!);
     }
   }
 
@@ -191,6 +232,18 @@ export class InProcessQueue implements JobQueue {
       this.later(delay, () => this.enqueue({ ...job, attempt: job.attempt + 1 }));
     }
   }
+}
+
+/** Binary insertion after every job of the same or a lower priority: FIFO within one priority. */
+function insertByPriority(list: Job[], job: Job): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].priority <= job.priority) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, job);
 }
 
 /** 0 when a job may start now, else how long until the oldest start leaves the window. */

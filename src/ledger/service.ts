@@ -201,3 +201,11 @@ export async function reverse(
     lines: postings.map((p) => ({ account: codeOf.get(p.accountId) as string, amount: -p.amount })),
   });
 }
+
+/**
+ * The accounts a user owns (savings, tontine shares, loans), oldest first, with their balances: what a
+ * client is told their balances are (the ledger is the only source of balances shown to users).
+ */
+export function accountsOwnedBy(manager: EntityManager, ownerId: number): Promise<LedgerAccount[]> {
+  return manager.find(LedgerAccount, { where: { ownerId }, order: { id: 'ASC' } });
+}

@@ -3,7 +3,7 @@ import type { Deps } from '../deps';
 import { maskPhone } from '../infra/logger';
 import type { ProcessOptions } from '../infra/queue';
 import { SmsRefusedError } from './africastalking';
-import { SmsOutboxEntry, type SmsStatus } from './entities';
+import { SmsOptOut, SmsOutboxEntry, type SmsStatus } from './entities';
 import { handOff, type SmsJob } from './outbox';
 
 /** Rows still queued this long after they were written lost their job (a crash after the commit). */
@@ -35,6 +35,11 @@ export class SmsDelivery {
     const manager = this.deps.db.manager;
     const row = await manager.findOne(SmsOutboxEntry, { where: { id } });
     if (!row || row.status !== 'queued') return; // done already: never twice
+    if (row.kind === 'reminder' && (await manager.existsBy(SmsOptOut, { phone: row.toPhone }))) {
+      // STOP arrived after the reminder was queued (reminders wait behind everything else).
+      await this.finish(id, 'failed', { failureReason: 'OptedOut' });
+      return;
+    }
     const max = this.deps.config.SMS_MAX_ATTEMPTS;
     if (row.attempts >= max) {
       // Its last attempt ended without a verdict (a crash): give up, as the last attempt would have.

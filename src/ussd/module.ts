@@ -1,14 +1,14 @@
 import { bodyParser } from '@koa/bodyparser';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import { buildFlows } from '../../menus';
 import { CALLER_TTL_S, callerKey } from '../accounts/caller-cache';
 import { ClientSelfService } from '../accounts/client-self-service';
 import type { PinGuard } from '../accounts/pin-guard';
 import { normalizePhone } from '../accounts/phone';
 import type { Deps } from '../deps';
-import { forbidden, problemHandler } from '../http/errors';
+import { problemHandler } from '../http/errors';
+import { callbackToken } from '../http/callback-token';
 import { Router } from '../http/router';
-import { safeEqual } from '../infra/crypto';
 import { uniqueViolationField } from '../infra/db-errors';
 import { t } from '../infra/i18n';
 import { UssdEngine } from './engine';
@@ -18,18 +18,6 @@ import { menuServices } from './menu-services';
 import { eventBody, hopBody } from './schemas';
 import { sessionKey, type SessionRecord } from './session';
 import { simulatorPage } from './simulator-page';
-
-/** If USSD_CALLBACK_TOKEN is set, callbacks must carry it (query `token` or header `X-Callback-Token`). */
-function callbackToken(expected: string | undefined) {
-  return async function callbackToken(ctx: Context, next: Next) {
-    if (expected) {
-      const given =
-        (typeof ctx.query.token === 'string' ? ctx.query.token : '') || ctx.get('X-Callback-Token');
-      if (!safeEqual(given, expected)) throw forbidden();
-    }
-    await next();
-  };
-}
 
 /**
  * normalizePhone (libphonenumber with full metadata) costs about 7 µs, on every hop of every session,

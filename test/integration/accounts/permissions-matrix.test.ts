@@ -588,6 +588,8 @@ describe('the matrix covers the whole accounts API', () => {
       'POST /api/accounts/signup',
       'POST /api/accounts/signup/verify',
       'POST /api/accounts/login',
+      'POST /api/accounts/login/verifier-otp',
+      'POST /api/accounts/login/renvoyer-otp',
       'POST /api/accounts/token/refresh',
       'POST /api/accounts/logout',
     ];

@@ -50,6 +50,7 @@ describe('creating an SFD', () => {
       phone: '+2290121300000',
       time_zone: 'Africa/Porto-Novo',
       status: 'active',
+      staff_login_otp: false,
       created_at: now,
       updated_at: now,
     });
@@ -165,6 +166,7 @@ describe('listing SFDs', () => {
       phone: expect.any(String),
       time_zone: expect.any(String),
       status: expect.stringMatching(/^(active|suspended)$/),
+      staff_login_otp: expect.any(Boolean),
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
@@ -232,6 +234,7 @@ describe('updating an SFD', () => {
       phone: '+2290121300009',
       time_zone: 'Africa/Abidjan',
       status: 'active',
+      staff_login_otp: false,
       created_at: sfd.createdAt.toISOString(),
       updated_at: t.clock.now().toISOString(),
     });

@@ -1,4 +1,4 @@
-import { SmsOutboxEntry } from '../../../src/notifications/entities';
+import { SmsOptOut, SmsOutboxEntry } from '../../../src/notifications/entities';
 import type { OutboxMessage } from '../../../src/notifications/outbox';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { AfricasTalkingStub } from '../../helpers/stubs/africastalking-stub';
@@ -237,6 +237,38 @@ describe("SMS outbox and delivery worker, against the Africa's Talking stub", ()
     expect(await t.notifications.delivery.sweep()).toBe(0);
     await sleep(100);
     expect(requestsTo(to)).toHaveLength(1);
+  });
+  it('does not send a reminder queued before its phone answered STOP; a code to it still goes', async () => {
+    const to = newPhone();
+    const now = t.clock.now();
+    // Queued and committed, its job not run yet (reminders wait behind every other SMS).
+    await t.deps.db.manager.insert(SmsOutboxEntry, {
+      toPhone: to,
+      body: 'TontiFlex: rappel',
+      kind: 'reminder',
+      status: 'queued',
+      providerMessageId: null,
+      segments: 1,
+      encoding: 'GSM-7',
+      cost: null,
+      attempts: 0,
+      dedupeKey: `test:${to}:reminder`,
+      failureReason: null,
+      lang: 'fr',
+      createdAt: now,
+      updatedAt: now,
+      sentAt: null,
+      deliveredAt: null,
+    });
+    await t.deps.db.manager.insert(SmsOptOut, { phone: to, createdAt: now });
+    const [reminder] = await rowsTo(to);
+    await t.notifications.delivery.deliver({ id: reminder.id });
+    expect(await rowsTo(to)).toMatchObject([{ status: 'failed', failureReason: 'OptedOut', attempts: 0 }]);
+
+    await queueInTransaction(otp(to));
+    for (let i = 0; i < 500 && (await rowsTo(to)).at(-1)?.status === 'queued'; i++) await sleep(10);
+    expect((await rowsTo(to)).map((r) => r.status)).toEqual(['failed', 'sent']);
+    expect(requestsTo(to)).toHaveLength(1); // the code only
   });
 });
 

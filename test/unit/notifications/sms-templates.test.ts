@@ -6,6 +6,7 @@ import { paymentLinkKey, signPaymentLink } from '../../../src/payments/payment-l
 import { formatXof, newReference } from '../../../src/payments/service';
 import { MAX_SMS_SEGMENTS, shapeSms } from '../../../src/notifications/segments';
 import { isGsm7 } from '../../../src/ussd/gsm7';
+import { formatBalances, MAX_LISTED } from '../../../src/notifications/balance-text';
 
 /**
  * Every SMS template, rendered with the longest values it can plausibly receive, must fit two SMS
@@ -18,6 +19,20 @@ const token = signPaymentLink(
   paymentLinkKey({ JWT_SECRET: 'x'.repeat(64) }),
   new ManualClock(new Date('2099-12-31T23:59:59Z')),
 );
+function worstBalances(): string {
+  // 999 more than are listed; the longest reference (INT max) and a 12-digit negative amount.
+  const account = (kind: string) => ({ kind, code: `${kind}:2147483647`, balance: -999_999_999_999 });
+  const rendered = (['fr', 'en'] as const).flatMap((lang) =>
+    ['savings', 'participant', 'loan', 'unknown-kind'].map((kind) =>
+      formatBalances(
+        lang,
+        Array.from({ length: MAX_LISTED + 999 }, () => account(kind)),
+      ),
+    ),
+  );
+  return rendered.reduce((a, b) => (b.length > a.length ? b : a));
+}
+
 const WORST: Record<string, string> = {
   code: '999999',
   minutes: '1440', // PIN_LOCK_MINUTES' maximum; OTP minutes are at most 60
@@ -28,6 +43,12 @@ const WORST: Record<string, string> = {
   // Long real names: a compound first name, the full name of a credit union.
   firstName: 'Marie-Bernadette Afiavi Ayaba',
   sfd: "Caisse Villageoise d'Epargne et de Credit Autogeree de Tchaourou-Centre",
+  // USSD_SERVICE_CODE's longest plausible value (the setting allows 20 characters).
+  ussd: '*999*9999*9999*999#',
+  // A balance SMS at its longest: as many accounts as are listed, longest labels, references and
+  // amounts, plus the "+N others" of a client with more (in whichever language renders longer).
+  balances: worstBalances(),
+  others: '999',
 };
 
 type Tree = { [key: string]: string | Tree };

@@ -10,7 +10,7 @@ import {
 } from '../http/errors';
 import { assertNotLimited, createLimiter, recordFailure } from '../http/rate-limit';
 import { hashSecret, verifySecret } from '../infra/crypto';
-import { OtpService } from '../notifications/otp';
+import { codeSms, OtpService } from '../notifications/otp';
 import { kycAwaitsValidation } from '../notifications/inapp';
 import { recordAudit } from './audit';
 import { newUser, Sfd, User } from './entities';
@@ -185,14 +185,10 @@ export class AuthService {
       }),
     );
     const code = await this.otp.issue('signup', user.phone);
-    // Every code is a new message (no dedupe key); the code itself lives in the store, not in a transaction.
-    await this.deps.outbox.queue(this.deps.db.manager, {
-      to: user.phone,
-      kind: 'otp',
-      lang: user.language,
-      template: 'signup_code',
-      params: { code, minutes: Math.round(this.deps.config.OTP_TTL_S / 60) },
-    });
+    await this.deps.outbox.queue(
+      this.deps.db.manager,
+      codeSms(user, 'signup_code', code, this.deps.config.OTP_TTL_S),
+    );
     return user;
   }
 

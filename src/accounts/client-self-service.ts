@@ -2,7 +2,7 @@ import { EntityNotFoundError } from 'typeorm';
 import type { Deps } from '../deps';
 import { encrypt, hashSecret } from '../infra/crypto';
 import type { Lang } from '../infra/i18n';
-import { OtpService } from '../notifications/otp';
+import { codeSms, OtpService } from '../notifications/otp';
 import { kycAwaitsValidation } from '../notifications/inapp';
 import { recordAudit } from './audit';
 import { Sfd, User } from './entities';
@@ -188,14 +188,10 @@ export class ClientSelfService {
     // Asked again within the resend delay (a dropped session redialled): the code already sent stands.
     if ((await this.otp.resendIn('pin_reset', user.phone)) > 0) return;
     const code = await this.otp.issue('pin_reset', user.phone);
-    // Every code is a new message (no dedupe key); the code itself lives in the store, not in a transaction.
-    await this.deps.outbox.queue(this.deps.db.manager, {
-      to: user.phone,
-      kind: 'otp',
-      lang: user.language,
-      template: 'pin_reset_code',
-      params: { code, minutes: Math.round(this.deps.config.OTP_TTL_S / 60) },
-    });
+    await this.deps.outbox.queue(
+      this.deps.db.manager,
+      codeSms(user, 'pin_reset_code', code, this.deps.config.OTP_TTL_S),
+    );
   }
 
   async verifyResetCode(userId: number, code: string): Promise<'ok' | 'wrong' | 'expired'> {

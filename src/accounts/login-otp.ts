@@ -1,7 +1,7 @@
 import type { Deps } from '../deps';
 import { Problem, validationFailed } from '../http/errors';
 import { randomToken } from '../infra/crypto';
-import { OtpService } from '../notifications/otp';
+import { codeSms, OtpService } from '../notifications/otp';
 import { User } from './entities';
 
 const PURPOSE = 'staff_login';
@@ -95,13 +95,9 @@ export class LoginSecondFactor {
   }
 
   private async send(user: User, code: string): Promise<void> {
-    // Every code is a new message (no dedupe key); the code itself lives in the store, not in a transaction.
-    await this.deps.outbox.queue(this.deps.db.manager, {
-      to: user.phone,
-      kind: 'otp',
-      lang: user.language,
-      template: 'login_code',
-      params: { code, minutes: Math.round(this.deps.config.OTP_TTL_S / 60) },
-    });
+    await this.deps.outbox.queue(
+      this.deps.db.manager,
+      codeSms(user, 'login_code', code, this.deps.config.OTP_TTL_S),
+    );
   }
 }

@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Deps } from '../deps';
+import type { Lang } from '../infra/i18n';
+import type { OutboxMessage } from './outbox';
 import { tooManyRequests } from '../http/errors';
 import { randomDigits, randomToken, safeEqual } from '../infra/crypto';
 
@@ -104,4 +106,23 @@ export class OtpService {
   async isPending(purpose: string, subject: string): Promise<boolean> {
     return (await this.live(purpose, subject)) !== null;
   }
+}
+
+/**
+ * The SMS carrying a one-time code, in the recipient's language. Every code is a new message (no
+ * dedupe key); the code itself lives in the store, not in a transaction.
+ */
+export function codeSms(
+  to: { phone: string; language: Lang },
+  template: string,
+  code: string,
+  ttlS: number,
+): OutboxMessage {
+  return {
+    to: to.phone,
+    kind: 'otp',
+    lang: to.language,
+    template,
+    params: { code, minutes: Math.round(ttlS / 60) },
+  };
 }

@@ -61,6 +61,27 @@ describe("SMS outbox and delivery worker, against the Africa's Talking stub", ()
   const queueInTransaction = (msg: OutboxMessage) =>
     t.deps.db.transaction((manager) => t.deps.outbox.queue(manager, msg));
 
+  /** A queued row written straight to the table: no job is handed to the queue for it. */
+  const insertQueued = (to: string, kind: SmsOutboxEntry['kind']) =>
+    t.deps.db.manager.insert(SmsOutboxEntry, {
+      toPhone: to,
+      body: 'TontiFlex: test',
+      kind,
+      status: 'queued',
+      providerMessageId: null,
+      segments: 1,
+      encoding: 'GSM-7',
+      cost: null,
+      attempts: 0,
+      dedupeKey: `test:${to}:${kind}`,
+      failureReason: null,
+      lang: 'fr',
+      createdAt: t.clock.now(),
+      updatedAt: t.clock.now(),
+      sentAt: null,
+      deliveredAt: null,
+    });
+
   /** The row once it left `queued`. */
   async function settled(to: string, ms = 10_000): Promise<SmsOutboxEntry> {
     const until = Date.now() + ms;
@@ -207,26 +228,8 @@ describe("SMS outbox and delivery worker, against the Africa's Talking stub", ()
 
   it('the sweeper hands over a row whose job was lost, and the worker never sends a row twice', async () => {
     const to = newPhone();
-    const now = t.clock.now();
     // A row committed by a process that died before handing it to the queue.
-    await t.deps.db.manager.insert(SmsOutboxEntry, {
-      toPhone: to,
-      body: 'TontiFlex: test',
-      kind: 'info',
-      status: 'queued',
-      providerMessageId: null,
-      segments: 1,
-      encoding: 'GSM-7',
-      cost: null,
-      attempts: 0,
-      dedupeKey: `test:${to}:lost`,
-      failureReason: null,
-      lang: 'fr',
-      createdAt: now,
-      updatedAt: now,
-      sentAt: null,
-      deliveredAt: null,
-    });
+    await insertQueued(to, 'info');
     expect(await t.notifications.delivery.sweep()).toBe(0); // too young: its job may still be coming
     t.clock.advance(61_000);
     expect(await t.notifications.delivery.sweep()).toBeGreaterThanOrEqual(1);
@@ -238,29 +241,12 @@ describe("SMS outbox and delivery worker, against the Africa's Talking stub", ()
     await sleep(100);
     expect(requestsTo(to)).toHaveLength(1);
   });
+
   it('does not send a reminder queued before its phone answered STOP; a code to it still goes', async () => {
     const to = newPhone();
-    const now = t.clock.now();
     // Queued and committed, its job not run yet (reminders wait behind every other SMS).
-    await t.deps.db.manager.insert(SmsOutboxEntry, {
-      toPhone: to,
-      body: 'TontiFlex: rappel',
-      kind: 'reminder',
-      status: 'queued',
-      providerMessageId: null,
-      segments: 1,
-      encoding: 'GSM-7',
-      cost: null,
-      attempts: 0,
-      dedupeKey: `test:${to}:reminder`,
-      failureReason: null,
-      lang: 'fr',
-      createdAt: now,
-      updatedAt: now,
-      sentAt: null,
-      deliveredAt: null,
-    });
-    await t.deps.db.manager.insert(SmsOptOut, { phone: to, createdAt: now });
+    await insertQueued(to, 'reminder');
+    await t.deps.db.manager.insert(SmsOptOut, { phone: to, createdAt: t.clock.now() });
     const [reminder] = await rowsTo(to);
     await t.notifications.delivery.deliver({ id: reminder.id });
     expect(await rowsTo(to)).toMatchObject([{ status: 'failed', failureReason: 'OptedOut', attempts: 0 }]);

@@ -116,7 +116,9 @@ describe.each(adapters)('%s', (_name, open) => {
     for (let i = 0; i < 5; i++) await queue.add(name, { i });
     await waitFor(() => runs.length === 5, 5000);
     const at = runs.map((r) => r.at).sort((a, b) => a - b);
-    for (let i = 2; i < at.length; i++) expect(at[i] - at[i - 2]).toBeGreaterThanOrEqual(390);
+    // BullMQ counts its window on the Redis clock from when a job is fetched, the test sees the start a
+    // little later: a margin of a quarter of the window (unlimited, all five would start within ms).
+    for (let i = 2; i < at.length; i++) expect(at[i] - at[i - 2]).toBeGreaterThanOrEqual(300);
   });
 
   it('holds a delayed job back', async () => {

@@ -279,7 +279,6 @@ describe('SMS delivery rate limit', () => {
     while (stub.messages.length < 6 && Date.now() < until) await sleep(20);
     expect(stub.messages).toHaveLength(6);
     const times = stub.requests.map((r) => r.at).sort((a, b) => a - b);
-    // The provider saw no more than 2 requests in any second (a few ms of slack for the HTTP hop).
     // The limiter's window runs on the queue's clock (Redis for BullMQ), the stub stamps arrivals: a
     // margin of a fifth of a window (without the limit all six would arrive within milliseconds).
     for (let i = 2; i < times.length; i++) expect(times[i] - times[i - 2]).toBeGreaterThanOrEqual(800);

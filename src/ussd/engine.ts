@@ -127,10 +127,12 @@ export class UssdEngine {
     if (!rec) {
       rec = this.emptyRecord(req);
       rec.resumeSaved = resumeRaw !== null;
-      const caller = callerRaw
-        ? (JSON.parse(callerRaw) as Caller)
-        : (state.loadedCaller = (await this.callers.load(req.phone)) ?? undefined);
-      outcome = this.open(rec, caller ?? null, parseResumePoint(resumeRaw));
+      let caller = callerRaw ? (JSON.parse(callerRaw) as Caller) : null;
+      if (!caller) {
+        caller = await this.callers.load(req.phone);
+        state.loadedCaller = caller ?? undefined; // cached by this hop's write
+      }
+      outcome = this.open(rec, caller, parseResumePoint(resumeRaw));
     } else {
       state.lang = rec.lang;
       const input = newInput(rec, req.text, this.mac);

@@ -3,6 +3,29 @@ import { header, StubServer, type Fault, type RecordedRequest, type StubReply } 
 
 type Product = 'collection' | 'disbursement';
 
+/** The test's MoMo credentials: what the stub expects and the adapter is configured with. */
+export const MOMO = {
+  apiUser: '3f1c9a52-6a3e-4b8e-9d0f-1c2b3a4d5e6f',
+  apiKey: 'momo-api-key-very-secret',
+  collectionKey: 'collection-subscription-key',
+  disbursementKey: 'disbursement-subscription-key',
+  targetEnvironment: 'mtnbenin',
+};
+
+/** The settings that point the real MoMo adapter at a stub listening on `base`. */
+export function momoEnv(base: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PAYMENT_PROVIDER: 'momo',
+    MOMO_BASE_URL: base,
+    MOMO_API_USER: MOMO.apiUser,
+    MOMO_API_KEY: MOMO.apiKey,
+    MOMO_COLLECTION_KEY: MOMO.collectionKey,
+    MOMO_DISBURSEMENT_KEY: MOMO.disbursementKey,
+    MOMO_TARGET_ENVIRONMENT: MOMO.targetEnvironment,
+    ...extra,
+  };
+}
+
 export interface MomoStubOptions {
   apiUser: string;
   apiKey: string;

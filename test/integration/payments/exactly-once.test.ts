@@ -13,16 +13,9 @@ import { paymentEntryKey, reversalEntryKey } from '../../../src/payments/purpose
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, phone, tokenFor } from '../../helpers/factories';
 import { KkiapayStub } from '../../helpers/stubs/kkiapay-stub';
-import { MomoStub } from '../../helpers/stubs/momo-stub';
+import { MomoStub, MOMO, momoEnv } from '../../helpers/stubs/momo-stub';
 
 const KKIA = { publicKey: 'pk_public_1234', privateKey: 'tpk_private_5678', secretKey: 'tsk_secret_9abc' };
-const MOMO = {
-  apiUser: '3f1c9a52-6a3e-4b8e-9d0f-1c2b3a4d5e6f',
-  apiKey: 'momo-api-key-very-secret',
-  collectionKey: 'collection-subscription-key',
-  disbursementKey: 'disbursement-subscription-key',
-  targetEnvironment: 'mtnbenin',
-};
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const PROBLEM = /^application\/problem\+json/;
 const MINUTE = 60_000;
@@ -527,16 +520,11 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
 
   beforeAll(async () => {
     const base = await stub.start();
-    t = await startTestApp({
-      PAYMENT_PROVIDER: 'momo',
-      MOMO_BASE_URL: base,
-      MOMO_API_USER: MOMO.apiUser,
-      MOMO_API_KEY: MOMO.apiKey,
-      MOMO_COLLECTION_KEY: MOMO.collectionKey,
-      MOMO_DISBURSEMENT_KEY: MOMO.disbursementKey,
-      MOMO_TARGET_ENVIRONMENT: MOMO.targetEnvironment,
-      PAYMENT_EXPIRY_MINUTES: '30',
-    });
+    t = await startTestApp(
+      momoEnv(base, {
+        PAYMENT_EXPIRY_MINUTES: '30',
+      }),
+    );
     faults = registerPurposes(t);
     sfd = await makeSfd(t, 'MMO');
     agent = await makeUser(t, 'agent_sfd', sfd);

@@ -16,15 +16,8 @@ import { PaymentTransaction, type PaymentStatus } from '../../../src/payments/en
 import { paymentEntryKey, reversalEntryKey } from '../../../src/payments/purposes';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser } from '../../helpers/factories';
-import { MomoStub, type MomoOutcome } from '../../helpers/stubs/momo-stub';
+import { MomoStub, type MomoOutcome, MOMO, momoEnv } from '../../helpers/stubs/momo-stub';
 
-const MOMO = {
-  apiUser: '3f1c9a52-6a3e-4b8e-9d0f-1c2b3a4d5e6f',
-  apiKey: 'momo-api-key-very-secret',
-  collectionKey: 'collection-subscription-key',
-  disbursementKey: 'disbursement-subscription-key',
-  targetEnvironment: 'mtnbenin',
-};
 const MINUTE = 60_000;
 /** The service's rules the model mirrors: stale after 2 minutes, expired after PAYMENT_EXPIRY_MINUTES. */
 const STALE_MS = 2 * MINUTE;
@@ -67,16 +60,11 @@ let seq = 0;
 
 beforeAll(async () => {
   const base = await stub.start();
-  t = await startTestApp({
-    PAYMENT_PROVIDER: 'momo',
-    MOMO_BASE_URL: base,
-    MOMO_API_USER: MOMO.apiUser,
-    MOMO_API_KEY: MOMO.apiKey,
-    MOMO_COLLECTION_KEY: MOMO.collectionKey,
-    MOMO_DISBURSEMENT_KEY: MOMO.disbursementKey,
-    MOMO_TARGET_ENVIRONMENT: MOMO.targetEnvironment,
-    PAYMENT_EXPIRY_MINUTES: String(EXPIRY_MINUTES),
-  });
+  t = await startTestApp(
+    momoEnv(base, {
+      PAYMENT_EXPIRY_MINUTES: String(EXPIRY_MINUTES),
+    }),
+  );
   // Deposits credit the wallet named by purpose_ref; a failed withdrawal reverses its debit.
   t.payments.purposes.register('depot_epargne', {
     applyCollection: async (manager, payment, at) => {

@@ -1,7 +1,7 @@
 import { ManualClock } from '../../../src/infra/clock';
 import { ProviderUnavailable } from '../../../src/payments/provider';
 import { createProvider, MomoProvider } from '../../../src/payments/providers';
-import { MomoStub } from '../../helpers/stubs/momo-stub';
+import { MomoStub, MOMO, momoEnv } from '../../helpers/stubs/momo-stub';
 import {
   capturedLogger,
   PAY,
@@ -12,13 +12,6 @@ import {
 import { header } from '../../helpers/stubs/stub-server';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const MOMO = {
-  apiUser: '3f1c9a52-6a3e-4b8e-9d0f-1c2b3a4d5e6f',
-  apiKey: 'momo-api-key-very-secret',
-  collectionKey: 'collection-subscription-key',
-  disbursementKey: 'disbursement-subscription-key',
-  targetEnvironment: 'mtnbenin',
-};
 
 describe('MTN MoMo adapter against the MoMo stub', () => {
   let stub: MomoStub;
@@ -31,16 +24,11 @@ describe('MTN MoMo adapter against the MoMo stub', () => {
     const base = await stub.start();
     clock = new ManualClock(new Date('2025-01-06T09:00:00Z'));
     logs = capturedLogger();
-    const cfg = config({
-      PAYMENT_PROVIDER: 'momo',
-      MOMO_BASE_URL: base,
-      MOMO_API_USER: MOMO.apiUser,
-      MOMO_API_KEY: MOMO.apiKey,
-      MOMO_COLLECTION_KEY: MOMO.collectionKey,
-      MOMO_DISBURSEMENT_KEY: MOMO.disbursementKey,
-      MOMO_TARGET_ENVIRONMENT: MOMO.targetEnvironment,
-      PROVIDER_TIMEOUT_MS: '150',
-    });
+    const cfg = config(
+      momoEnv(base, {
+        PROVIDER_TIMEOUT_MS: '150',
+      }),
+    );
     momo = new MomoProvider(cfg, { clock, logger: logs.logger });
   });
   afterEach(() => stub.close());

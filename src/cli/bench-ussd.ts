@@ -24,7 +24,6 @@
  *   BENCH_NODE_ARGS (extra node flags for both servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  * `node dist/src/cli/bench-floor.js` runs the floor server alone (PORT, REDIS_URL).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import {
   closedLoop,
   form,
@@ -35,9 +34,8 @@ import {
   type LoadPlan,
   type Phase,
 } from './bench-load';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort, post, sleep, startChild, stopChild, waitReady } from './bench-process';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { Like } from 'typeorm';
@@ -124,90 +122,7 @@ interface Outcome {
   paced: Phase;
 }
 
-// ----------------------------------------------------------------------------- processes and data
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function post(port: number, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/ussd',
-        method: 'POST',
-        agent: false,
-        timeout: 2_000,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (data += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Child {
-  proc: ChildProcess;
-  output(): string;
-  exited: Promise<void>;
-}
-
-function startChild(target: Target, port: number): Child {
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ');
-  const proc = spawn(process.execPath, [...nodeArgs.filter(Boolean), ...target.args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...target.env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (chunk: string) => (out = (out + chunk).slice(-20_000));
-  proc.stdout?.setEncoding('utf8').on('data', keep);
-  proc.stderr?.setEncoding('utf8').on('data', keep);
-  const exited = new Promise<void>((resolve) => proc.once('close', () => resolve()));
-  return { proc, output: () => out, exited };
-}
-
-async function stopChild(child: Child): Promise<void> {
-  child.proc.kill('SIGTERM');
-  const force = setTimeout(() => child.proc.kill('SIGKILL'), 10_000);
-  await child.exited;
-  clearTimeout(force);
-}
-
-/** The first hop of a conversation answers: the server is up (and warm enough to start). */
-async function waitReady(port: number, child: Child): Promise<void> {
-  const until = Date.now() + 30_000;
-  let gone = false;
-  void child.exited.then(() => (gone = true));
-  for (;;) {
-    if (gone) throw new Error(`server exited before answering:\n${child.output()}`);
-    const res = await post(port, form(newConversation(PLAN), '')).catch(() => null);
-    if (res?.status === 200) return;
-    if (Date.now() > until) throw new Error(`server not ready after 30 s:\n${child.output()}`);
-    await sleep(100);
-  }
-}
+// ----------------------------------------------------------------------------- data
 
 /** Database, migrations, demo SFDs, and CLIENTS clients with PIN 4827 (phones +22901970xxxxx). */
 async function prepareData(): Promise<void> {
@@ -280,9 +195,9 @@ async function transcript(port: number, screens: Check[]): Promise<void> {
 async function measure(target: Target): Promise<Outcome> {
   await flushRedis();
   const port = await freePort();
-  const child = startChild(target, port);
+  const child = startChild(target, port, ROOT);
   try {
-    await waitReady(port, child);
+    await waitReady(port, child, () => form(newConversation(PLAN), ''));
     console.log(`\n=== ${target.name} (pid ${child.proc.pid}, port ${port}) ===`);
     await transcript(port, target.screens);
     await closedLoop(PLAN, port, target.screens, WARMUP_S);

@@ -39,12 +39,15 @@ export interface EngineSettings {
 
 export interface HopRequest {
   sessionId: string;
-  phone: string;
+  /** As Africa's Talking sends it: normalized (CallerSource.phone) only where a session starts. */
+  phoneNumber: string;
   text: string;
 }
 
 /** Who is calling: read from the store with the session (key, TTL), else loaded. */
 export interface CallerSource {
+  /** The E.164 form of a `phoneNumber`. */
+  phone(phoneNumber: string): string;
   key(phone: string): string;
   ttlS: number;
   load(phone: string): Promise<Caller | null>;
@@ -103,7 +106,7 @@ export class UssdEngine {
       this.logger.warn(
         {
           session_id: req.sessionId,
-          phone: maskPhone(req.phone),
+          phone: maskPhone(req.phoneNumber),
           reason: err instanceof HopTimeout ? 'timeout' : 'error',
           err: err instanceof Error ? err.message : String(err),
         },
@@ -116,20 +119,29 @@ export class UssdEngine {
   }
 
   private async run(req: HopRequest, state: HopState): Promise<string> {
-    const [raw, resumeRaw, callerRaw] = await this.kv.mget([
-      sessionKey(req.sessionId),
-      resumeKey(req.phone),
-      this.callers.key(req.phone),
-    ]);
+    const key = sessionKey(req.sessionId);
+    // Only a session's first hop (Africa's Talking sends an empty text) needs who is calling and the
+    // phone's resume point: they are read with it. A later hop reads its session alone, and reads
+    // them afterwards only if its session has gone (expired, or lost with Redis).
+    const first = req.text === '';
+    let phone = first ? this.callers.phone(req.phoneNumber) : '';
+    const [raw, ...opening] = first
+      ? await this.kv.mget([key, resumeKey(phone), this.callers.key(phone)])
+      : [await this.kv.get(key)];
     let rec = parseSession(raw);
     if (rec && isRepeat(rec, req.text, this.mac)) return rec.reply; // the operator retried: run nothing again
     let outcome: Outcome;
     if (!rec) {
-      rec = this.emptyRecord(req);
+      if (!first) {
+        phone = this.callers.phone(req.phoneNumber);
+        opening.push(...(await this.kv.mget([resumeKey(phone), this.callers.key(phone)])));
+      }
+      const [resumeRaw, callerRaw] = opening;
+      rec = this.emptyRecord(phone);
       rec.resumeSaved = resumeRaw !== null;
       let caller = callerRaw ? (JSON.parse(callerRaw) as Caller) : null;
       if (!caller) {
-        caller = await this.callers.load(req.phone);
+        caller = await this.callers.load(phone);
         state.loadedCaller = caller ?? undefined; // cached by this hop's write
       }
       outcome = this.open(rec, caller, parseResumePoint(resumeRaw));
@@ -147,10 +159,10 @@ export class UssdEngine {
     return rec.reply;
   }
 
-  private emptyRecord(req: HopRequest): SessionRecord {
+  private emptyRecord(phone: string): SessionRecord {
     return {
       fmt: SESSION_FORMAT,
-      phone: req.phone,
+      phone,
       userId: null,
       lang: 'fr',
       frame: null,

@@ -131,6 +131,16 @@ describe('resume after a drop', () => {
     expect(await p.send('1')).toBe(where);
   });
 
+  it('a later hop whose session has gone starts over as a first hop, with its caller and dropped flow', async () => {
+    const sfd = await makeSfd(t, 'GONE');
+    const p = new Phone(t, (await makeUser(t, 'client', sfd, { language: 'en' })).phone);
+    await p.dial();
+    await p.sendAll('6', '1');
+    await t.deps.kv.del(`ussd:s:${p.sessionId}`); // expired, or lost with Redis
+    // Only a first hop reads the caller and the resume point with its session: this one reads them after.
+    expect(await p.send('2')).toBe('CON Session interrupted.\n1. Resume: My account\n2. Main menu');
+  });
+
   it('does not offer to resume after the window', async () => {
     const short = await startTestApp({ USSD_RESUME_S: '1' });
     try {

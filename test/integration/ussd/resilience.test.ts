@@ -127,6 +127,15 @@ describe('callback authentication', () => {
     expect(res.status).toBe(200);
     expect(res.text).toMatch(/^END /);
   });
+
+  it('answers a body that is not a form with an END: only the form is read', async () => {
+    const fields = { sessionId: 'ATUid_json', serviceCode: '*123#', phoneNumber: phone(), text: '' };
+    const res = await t.request.post('/ussd').type('json').send(fields);
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(/^END /);
+    const form = await t.request.post('/ussd').type('form').send(fields);
+    expect(form.text).toMatch(/^CON /);
+  });
 });
 
 describe('end-of-session notification', () => {

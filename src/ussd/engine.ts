@@ -18,7 +18,6 @@ import {
   textMacWith,
   type TextMac,
   resumeKey,
-  serializeSession,
   sessionKey,
   type Frame,
   type ResumePoint,
@@ -367,15 +366,12 @@ export class UssdEngine {
     const clear = !prompting && !keep && rec.resumeSaved;
     if (keep) rec.resumeSaved = true;
     if (clear) rec.resumeSaved = false;
-    const json = serializeSession(rec);
-    const sets: [string, string, number][] = [
-      [sessionKey(sessionId), json.session, this.settings.sessionTtlS],
-    ];
+    const json = JSON.stringify(rec);
+    const sets: [string, string, number][] = [[sessionKey(sessionId), json, this.settings.sessionTtlS]];
     if (loadedCaller) {
       sets.push([this.callers.key(rec.phone), JSON.stringify(loadedCaller), this.callers.ttlS]);
     }
-    // The ResumePoint { frame, back, lang }, from the session's own serialized frame and back stack.
-    if (keep) sets.push([resumeKey(rec.phone), json.resume(), this.settings.resumeTtlS]);
+    if (keep) sets.push([resumeKey(rec.phone), json, this.settings.resumeTtlS]); // see ResumePoint
     await this.kv.batch(sets, clear ? [resumeKey(rec.phone)] : []);
   }
 }

@@ -54,9 +54,12 @@ export interface SessionRecord {
   resumeSaved: boolean;
 }
 
-/** Kept per phone (`ussd:resume:<phone>`) while a client is in the middle of a flow. */
+/**
+ * A dropped session's place. The phone's resume key (`ussd:resume:<phone>`) holds the session's whole
+ * record, the very JSON written to its session key (one serialization per hop); this is what is read
+ * from it.
+ */
 export interface ResumePoint {
-  fmt: number;
   frame: Frame;
   back: Frame[];
   lang: Lang;
@@ -90,10 +93,10 @@ export function parseSession(raw: string | null): SessionRecord | null {
   return rec.fmt === SESSION_FORMAT ? rec : null;
 }
 
+/** The place a record left in a resume key, or null if it has none or another format. */
 export function parseResumePoint(raw: string | null): ResumePoint | null {
-  if (!raw) return null;
-  const point = JSON.parse(raw) as ResumePoint;
-  return point.fmt === SESSION_FORMAT ? point : null;
+  const rec = parseSession(raw);
+  return rec?.frame ? { frame: rec.frame, back: rec.back, lang: rec.lang } : null;
 }
 
 export function isRepeat(
@@ -121,21 +124,4 @@ export function newInput(
   // The operator rewrote the history (rare): take the last segment.
   const star = text.lastIndexOf('*');
   return star >= 0 ? text.slice(star + 1) : text;
-}
-
-/**
- * The stored JSON of a session and of its resume point, which share the frame and the back stack: each
- * is serialized once. `JSON.parse` of either gives what `JSON.stringify` of the object would have given
- * back (the keys come in another order).
- */
-export function serializeSession(rec: SessionRecord): { session: string; resume: () => string } {
-  const { frame, back, ...rest } = rec;
-  const frameJson = JSON.stringify(frame);
-  const backJson = JSON.stringify(back);
-  const restJson = JSON.stringify(rest);
-  return {
-    session: `{"frame":${frameJson},"back":${backJson}${restJson.length > 2 ? `,${restJson.slice(1)}` : '}'}`,
-    resume: () =>
-      `{"fmt":${SESSION_FORMAT},"frame":${frameJson},"back":${backJson},"lang":${JSON.stringify(rec.lang)}}`,
-  };
 }

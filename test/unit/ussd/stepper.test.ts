@@ -4,7 +4,7 @@ import { getShortestPaths } from 'xstate/graph';
 import { buildFlows, type FlowName, type MenuInput, type MenuServices } from '../../../menus';
 import { persistedSnapshot, pureStepper } from '../../../src/ussd/stepper';
 import {
-  serializeSession,
+  parseResumePoint,
   SESSION_FORMAT,
   textMacWith,
   type Frame,
@@ -186,7 +186,7 @@ describe('text MAC', () => {
   });
 });
 
-describe('session serialization', () => {
+describe('resume point', () => {
   const frame: Frame = { flow: 'account', v: 1, state: 'language', ctx: { lang: 'fr' } };
   const base: SessionRecord = {
     fmt: SESSION_FORMAT,
@@ -205,18 +205,19 @@ describe('session serialization', () => {
     resumeSaved: true,
   };
 
-  it.each([
-    ['in a flow', base],
-    [
-      'on the resume prompt',
-      { ...base, frame: null, resume: { fmt: SESSION_FORMAT, frame, back: [], lang: 'en' as const } },
-    ],
-    ['with an empty back stack', { ...base, back: [] }],
-  ])('gives back the same record and resume point (%s)', (_name, rec: SessionRecord) => {
-    const out = serializeSession(rec);
-    expect(JSON.parse(out.session)).toEqual(JSON.parse(JSON.stringify(rec)));
-    expect(JSON.parse(out.resume())).toEqual(
-      JSON.parse(JSON.stringify({ fmt: SESSION_FORMAT, frame: rec.frame, back: rec.back, lang: rec.lang })),
-    );
+  it('is the frame, back stack and language of the record written to the resume key', () => {
+    expect(parseResumePoint(JSON.stringify(base))).toEqual({ frame, back: base.back, lang: 'fr' });
+  });
+
+  it('is none for a record on the resume prompt (no frame) or of another format', () => {
+    const prompting = { ...base, frame: null, resume: { frame, back: [], lang: 'en' as const } };
+    expect(parseResumePoint(JSON.stringify(prompting))).toBeNull();
+    expect(parseResumePoint(JSON.stringify({ ...base, fmt: SESSION_FORMAT - 1 }))).toBeNull();
+    expect(parseResumePoint(null)).toBeNull();
+  });
+
+  it('reads the resume points written before whole records were (fmt, frame, back, lang)', () => {
+    const older = { fmt: SESSION_FORMAT, frame, back: [], lang: 'en' };
+    expect(parseResumePoint(JSON.stringify(older))).toEqual({ frame, back: [], lang: 'en' });
   });
 });

@@ -30,7 +30,7 @@ export interface Stepper {
  * XState's persisted form of a frame. Frames are taken only where nothing runs (the engine waits for
  * invoked actors to settle), so status, children and history are always the same.
  */
-export function persistedSnapshot(frame: Frame) {
+export function persistedSnapshot(frame: Pick<Frame, 'state' | 'ctx'>) {
   return { status: 'active', value: frame.state, context: frame.ctx, children: {}, historyValue: {} };
 }
 
@@ -53,11 +53,20 @@ export function pureStepper(machine: AnyStateMachine): Stepper {
     },
   };
   const metas = new Map<string, ScreenMeta>();
+  const restored = new Map<string, AnyMachineSnapshot>();
   const pure = (snap: AnyMachineSnapshot) =>
     runs === 0 && snap.status !== 'error' && !snap.hasTag('busy') ? snap : null;
+  const restoreSnapshot = (frame: Pick<Frame, 'state' | 'ctx'>) =>
+    machine.restoreSnapshot!(persistedSnapshot(frame) as never, scope) as AnyMachineSnapshot;
   return {
     restore(frame) {
-      return machine.restoreSnapshot!(persistedSnapshot(frame) as never, scope) as AnyMachineSnapshot;
+      // A snapshot is a plain object whose state part (_nodes, value, tags: ~2 µs to compute, half of it
+      // allocation) depends on the state alone: restored once per state, then copied with the frame's
+      // context, and fresh children and history (a transition builds new ones, never mutates these).
+      if (typeof frame.state !== 'string') return restoreSnapshot(frame);
+      let template = restored.get(frame.state);
+      if (!template) restored.set(frame.state, (template = restoreSnapshot({ state: frame.state, ctx: {} })));
+      return { ...template, context: frame.ctx, children: {}, historyValue: {} };
     },
     transition(snap, event) {
       runs = 0;

@@ -159,11 +159,22 @@ describe.each(NAMES)('flow %s: pure steps and actor steps agree', (name) => {
     for (const snap of reachedPersisted(name)) {
       const restored = stepper.restore(frameOf(name, snap));
       const actorSnap = createActor(machine, { snapshot: json(snap) as never }).getSnapshot();
-      expect(restored.value).toEqual(actorSnap.value);
-      expect(restored.context).toEqual(actorSnap.context);
+      // Everything the actor's restored snapshot holds (state nodes, value, tags, status, children,
+      // history, methods): the stepper copies a per-state template.
+      expect({ ...restored }).toEqual({ ...actorSnap });
       expect(restored.getMeta()).toEqual(actorSnap.getMeta());
       expect(stepper.meta(restored)).toEqual(Object.values(actorSnap.getMeta()).at(-1) ?? {});
     }
+  });
+
+  it('gives each restored frame its own context, children and history', () => {
+    const [snap] = reachedPersisted(name);
+    const a = stepper.restore({ ...frameOf(name, snap), ctx: { lang: 'fr', tag: 'a' } });
+    const b = stepper.restore({ ...frameOf(name, snap), ctx: { lang: 'en', tag: 'b' } });
+    expect(a.context).toEqual({ lang: 'fr', tag: 'a' });
+    expect(b.context).toEqual({ lang: 'en', tag: 'b' });
+    expect(a.children).not.toBe(b.children);
+    expect(a.historyValue).not.toBe(b.historyValue);
   });
 
   it('loses nothing by storing a frame instead of the persisted snapshot', () => {

@@ -79,10 +79,15 @@ export class RedisStore implements KeyValueStore {
   }
   async batch(sets: [string, string, number][], dels: string[] = []) {
     if (sets.length + dels.length === 0) return;
-    const keys = [...sets.map(([key]) => key), ...dels];
-    const argv = [sets.length, ...sets.flatMap(([, value, ttl]) => [value, ttl])];
+    // The script's arguments: the number of keys, the keys (sets, then dels), the number of sets, then
+    // a value and a TTL per set; built in one array on a path taken by every hop.
+    const args: (string | number)[] = [sets.length + dels.length];
+    for (const [key] of sets) args.push(key);
+    for (const key of dels) args.push(key);
+    args.push(sets.length);
+    for (const [, value, ttl] of sets) args.push(value, ttl);
     this.coalesce();
-    await this.batchCommand(keys.length, ...keys, ...argv);
+    await this.batchCommand(...args);
   }
   async incr(key: string, ttlSeconds: number) {
     const [[, count]] = (await this.redis.multi().incr(key).expire(key, ttlSeconds, 'NX').exec()) as [

@@ -14,7 +14,7 @@ import {
   newInput,
   parseResumePoint,
   parseSession,
-  SESSION_FORMAT,
+  newRecord,
   textMacWith,
   type TextMac,
   resumeKey,
@@ -136,7 +136,7 @@ export class UssdEngine {
         opening.push(...(await this.kv.mget([resumeKey(phone), this.callers.key(phone)])));
       }
       const [resumeRaw, callerRaw] = opening;
-      rec = this.emptyRecord(phone);
+      rec = newRecord(phone);
       rec.resumeSaved = resumeRaw !== null;
       let caller = callerRaw ? (JSON.parse(callerRaw) as Caller) : null;
       if (!caller) {
@@ -156,25 +156,6 @@ export class UssdEngine {
     rec.reply = `${outcome.end ? 'END' : 'CON'} ${outcome.text}`;
     await this.persist(req.sessionId, rec, outcome, state.loadedCaller);
     return rec.reply;
-  }
-
-  private emptyRecord(phone: string): SessionRecord {
-    return {
-      fmt: SESSION_FORMAT,
-      phone,
-      userId: null,
-      lang: 'fr',
-      frame: null,
-      back: [],
-      textLen: 0,
-      textMac: '',
-      reply: '',
-      pages: [],
-      page: 0,
-      bad: 0,
-      hops: 0,
-      resumeSaved: false,
-    };
   }
 
   /** First hop: who is calling decides the first flow; a recent drop is offered for resumption. */

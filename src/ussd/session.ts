@@ -54,6 +54,26 @@ export interface SessionRecord {
   resumeSaved: boolean;
 }
 
+/** The record of a session that starts: no flow yet, French until the caller is known. */
+export function newRecord(phone: string): SessionRecord {
+  return {
+    fmt: SESSION_FORMAT,
+    phone,
+    userId: null,
+    lang: 'fr',
+    frame: null,
+    back: [],
+    textLen: 0,
+    textMac: '',
+    reply: '',
+    pages: [],
+    page: 0,
+    bad: 0,
+    hops: 0,
+    resumeSaved: false,
+  };
+}
+
 /**
  * A dropped session's place. The phone's resume key (`ussd:resume:<phone>`) holds the session's whole
  * record, the very JSON written to its session key (one serialization per hop); this is what is read

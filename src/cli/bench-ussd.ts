@@ -63,11 +63,11 @@ const PIN = '4827';
 const ROOT = join(__dirname, '..', '..', '..'); // dist/src/cli → project root
 const TIMEOUT_S = 10;
 /**
- * Node flags of both servers: the gateway's production flags (package.json `start`, Dockerfile). A hop
- * allocates ~30 KB (HTTP, Koa, XState snapshots, Redis commands); with V8's default 16 MB semi-space
- * the scavenges came every ~14 ms at 15,000 hops/s, copied and promoted the objects of the requests in
- * flight (~800 KB a scavenge) and took a tenth of the gateway's CPU. The floor gets the same flags, so
- * the comparison stays like for like (they change nothing measurable for it).
+ * Node flags of both servers: the gateway's production flags (package.json `start`, Dockerfile). With
+ * V8's default 16 MB semi-space, the scavenges came every ~13 ms under load and V8 pretenured the
+ * allocation sites whose objects were in flight at them: old-generation garbage and mark-compacts, a
+ * third more CPU per hop (README, "Benchmarks"). The floor gets the same flags, so the comparison stays
+ * like for like (they change nothing measurable for it).
  */
 const SERVER_NODE_ARGS = ['--max-semi-space-size=32'];
 

@@ -10,7 +10,7 @@ export interface DeliveryReport {
   failureReason?: string;
 }
 
-export type ReportOutcome = 'updated' | 'unchanged' | 'unknown_id' | 'unknown_status';
+export type ReportOutcome = 'updated' | 'unchanged' | 'held' | 'unknown_status';
 
 /**
  * AT's delivery statuses, in the order a message lives them. `Sent`, `Submitted` and `Buffered` say it
@@ -40,13 +40,45 @@ const MAY_MOVE_FROM: Record<SmsStatus, SmsStatus[]> = {
   rejected: ['queued', 'sent'],
 };
 
+/**
+ * A report for a message id not stored yet is kept this long: AT's report can outrun its answer to the
+ * send, which carries the id the worker then stores. An id that never comes (another application on
+ * the same AT account) is forgotten with it.
+ */
+const HELD_TTL_S = 600;
+const heldKey = (messageId: string, target: SmsStatus) => `sms:dlr:${messageId}:${target}`;
+/** The statuses a report can move a row to, in the order a message lives them. */
+const TARGETS: SmsStatus[] = ['sent', 'delivered', 'failed', 'rejected'];
+
 /** Applies AT's delivery reports to the outbox rows, each as one conditional update. */
 export class DeliveryReports {
-  constructor(private readonly deps: Pick<Deps, 'db' | 'clock'>) {}
+  constructor(private readonly deps: Pick<Deps, 'db' | 'clock' | 'kv'>) {}
 
   async apply(report: DeliveryReport): Promise<ReportOutcome> {
     const target = TARGET[report.status];
     if (!target) return 'unknown_status';
+    // The common case (a report that moves its row) costs one query.
+    if (await this.update(report, target)) return 'updated';
+    if (await this.known(report.id)) return 'unchanged';
+    // Kept for the worker, which applies it once it stored the id (applyHeld). Stored just now, before
+    // the worker could see this report: applied here.
+    await this.deps.kv.set(heldKey(report.id, target), JSON.stringify(report), HELD_TTL_S);
+    if (!(await this.known(report.id))) return 'held';
+    return (await this.update(report, target)) ? 'updated' : 'unchanged';
+  }
+
+  /** After the worker stored a message id: the reports that came before it, in lifecycle order. */
+  async applyHeld(messageId: string): Promise<void> {
+    const keys = TARGETS.map((target) => heldKey(messageId, target));
+    const held = await this.deps.kv.mget(keys);
+    for (const [i, raw] of held.entries()) {
+      if (raw === null) continue;
+      await this.apply(JSON.parse(raw) as DeliveryReport);
+      await this.deps.kv.del(keys[i]);
+    }
+  }
+
+  private async update(report: DeliveryReport, target: SmsStatus): Promise<boolean> {
     const now = this.deps.clock.now();
     const changes: Partial<SmsOutboxEntry> = { status: target, updatedAt: now };
     if (target === 'delivered') changes.deliveredAt = now;
@@ -54,15 +86,15 @@ export class DeliveryReports {
       // AT gives a reason with Failed/Rejected; AbsentSubscriber and Expired are their own reason.
       changes.failureReason = (report.failureReason || report.status).slice(0, 120);
     }
-    const manager = this.deps.db.manager;
-    const result = await manager.update(
+    const result = await this.deps.db.manager.update(
       SmsOutboxEntry,
       { providerMessageId: report.id, status: In(MAY_MOVE_FROM[target]) },
       changes,
     );
-    if (result.affected) return 'updated';
-    // Only now the second query: the common case (a report that moves its row) costs one.
-    const known = await manager.exists(SmsOutboxEntry, { where: { providerMessageId: report.id } });
-    return known ? 'unchanged' : 'unknown_id';
+    return Boolean(result.affected);
+  }
+
+  private known(messageId: string): Promise<boolean> {
+    return this.deps.db.manager.exists(SmsOutboxEntry, { where: { providerMessageId: messageId } });
   }
 }

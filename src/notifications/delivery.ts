@@ -3,8 +3,9 @@ import type { Deps } from '../deps';
 import { maskPhone } from '../infra/logger';
 import type { ProcessOptions } from '../infra/queue';
 import { SmsRefusedError } from './africastalking';
+import { DeliveryReports } from './delivery-reports';
 import { SmsOptOut, SmsOutboxEntry, type SmsStatus } from './entities';
-import { handOff, type SmsJob } from './outbox';
+import { handOffRows, type SmsJob } from './outbox';
 
 /** Rows still queued this long after they were written lost their job (a crash after the commit). */
 const SWEEP_AFTER_MS = 60_000;
@@ -12,7 +13,7 @@ const SWEEP_BATCH = 500;
 /** Parallel sends per process; the rate limit is what bounds the throughput. */
 const CONCURRENCY = 5;
 
-type DeliveryDeps = Pick<Deps, 'db' | 'sms' | 'clock' | 'logger' | 'config' | 'queue'>;
+type DeliveryDeps = Pick<Deps, 'db' | 'sms' | 'clock' | 'logger' | 'config' | 'queue' | 'kv'>;
 
 /** The queue settings of the delivery jobs, from the config. */
 export function deliveryOptions(config: DeliveryDeps['config']): ProcessOptions {
@@ -29,7 +30,11 @@ export function deliveryOptions(config: DeliveryDeps['config']): ProcessOptions 
  * is claimed by a conditional update first, so two workers holding the same job cannot both send.
  */
 export class SmsDelivery {
-  constructor(private readonly deps: DeliveryDeps) {}
+  private readonly reports: DeliveryReports;
+
+  constructor(private readonly deps: DeliveryDeps) {
+    this.reports = new DeliveryReports(deps);
+  }
 
   async deliver({ id }: SmsJob): Promise<void> {
     const manager = this.deps.db.manager;
@@ -55,14 +60,15 @@ export class SmsDelivery {
     const attempt = row.attempts + 1;
     const log = { sms: { id, to_masked: maskPhone(row.toPhone), kind: row.kind, attempt } };
 
+    let messageId: string;
     try {
       const receipt = await this.deps.sms.send({ to: row.toPhone, body: row.body, kind: row.kind });
-      const now = this.deps.clock.now();
+      messageId = receipt.messageId;
       await this.finish(id, 'sent', {
-        providerMessageId: receipt.messageId,
+        providerMessageId: messageId,
         cost: receipt.cost,
         failureReason: null,
-        sentAt: now,
+        sentAt: this.deps.clock.now(),
       });
     } catch (err) {
       const why = (err as { status?: string }).status ?? (err as Error).message;
@@ -82,6 +88,10 @@ export class SmsDelivery {
       await manager.update(SmsOutboxEntry, { id, status: 'queued' }, { failureReason: clip(why) });
       throw err; // the queue tries again after its backoff
     }
+    // Reports AT posted before the id was stored. The SMS is sent whatever happens here.
+    await this.reports.applyHeld(messageId).catch((err: unknown) => {
+      this.deps.logger.warn({ ...log, err: (err as Error).message }, 'SMS held delivery reports not applied');
+    });
   }
 
   /**
@@ -91,16 +101,12 @@ export class SmsDelivery {
   async sweep(): Promise<number> {
     const before = new Date(this.deps.clock.now().getTime() - SWEEP_AFTER_MS);
     const rows = await this.deps.db.manager.find(SmsOutboxEntry, {
-      select: { id: true },
+      select: { id: true, kind: true },
       where: { status: 'queued', createdAt: LessThan(before) },
       order: { createdAt: 'ASC' },
       take: SWEEP_BATCH,
     });
-    await handOff(
-      this.deps.queue,
-      this.deps.logger,
-      rows.map((r) => r.id),
-    );
+    await handOffRows(this.deps.queue, this.deps.logger, rows);
     return rows.length;
   }
 

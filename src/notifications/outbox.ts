@@ -64,6 +64,17 @@ export async function handOff(
   }
 }
 
+/** Hands rows to the queue, reminders with their low priority (the sweeper's re-adds too). */
+export async function handOffRows(
+  queue: JobQueue,
+  logger: Logger,
+  rows: Pick<SmsOutboxEntry, 'id' | 'kind'>[],
+): Promise<void> {
+  const ids = (bulk: boolean) => rows.filter((r) => isReminder(r.kind) === bulk).map((r) => r.id);
+  await handOff(queue, logger, ids(false));
+  await handOff(queue, logger, ids(true), BULK_PRIORITY);
+}
+
 /**
  * Business code writes outbox rows in its own transaction; only once that transaction commits are the
  * rows handed to the queue. A rolled-back transaction sent nothing, and a job never finds its row

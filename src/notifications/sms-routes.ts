@@ -82,8 +82,8 @@ export function createSmsCallbacks(
       phone: report.phoneNumber, // masked by the logger
       outcome,
     };
-    if (outcome === 'unknown_id' || outcome === 'unknown_status') {
-      log.warn({ dlr }, `SMS delivery report: ${outcome.replace('_', ' ')}`);
+    if (outcome === 'unknown_status') {
+      log.warn({ dlr }, 'SMS delivery report: unknown status');
     } else {
       log.info({ dlr }, 'SMS delivery report');
     }

@@ -42,6 +42,11 @@ export class AfricasTalkingStub {
   /** A fixed per-recipient statusCode for some numbers, on every request. */
   private readonly statusByNumber = new Map<string, number>();
   private readonly server = new StubServer((req) => this.route(req));
+  /**
+   * Runs once a request's messages are accepted (their ids given) and before the answer leaves: AT's
+   * delivery reports can outrun its answer to the send.
+   */
+  beforeAnswer: ((accepted: AtStubMessage[]) => Promise<void>) | null = null;
 
   constructor(private readonly options: AfricasTalkingStubOptions) {}
 
@@ -76,7 +81,7 @@ export class AfricasTalkingStub {
     return this.messages.filter((m) => m.to === number);
   }
 
-  private route(req: RecordedRequest): StubReply {
+  private async route(req: RecordedRequest): Promise<StubReply> {
     if (req.path !== PATH || req.method !== 'POST') return { status: 404, body: 'Not Found' };
     if (header(req, 'apikey') !== this.options.apiKey) {
       return { status: 401, body: 'The supplied authentication is invalid' };
@@ -114,6 +119,7 @@ export class AfricasTalkingStub {
         return { statusCode, number, status, cost: ok ? 'XOF 25.0000' : '0', messageId: messageId ?? 'None' };
       });
     const sent = recipients.filter((r) => r.statusCode < 200).length;
+    await this.beforeAnswer?.(this.messages.slice(-recipients.length).filter((m) => m.messageId));
     return {
       status: 201,
       body: {

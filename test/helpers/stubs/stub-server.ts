@@ -28,7 +28,7 @@ export class StubServer {
   private readonly faults: Fault[] = [];
   private server: Server | null = null;
 
-  constructor(private readonly route: (req: RecordedRequest) => StubReply) {}
+  constructor(private readonly route: (req: RecordedRequest) => StubReply | Promise<StubReply>) {}
 
   /** The next `count` requests (any endpoint) get `fault` instead of an answer. */
   failNext(count: number, fault: Fault = 'error'): void {
@@ -46,7 +46,7 @@ export class StubServer {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown = null;
         try {
@@ -64,8 +64,15 @@ export class StubServer {
         this.requests.push(recorded);
         const fault = this.faults.shift();
         if (fault === 'hang') return; // the socket stays open until the client gives up or close()
-        const reply =
-          fault === 'error' ? { status: 500, body: { message: 'injected failure' } } : this.route(recorded);
+        let reply: StubReply;
+        try {
+          reply =
+            fault === 'error'
+              ? { status: 500, body: { message: 'injected failure' } }
+              : await this.route(recorded);
+        } catch (err) {
+          reply = { status: 500, body: { message: `stub route failed: ${(err as Error).message}` } };
+        }
         res.writeHead(reply.status, reply.body === undefined ? {} : { 'content-type': 'application/json' });
         res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
       });

@@ -132,6 +132,37 @@ describe('POST /sms/delivery-reports', () => {
     expect(await t.deps.db.manager.find(SmsOutboxEntry, { order: { id: 'ASC' } })).toEqual(before);
   });
 
+  it('reports that outrun the answer to the send are applied once the worker stored the id', async () => {
+    const to = newPhone();
+    stub.beforeAnswer = async (accepted) => {
+      const message = accepted.find((m) => m.to === to);
+      if (!message) return;
+      stub.beforeAnswer = null;
+      // AT posts its reports (out of order) before the worker has the message id to match them.
+      for (const status of ['Success', 'Sent']) {
+        await t.request
+          .post('/sms/delivery-reports')
+          .type('form')
+          .send({ id: message.messageId!, phoneNumber: to, status, networkCode: '61603', retryCount: '0' })
+          .expect(200);
+      }
+      const [queued] = await t.deps.db.manager.findBy(SmsOutboxEntry, { toPhone: to });
+      expect(queued).toMatchObject({ status: 'queued', providerMessageId: null });
+    };
+    await t.deps.db.transaction((m) =>
+      t.deps.outbox.queue(m, { to, kind: 'receipt', lang: 'fr', body: 'TontiFlex: rapport en avance' }),
+    );
+    const until = Date.now() + 10_000;
+    let sms = await t.deps.db.manager.findOneByOrFail(SmsOutboxEntry, { toPhone: to });
+    while (sms.status !== 'delivered' && Date.now() < until) {
+      await sleep(10);
+      sms = await t.deps.db.manager.findOneByOrFail(SmsOutboxEntry, { toPhone: to });
+    }
+    expect(stub.beforeAnswer).toBeNull(); // the reports did go first
+    expect(sms).toMatchObject({ status: 'delivered', providerMessageId: stub.sentTo(to)[0].messageId });
+    expect(sms.deliveredAt).not.toBeNull();
+  });
+
   it('accepts a JSON report too', async () => {
     const sms = await sentSms();
     const res = await t.request

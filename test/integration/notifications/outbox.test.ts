@@ -242,6 +242,31 @@ describe("SMS outbox and delivery worker, against the Africa's Talking stub", ()
     expect(requestsTo(to)).toHaveLength(1);
   });
 
+  it('the sweeper hands a lost reminder over with its low priority, a lost code without one', async () => {
+    const [codeTo, reminderTo] = [newPhone(), newPhone()];
+    await insertQueued(reminderTo, 'reminder'); // the older: the sweep takes it first
+    await insertQueued(codeTo, 'otp');
+    t.clock.advance(61_000);
+    const addBulk = jest.spyOn(t.deps.queue, 'addBulk');
+    try {
+      await t.notifications.delivery.sweep();
+      const jobs = addBulk.mock.calls.flatMap(([added]) => added);
+      const priorityOf = async (to: string) => {
+        const [row] = await rowsTo(to);
+        const job = jobs.find((j) => (j.data as { id: number }).id === row.id);
+        expect(job).toBeDefined();
+        return job?.opts?.priority;
+      };
+      // Reminders run after every other SMS waiting: a code must not queue behind 100,000 of them.
+      expect(await priorityOf(reminderTo)).toBe(10);
+      expect(await priorityOf(codeTo)).toBeUndefined();
+    } finally {
+      addBulk.mockRestore();
+    }
+    expect((await settled(codeTo)).status).toBe('sent');
+    expect((await settled(reminderTo)).status).toBe('sent');
+  });
+
   it('does not send a reminder queued before its phone answered STOP; a code to it still goes', async () => {
     const to = newPhone();
     // Queued and committed, its job not run yet (reminders wait behind every other SMS).

@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -46,7 +46,7 @@ export class StubServer {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', async () => {
+      req.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown = null;
         try {
@@ -62,24 +62,28 @@ export class StubServer {
           at: Date.now(),
         };
         this.requests.push(recorded);
-        const fault = this.faults.shift();
-        if (fault === 'hang') return; // the socket stays open until the client gives up or close()
-        let reply: StubReply;
-        try {
-          reply =
-            fault === 'error'
-              ? { status: 500, body: { message: 'injected failure' } }
-              : await this.route(recorded);
-        } catch (err) {
-          reply = { status: 500, body: { message: `stub route failed: ${(err as Error).message}` } };
-        }
-        res.writeHead(reply.status, reply.body === undefined ? {} : { 'content-type': 'application/json' });
-        res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+        void this.answer(recorded, res);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.server = server;
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  private async answer(recorded: RecordedRequest, res: ServerResponse): Promise<void> {
+    const fault = this.faults.shift();
+    if (fault === 'hang') return; // the socket stays open until the client gives up or close()
+    let reply: StubReply;
+    try {
+      reply =
+        fault === 'error'
+          ? { status: 500, body: { message: 'injected failure' } }
+          : await this.route(recorded);
+    } catch (err) {
+      reply = { status: 500, body: { message: `stub route failed: ${(err as Error).message}` } };
+    }
+    res.writeHead(reply.status, reply.body === undefined ? {} : { 'content-type': 'application/json' });
+    res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { EntityManager } from 'typeorm';
 import type { Deps } from '../deps';
 import {
   forbidden,
@@ -31,6 +32,12 @@ export interface Session extends TokenPair {
 
 /** What a right password gives: a session, or a challenge when the SFD asks its staff for a code. */
 export type LoginResult = Session | OtpChallenge;
+
+/** How a login was made, kept in the audit trail (never the secret). */
+interface LoginDetails {
+  ip: string;
+  method: 'password' | 'pin' | 'password+sms_code';
+}
 
 export class AuthService {
   private readonly perAccount: RateLimiterAbstract;
@@ -80,24 +87,27 @@ export class AuthService {
       await verifySecret('x', await DUMMY_HASH);
       ok = false;
     }
+    const method = body.pin !== undefined ? 'pin' : 'password';
     if (!ok || !user) {
       await recordFailure(this.perIp, ip);
       await recordFailure(this.perAccount, accountKey);
+      // A known account's failures are in its trail; an unknown one has no record to attach them to.
+      if (user) await this.auditLogin(this.deps.db.manager, user, 'auth.login_failed', { ip, method });
       throw unauthorized('invalid_credentials');
     }
     const sfd = await this.assertCanSignIn(user);
     await this.perAccount.delete(accountKey);
     if (isStaff(user.role) && sfd?.staffLoginOtp) return this.secondFactor.start(user);
-    return this.session(user);
+    return this.session(user, { ip, method });
   }
 
   /** The second step of a staff login: the code sent by SMS, for the challenge the password gave. */
-  async verifyLoginOtp(body: z.infer<typeof loginOtpBody>): Promise<Session> {
+  async verifyLoginOtp(body: z.infer<typeof loginOtpBody>, ip: string): Promise<Session> {
     const userId = await this.secondFactor.verify(body.challenge, body.code);
     const user = await this.deps.db.manager.findOne(User, { where: { id: userId } });
     if (!user) throw unauthorized('invalid_credentials');
     await this.assertCanSignIn(user); // suspended between the password and the code
-    return this.session(user);
+    return this.session(user, { ip, method: 'password+sms_code' });
   }
 
   async resendLoginOtp(challenge: string): Promise<OtpChallenge> {
@@ -106,9 +116,28 @@ export class AuthService {
     return this.secondFactor.resend(user, challenge);
   }
 
-  private async session(user: User): Promise<Session> {
-    const tokens = await this.deps.db.transaction((manager) => this.tokens.issue(manager, user));
+  /** A signed-in session: the tokens, and the login in the user's audit trail, in one transaction. */
+  private async session(user: User, how: LoginDetails): Promise<Session> {
+    const tokens = await this.deps.db.transaction(async (manager) => {
+      await this.auditLogin(manager, user, 'auth.login', how);
+      return this.tokens.issue(manager, user);
+    });
     return { ...tokens, user };
+  }
+
+  private auditLogin(manager: EntityManager, user: User, action: string, how: LoginDetails) {
+    return recordAudit(
+      manager,
+      {
+        actor: { userId: user.id, role: user.role },
+        sfdId: user.sfdId,
+        action,
+        targetType: 'user',
+        targetId: user.id,
+        after: how,
+      },
+      this.deps.clock.now(),
+    );
   }
 
   /** Refuses a suspended user, a user of a suspended SFD, an unverified client; answers the user's SFD. */

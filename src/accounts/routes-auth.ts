@@ -53,7 +53,7 @@ export function authRoutes(
   });
 
   router.post('/login/verifier-otp', async (ctx: Context) => {
-    ctx.body = sessionDto(await auth.verifyLoginOtp(parse(loginOtpBody, ctx.request.body)));
+    ctx.body = sessionDto(await auth.verifyLoginOtp(parse(loginOtpBody, ctx.request.body), ctx.ip));
   });
 
   router.post('/login/renvoyer-otp', async (ctx: Context) => {

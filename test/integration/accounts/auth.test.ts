@@ -1,5 +1,6 @@
 import type { Sfd, User } from '../../../src/accounts/entities';
 import { RefreshToken, User as UserEntity } from '../../../src/accounts/entities';
+import { auditOf } from '../../helpers/api';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, PASSWORD, PIN, phone, tokenFor } from '../../helpers/factories';
 
@@ -48,6 +49,26 @@ describe('login', () => {
     expect(unknown.status).toBe(401);
     expect(wrong.body.title).toBe(unknown.body.title);
     expect(wrong.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+
+  it('writes each login and failed login of an account to its audit trail: IP and method, never the secret', async () => {
+    const staff = await makeUser(t, 'agent_sfd', sfd);
+    expect((await login({ email: staff.email, password: 'wrong-password-1' }, '10.0.0.7')).status).toBe(401);
+    expect((await login({ email: staff.email, password: PASSWORD }, '10.0.0.7')).status).toBe(200);
+    const client = await makeUser(t, 'client', sfd);
+    expect((await login({ phone: client.phone, pin: PIN }, '10.0.0.8')).status).toBe(200);
+    const trail = async (user: User) =>
+      (await auditOf(t, 'user', user.id))
+        .filter((e) => e.action.startsWith('auth.'))
+        .map((e) => [e.action, e.actorId, e.actorRole, e.sfdId, e.after]);
+    expect(await trail(staff)).toEqual([
+      ['auth.login_failed', staff.id, 'agent_sfd', sfd.id, { ip: '10.0.0.7', method: 'password' }],
+      ['auth.login', staff.id, 'agent_sfd', sfd.id, { ip: '10.0.0.7', method: 'password' }],
+    ]);
+    expect(await trail(client)).toEqual([
+      ['auth.login', client.id, 'client', sfd.id, { ip: '10.0.0.8', method: 'pin' }],
+    ]);
+    expect(JSON.stringify(await trail(staff))).not.toContain(PASSWORD);
   });
 
   it('refuses a client whose phone was never verified', async () => {

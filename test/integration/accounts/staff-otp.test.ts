@@ -99,6 +99,9 @@ describe('with the setting on', () => {
       .send({ refresh: res.body.refresh });
     expect(refreshed.status).toBe(200);
     expectExpired(await verify(challenge, code));
+    // One login in the trail, once the code is given: the password step alone signs nobody in.
+    const logins = (await auditOf(t, 'user', agent.id)).filter((e) => e.action.startsWith('auth.'));
+    expect(logins.map((e) => [e.action, e.after?.method])).toEqual([['auth.login', 'password+sms_code']]);
   });
 
   it('refuses wrong codes with a field error; the 3rd burns the code', async () => {

@@ -6,6 +6,7 @@ import { SmsOutbox1764500000000 } from './1764500000000-SmsOutbox';
 import { Notifications1764600000000 } from './1764600000000-Notifications';
 import { SmsOptOuts1764700000000 } from './1764700000000-SmsOptOuts';
 import { SfdStaffOtp1764800000000 } from './1764800000000-SfdStaffOtp';
+import { UsersCreatedAt1764900000000 } from './1764900000000-UsersCreatedAt';
 
 /** Every migration, in order. Listed explicitly so the same list runs from ts (tests) and js (dist). */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   Notifications1764600000000,
   SmsOptOuts1764700000000,
   SfdStaffOtp1764800000000,
+  UsersCreatedAt1764900000000,
 ];

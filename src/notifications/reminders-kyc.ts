@@ -26,8 +26,9 @@ const toDate = (v: Date | string) => (v instanceof Date ? v : new Date(`${v.repl
  * so the catch-up window costs no second SMS. Past the window a missed reminder is dropped: a week-old
  * nudge is worth less than the surprise of an SMS out of nowhere.
  *
- * The created_at range is computed in UTC from the SFD's zone, so the (sfd_id, role) index and the
- * primary key order the scan; the STOP'd phones are left out by a join on sms_opt_outs' primary key.
+ * The created_at range is computed in UTC from the SFD's zone, so the (sfd_id, role, created_at) index
+ * reads only the clients registered in it; the STOP'd phones are left out by a join on sms_opt_outs'
+ * primary key.
  */
 export const kycPendingReminder: ReminderKind = {
   name: 'kyc_pending',

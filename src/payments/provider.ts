@@ -21,6 +21,8 @@ export interface VerifyResult {
 export interface CollectionRequest {
   /** Our reference (TF…); providers echo it back (externalId, partnerId). */
   reference: string;
+  /** The transaction's id, chosen by us where the provider lets us (capabilities.chosenId). */
+  transactionId?: string;
   phone: string;
   amount: number;
   description: string;
@@ -35,6 +37,7 @@ export interface CollectionStarted {
 
 export interface PayoutRequest {
   reference: string;
+  transactionId?: string;
   phone: string;
   amount: number;
   description: string;
@@ -42,7 +45,17 @@ export interface PayoutRequest {
 
 export interface PaymentProvider {
   readonly name: ProviderName;
-  readonly capabilities: { requestToPay: boolean; paymentLink: boolean; payout: boolean; refund: boolean };
+  /**
+   * `chosenId`: we choose the transaction's id (MTN MoMo's X-Reference-Id). The payment stores it
+   * before the request, so a request whose answer is lost (a timeout) can still be asked about.
+   */
+  readonly capabilities: {
+    requestToPay: boolean;
+    paymentLink: boolean;
+    payout: boolean;
+    refund: boolean;
+    chosenId: boolean;
+  };
   /** Starts a collection: a prompt on the phone (requestToPay) or a link to send (paymentLink). */
   collect(req: CollectionRequest): Promise<CollectionStarted>;
   /** Re-reads a collection's status from the provider. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { IsNull, LessThan } from 'typeorm';
 import { User } from '../accounts/entities';
 import type { Deps } from '../deps';
@@ -51,6 +51,7 @@ export class PaymentsService {
     try {
       const started = await this.provider.collect({
         reference: payment.reference,
+        transactionId: payment.providerTransactionId ?? undefined,
         phone: payment.phone,
         amount: payment.amount,
         description: `TontiFlex ${payment.reference}`,
@@ -69,6 +70,7 @@ export class PaymentsService {
       });
       return payment;
     } catch (err) {
+      if (this.outcomeUnknown(payment, err)) return payment;
       // Nothing was collected as far as we know: the payment fails and the caller is told why.
       const unavailable = err instanceof ProviderUnavailable;
       await this.fail(payment, unavailable ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_REFUSED');
@@ -91,6 +93,7 @@ export class PaymentsService {
     try {
       const started = await this.provider.payout({
         reference: payment.reference,
+        transactionId: payment.providerTransactionId ?? undefined,
         phone: payment.phone,
         amount: payment.amount,
         description: `TontiFlex ${payment.reference}`,
@@ -103,6 +106,7 @@ export class PaymentsService {
       );
       return payment;
     } catch (err) {
+      if (this.outcomeUnknown(payment, err)) return payment; // the money stays out until MoMo says
       this.deps.logger.warn({ reference: payment.reference, err: (err as Error).message }, 'payout refused');
       await this.settle(payment, {
         status: 'failed',
@@ -114,13 +118,27 @@ export class PaymentsService {
     }
   }
 
+  /**
+   * A request without an answer (timeout, 5xx, network) may have reached the provider. Where the
+   * payment chose its id before the request, it stays pending: the reconciliation asks the provider
+   * what it did (MoMo answers 404 for a request it never recorded: the payment then fails).
+   */
+  private outcomeUnknown(payment: PaymentTransaction, err: unknown): boolean {
+    if (!(err instanceof ProviderUnavailable) || !payment.providerTransactionId) return false;
+    this.deps.logger.warn(
+      { reference: payment.reference, err: err.message },
+      `${payment.direction}: no answer from the provider, left to the reconciliation`,
+    );
+    return true;
+  }
+
   private async create(req: NewPayment): Promise<PaymentTransaction> {
     const now = this.deps.clock.now();
     return this.deps.db.manager.save(
       this.deps.db.manager.create(PaymentTransaction, {
         reference: newReference(req.type, now),
         provider: this.provider.name,
-        providerTransactionId: null,
+        providerTransactionId: this.provider.capabilities.chosenId ? randomUUID() : null,
         type: req.type,
         direction: req.direction,
         amount: req.amount,

@@ -46,7 +46,7 @@ interface CachedToken {
  */
 export class MomoProvider implements PaymentProvider {
   readonly name = 'momo' as const;
-  readonly capabilities = { requestToPay: true, paymentLink: false, payout: true, refund: false };
+  readonly capabilities = { requestToPay: true, paymentLink: false, payout: true, refund: false, chosenId: true };
   private readonly base: string;
   private readonly tokens = new Map<Product, CachedToken>();
   /** One token request per product at a time: concurrent calls share it. */
@@ -96,8 +96,9 @@ export class MomoProvider implements PaymentProvider {
   }
 
   private async start(product: Product, req: CollectionRequest | PayoutRequest): Promise<CollectionStarted> {
-    // The id is ours to choose: it is how we ask MoMo about this transaction later.
-    const referenceId = randomUUID();
+    // The id is ours to choose: it is how we ask MoMo about this transaction later. The payment chose
+    // and stored it before this request (a lost answer can still be asked about).
+    const referenceId = req.transactionId ?? randomUUID();
     const note = req.description.slice(0, NOTE_MAX);
     const party = { partyIdType: 'MSISDN', partyId: req.phone.replace(/^\+/, '') };
     const body = {

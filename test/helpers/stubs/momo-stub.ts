@@ -66,6 +66,7 @@ export class MomoStub {
   private readonly tokens = new Map<string, Product>();
   private readonly issued: Record<Product, number> = { collection: 0, disbursement: 0 };
   private readonly server = new StubServer((req) => this.route(req));
+  private answersToLose = 0;
 
   constructor(private readonly options: MomoStubOptions) {}
 
@@ -91,6 +92,11 @@ export class MomoStub {
   /** Forgets every issued token, as if MoMo revoked them: the next call gets a 401. */
   revokeTokens(): void {
     this.tokens.clear();
+  }
+
+  /** The next `count` requests to pay or transfers are recorded as accepted, and their answers lost. */
+  loseAnswersNext(count: number): void {
+    this.answersToLose += count;
   }
 
   setOutcome(referenceId: string, outcome: MomoOutcome): void {
@@ -172,6 +178,10 @@ export class MomoStub {
       reason: null,
       financialTransactionId: null,
     });
+    if (this.answersToLose > 0) {
+      this.answersToLose -= 1;
+      return { status: 202, lost: true };
+    }
     return { status: 202 };
   }
 

@@ -14,6 +14,8 @@ export interface RecordedRequest {
 export interface StubReply {
   status: number;
   body?: unknown;
+  /** Handled, and the answer never sent: the client's timeout fires though the work was done. */
+  lost?: boolean;
 }
 
 /** 'error': answer 500; 'hang': never answer (the client's timeout must fire). */
@@ -82,6 +84,7 @@ export class StubServer {
     } catch (err) {
       reply = { status: 500, body: { message: `stub route failed: ${(err as Error).message}` } };
     }
+    if (reply.lost) return;
     res.writeHead(reply.status, reply.body === undefined ? {} : { 'content-type': 'application/json' });
     res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
   }

@@ -523,6 +523,7 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     t = await startTestApp(
       momoEnv(base, {
         PAYMENT_EXPIRY_MINUTES: '30',
+        PROVIDER_TIMEOUT_MS: '1000', // lost answers (loseAnswersNext) time out within a test
       }),
     );
     faults = registerPurposes(t);
@@ -799,6 +800,53 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(await sms(t, client.phone, /est de retour sur votre compte/)).toHaveLength(1);
     expect(await sms(t, agent.phone, new RegExp(`retrait ${payout.reference} .*a echoue`))).toHaveLength(1);
     expect(await receipts(t, client.phone)).toEqual([]);
+  });
+
+  it("keeps a request to pay whose answer was lost pending under its own X-Reference-Id; MoMo's outcome is applied once", async () => {
+    const client = await openClient(t, sfd);
+    stub.loseAnswersNext(1); // MoMo records the request; its 202 never comes back
+    const created = await initiate(t, await tokenFor(t, client), { amount: 3000 });
+    const referenceId = created.provider_transaction_id as string;
+    expect(referenceId).toMatch(UUID_V4);
+    expect(stub.transactions.get(referenceId)?.request).toMatchObject({ externalId: created.reference });
+    // The client approves the prompt: the reconciliation asks MoMo about the id the payment kept.
+    stub.setOutcome(referenceId, 'SUCCESSFUL');
+    t.clock.advance(3 * MINUTE);
+    await t.payments.service.reconcile();
+    expect(await paymentRow(t, created.reference)).toMatchObject({ status: 'success' });
+    expect(await balance(t, walletOf(client.id))).toBe(3000);
+    expect((await entriesOf(t, created.reference)).map((e) => e.key)).toEqual([
+      paymentEntryKey(created.reference),
+    ]);
+  });
+
+  it('keeps the money out while a transfer whose answer was lost may still be paid; MoMo decides', async () => {
+    const client = await openClient(t, sfd);
+    await fund(client, 10_000);
+    stub.loseAnswersNext(1);
+    const paid = await withdraw(client, 4000);
+    expect(paid).toMatchObject({ status: 'pending' });
+    expect(stub.transactions.get(paid.providerTransactionId!)?.product).toBe('disbursement');
+    expect(await balance(t, walletOf(client.id))).toBe(6000); // not put back: MoMo may pay it
+    stub.setOutcome(paid.providerTransactionId!, 'SUCCESSFUL');
+    // A transfer that never reached MoMo (no answer, nothing recorded) fails once MoMo says so (404).
+    stub.failNext(1, 'hang');
+    const lost = await withdraw(client, 1000);
+    expect(lost).toMatchObject({ status: 'pending' });
+    expect(stub.transactions.has(lost.providerTransactionId!)).toBe(false);
+    expect(await balance(t, walletOf(client.id))).toBe(5000);
+    t.clock.advance(3 * MINUTE);
+    await t.payments.service.reconcile();
+    expect(await paymentRow(t, paid.reference)).toMatchObject({ status: 'success' });
+    expect(await paymentRow(t, lost.reference)).toMatchObject({
+      status: 'failed',
+      failureReason: 'NOT_FOUND',
+    });
+    expect(await balance(t, walletOf(client.id))).toBe(6000);
+    expect((await entriesOf(t, paid.reference)).map((e) => e.key)).toEqual([]);
+    expect((await entriesOf(t, lost.reference)).map((e) => e.key)).toEqual([
+      reversalEntryKey(lost.reference),
+    ]);
   });
 
   it('puts the money back when MoMo refuses the transfer outright', async () => {

@@ -99,6 +99,7 @@ describe('KKiaPay adapter against the KKiaPay stub', () => {
       paymentLink: true,
       payout: false,
       refund: true,
+      chosenId: false,
     });
     const started = await kkia.collect(PAY);
     expect(started.providerTransactionId).toBeNull();

@@ -145,6 +145,7 @@ describe('MTN MoMo adapter against the MoMo stub', () => {
       paymentLink: false,
       payout: true,
       refund: false,
+      chosenId: true,
     });
     await expect(momo.refund('x')).rejects.toThrow(/no refund/);
     const { providerTransactionId: id } = await momo.collect(PAY);

@@ -260,7 +260,9 @@ export class PaymentsService {
 
   /**
    * The reconciliation job: pending payments older than 2 minutes are verified with the provider
-   * (a lost webhook); those older than PAYMENT_EXPIRY_MINUTES are expired and the client told.
+   * (a lost webhook); collections older than PAYMENT_EXPIRY_MINUTES are expired and the client told.
+   * A payout is never expired: putting the money back while the provider may still pay it would pay
+   * twice. It stays pending, asked about at every run, and is logged for a person to look at.
    */
   async reconcile(): Promise<{ verified: number; expired: number }> {
     const now = this.deps.clock.now().getTime();
@@ -276,7 +278,9 @@ export class PaymentsService {
         const after = await this.refresh(payment);
         if (after.status !== 'pending') verified += 1;
         else if (payment.createdAt.getTime() < now - this.deps.config.PAYMENT_EXPIRY_MINUTES * 60_000) {
-          if (await this.fail(payment, 'EXPIRED', 'expired')) expired += 1;
+          if (payment.direction === 'payout') {
+            this.deps.logger.error({ reference: payment.reference }, 'payout still pending past expiry');
+          } else if (await this.fail(payment, 'EXPIRED', 'expired')) expired += 1;
         }
       } catch (err) {
         this.deps.logger.warn(

@@ -849,6 +849,21 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     ]);
   });
 
+  it('never expires a transfer MoMo still holds: the money stays out until MoMo pays it or fails it', async () => {
+    const client = await openClient(t, sfd);
+    await fund(client, 8000);
+    const payout = await withdraw(client, 5000);
+    t.clock.advance(45 * MINUTE); // past PAYMENT_EXPIRY_MINUTES (30), MoMo still says PENDING
+    await t.payments.service.reconcile();
+    expect(await paymentRow(t, payout.reference)).toMatchObject({ status: 'pending' });
+    expect(await balance(t, walletOf(client.id))).toBe(3000); // not put back: MoMo may still pay
+    stub.setOutcome(payout.providerTransactionId!, 'SUCCESSFUL');
+    await t.payments.service.reconcile();
+    expect(await paymentRow(t, payout.reference)).toMatchObject({ status: 'success' });
+    expect(await balance(t, walletOf(client.id))).toBe(3000);
+    expect(await entriesOf(t, payout.reference)).toEqual([]);
+  });
+
   it('puts the money back when MoMo refuses the transfer outright', async () => {
     const client = await openClient(t, sfd);
     await fund(client, 10_000);

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { IsNull, LessThan } from 'typeorm';
+import { LessThan } from 'typeorm';
 import { User } from '../accounts/entities';
 import type { Deps } from '../deps';
 import { Problem } from '../http/errors';
@@ -171,7 +171,11 @@ export class PaymentsService {
    * from a webhook when we did not know it yet (KKiaPay payment links).
    */
   async refresh(payment: PaymentTransaction, providerTransactionId?: string): Promise<PaymentTransaction> {
-    const id = payment.providerTransactionId ?? providerTransactionId;
+    // A payment link may be tried several times, each attempt with its own id: the one a webhook names
+    // is the one to verify. Elsewhere the payment's own id is (MoMo's X-Reference-Id).
+    const link = this.provider.capabilities.paymentLink;
+    const id =
+      (link ? providerTransactionId : undefined) ?? payment.providerTransactionId ?? providerTransactionId;
     if (payment.status !== 'pending' || !id) return payment;
     const result =
       payment.direction === 'payout'
@@ -183,17 +187,27 @@ export class PaymentsService {
       this.deps.logger.warn({ reference: payment.reference, reason: result.reason }, 'verify: not applied');
       return payment;
     }
-    if (!payment.providerTransactionId) {
+    if (result.status === 'failed' && link) {
+      // The client may try again on the same link (KKiaPay's widget offers it): a failed attempt does
+      // not end the payment, the link's expiry does (reconcile). Ending it here lost the money of a
+      // second, successful attempt.
+      this.deps.logger.info(
+        { reference: payment.reference, reason: result.reason },
+        'payment attempt failed',
+      );
+      return payment;
+    }
+    if (payment.providerTransactionId !== id) {
       // The provider tied this transaction to our reference: keep its id before applying it, so that if
       // applying fails the reconciliation can still verify it (KKiaPay only retries for a few seconds).
       await this.deps.db.manager.update(
         PaymentTransaction,
-        { id: payment.id, status: 'pending', providerTransactionId: IsNull() },
+        { id: payment.id, status: 'pending' },
         { providerTransactionId: id },
       );
     }
-    // The id we verify with stays (MoMo's X-Reference-Id); a link payment learns KKiaPay's id here.
-    await this.settle(payment, { ...result, providerTransactionId: payment.providerTransactionId ?? id });
+    // The id we verify with stays (MoMo's X-Reference-Id, not its financialTransactionId).
+    await this.settle(payment, { ...result, providerTransactionId: id });
     return (await this.byReference(payment.reference)) as PaymentTransaction;
   }
 

@@ -285,17 +285,23 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
     await expectAppliedOnce(client, reference, 5000, transactionId);
   });
 
-  it('does not apply a webhook saying success when KKiaPay says the transaction failed', async () => {
+  it('does not apply an attempt KKiaPay says failed; the link stays open, and a second attempt is applied once', async () => {
     const { client, reference } = await newPayment(5000);
-    const transactionId = pays(reference, 5000, 'FAILED');
-    const res = await webhook(hook(transactionId, reference, 5000));
+    const failed = pays(reference, 5000, 'FAILED');
+    const res = await webhook(hook(failed, reference, 5000)); // the body says success: KKiaPay does not
     expect(res.status).toBe(200);
-    const row = await expectNothingApplied(client, reference, 'failed');
-    expect(row.failureReason).toBe('FAILED');
-    expect(await sms(t, client.phone, /a echoue/)).toHaveLength(1);
-    // Replays change nothing once the payment is settled.
-    expect((await webhook(hook(transactionId, reference, 5000))).status).toBe(200);
-    expect(await sms(t, client.phone, /a echoue/)).toHaveLength(1);
+    const row = await expectNothingApplied(client, reference, 'pending');
+    expect(row).toMatchObject({ providerTransactionId: null, failureReason: null });
+    expect(await sms(t, client.phone, /a echoue/)).toEqual([]);
+    // The client tries again in KKiaPay's widget, and pays: that attempt is applied, once.
+    const second = pays(reference, 5000);
+    expect((await webhook(hook(second, reference, 5000))).status).toBe(200);
+    await expectAppliedOnce(client, reference, 5000, second);
+    // Replays of either attempt change nothing once the payment is settled.
+    expect((await webhook(hook(failed, reference, 5000))).status).toBe(200);
+    expect((await webhook(hook(second, reference, 5000))).status).toBe(200);
+    await expectAppliedOnce(client, reference, 5000, second);
+    expect(await sms(t, client.phone, /a echoue/)).toEqual([]);
   });
 
   it("keeps a payment pending (not failed) when the transaction is another reference's, or unknown to KKiaPay", async () => {

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { Deps } from '../deps';
 import { Router } from '../http/router';
 import { paymentLinkKey, readPaymentLink } from './payment-link';
-import { formatXof } from './service';
+import { formatXof } from './notices';
 
 const escape = (s: string) =>
   s.replace(

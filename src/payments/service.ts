@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { LessThan } from 'typeorm';
-import { User } from '../accounts/entities';
 import type { Deps } from '../deps';
 import { Problem } from '../http/errors';
-import type { EntityManager } from 'typeorm';
 import { PAYMENT_TYPES, PaymentTransaction, type PaymentDirection, type PaymentType } from './entities';
 import { ProviderUnavailable, type PaymentProvider, type VerifyResult } from './provider';
 import type { PurposeRegistry } from './purposes';
+import { notifyAgentOfFailedPayout, notifyClient } from './notices';
 import { REFERENCE_MISMATCH } from './providers/common';
 
 export interface NewPayment {
@@ -29,9 +28,6 @@ export function newReference(type: PaymentType, at: Date): string {
 
 const STALE_AFTER_MS = 2 * 60_000;
 const UNKNOWN_REASONS = new Set([REFERENCE_MISMATCH, 'TRANSACTION_NOT_FOUND']);
-
-/** 1500000 → "1 500 000" (plain spaces: GSM-7 has no narrow no-break space). */
-export const formatXof = (amount: number) => String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 
 /**
  * Payments with a provider, applied exactly once. Whoever learns about an outcome (a webhook, a status
@@ -65,7 +61,7 @@ export class PaymentsService {
           { providerTransactionId: payment.providerTransactionId, paymentUrl: payment.paymentUrl },
         );
         if (started.paymentUrl) {
-          await this.notify(manager, payment, 'payment_link', { url: started.paymentUrl });
+          await notifyClient(this.deps.outbox, manager, payment, 'payment_link', { url: started.paymentUrl });
         }
       });
       return payment;
@@ -240,7 +236,12 @@ export class PaymentsService {
         await this.purposes.get(payment.purpose).applyCollection?.(manager, payment, now);
       }
       // The receipt is queued with the change it reports: both commit, or neither.
-      await this.notify(manager, payment, payment.direction === 'payout' ? 'payout_receipt' : 'receipt');
+      await notifyClient(
+        this.deps.outbox,
+        manager,
+        payment,
+        payment.direction === 'payout' ? 'payout_receipt' : 'receipt',
+      );
       return true;
     });
     return applied;
@@ -265,8 +266,9 @@ export class PaymentsService {
           : reason === 'AMOUNT_MISMATCH'
             ? 'payment_review'
             : `${payment.direction}_failed`;
-      await this.notify(manager, payment, key);
-      if (payment.direction === 'payout' && payment.initiatedBy) await this.notifyAgent(manager, payment);
+      await notifyClient(this.deps.outbox, manager, payment, key);
+      if (payment.direction === 'payout' && payment.initiatedBy)
+        await notifyAgentOfFailedPayout(this.deps.outbox, manager, payment);
       return true;
     });
     return changed;
@@ -304,36 +306,5 @@ export class PaymentsService {
       }
     }
     return { verified, expired };
-  }
-
-  /** Queues the client's SMS about this payment in `manager`'s transaction; once per payment and key. */
-  private async notify(
-    manager: EntityManager,
-    payment: PaymentTransaction,
-    key: string,
-    extra: Record<string, unknown> = {},
-  ) {
-    const client = await manager.findOne(User, { where: { id: payment.clientId } });
-    await this.deps.outbox.queue(manager, {
-      to: payment.phone,
-      kind: key === 'receipt' ? 'receipt' : 'info',
-      lang: client?.language ?? 'fr',
-      template: `payments.${key}`,
-      params: { amount: formatXof(payment.amount), reference: payment.reference, ...extra },
-      dedupeKey: `payment:${payment.reference}:${key}`,
-    });
-  }
-
-  private async notifyAgent(manager: EntityManager, payment: PaymentTransaction) {
-    const agent = await manager.findOne(User, { where: { id: payment.initiatedBy ?? 0 } });
-    if (!agent || agent.id === payment.clientId) return;
-    await this.deps.outbox.queue(manager, {
-      to: agent.phone,
-      kind: 'alert',
-      lang: agent.language,
-      template: 'payments.payout_failed_agent',
-      params: { amount: formatXof(payment.amount), reference: payment.reference },
-      dedupeKey: `payment:${payment.reference}:agent`,
-    });
   }
 }

@@ -1,0 +1,44 @@
+import type { EntityManager } from 'typeorm';
+import { User } from '../accounts/entities';
+import type { SmsOutbox } from '../notifications/outbox';
+import type { PaymentTransaction } from './entities';
+
+/** 1500000 → "1 500 000" (plain spaces: GSM-7 has no narrow no-break space). */
+export const formatXof = (amount: number) => String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+
+/** Queues the client's SMS about a payment in `manager`'s transaction; once per payment and key. */
+export async function notifyClient(
+  outbox: SmsOutbox,
+  manager: EntityManager,
+  payment: PaymentTransaction,
+  key: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const client = await manager.findOne(User, { where: { id: payment.clientId } });
+  await outbox.queue(manager, {
+    to: payment.phone,
+    kind: key === 'receipt' ? 'receipt' : 'info',
+    lang: client?.language ?? 'fr',
+    template: `payments.${key}`,
+    params: { amount: formatXof(payment.amount), reference: payment.reference, ...extra },
+    dedupeKey: `payment:${payment.reference}:${key}`,
+  });
+}
+
+/** Tells the staff member who started a payout that it failed (not the client twice). */
+export async function notifyAgentOfFailedPayout(
+  outbox: SmsOutbox,
+  manager: EntityManager,
+  payment: PaymentTransaction,
+): Promise<void> {
+  const agent = await manager.findOne(User, { where: { id: payment.initiatedBy ?? 0 } });
+  if (!agent || agent.id === payment.clientId) return;
+  await outbox.queue(manager, {
+    to: agent.phone,
+    kind: 'alert',
+    lang: agent.language,
+    template: 'payments.payout_failed_agent',
+    params: { amount: formatXof(payment.amount), reference: payment.reference },
+    dedupeKey: `payment:${payment.reference}:agent`,
+  });
+}

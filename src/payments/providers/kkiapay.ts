@@ -30,7 +30,13 @@ const SANDBOX_BASE = 'https://api-sandbox.kkiapay.me';
  */
 export class KkiapayProvider implements PaymentProvider {
   readonly name = 'kkiapay' as const;
-  readonly capabilities = { requestToPay: false, paymentLink: true, payout: false, refund: true, chosenId: false };
+  readonly capabilities = {
+    requestToPay: false,
+    paymentLink: true,
+    payout: false,
+    refund: true,
+    chosenId: false,
+  };
   private readonly base: string;
   private readonly headers: Record<string, string>;
   private readonly linkKey: string;

@@ -46,7 +46,13 @@ interface CachedToken {
  */
 export class MomoProvider implements PaymentProvider {
   readonly name = 'momo' as const;
-  readonly capabilities = { requestToPay: true, paymentLink: false, payout: true, refund: false, chosenId: true };
+  readonly capabilities = {
+    requestToPay: true,
+    paymentLink: false,
+    payout: true,
+    refund: false,
+    chosenId: true,
+  };
   private readonly base: string;
   private readonly tokens = new Map<Product, CachedToken>();
   /** One token request per product at a time: concurrent calls share it. */

@@ -38,7 +38,13 @@ const MAX_REMEMBERED = 10_000;
  */
 export class SimulatorProvider implements PaymentProvider {
   readonly name = 'simulator' as const;
-  readonly capabilities = { requestToPay: true, paymentLink: false, payout: true, refund: true, chosenId: false };
+  readonly capabilities = {
+    requestToPay: true,
+    paymentLink: false,
+    payout: true,
+    refund: true,
+    chosenId: false,
+  };
   private readonly transactions = new Map<string, SimTransaction>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Aborts callbacks still in flight when the process shuts down. */

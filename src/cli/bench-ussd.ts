@@ -35,16 +35,8 @@ import {
   type Phase,
 } from './bench-load';
 import { join } from 'node:path';
+import { flushRedis, prepareData } from './bench-data';
 import { freePort, post, sleep, startChild, stopChild, waitReady } from './bench-process';
-import Redis from 'ioredis';
-import { createConnection } from 'mysql2/promise';
-import { Like } from 'typeorm';
-import { Sfd, User } from '../accounts/entities';
-import { seedDemo } from '../accounts/seed';
-import { loadConfig } from '../config';
-import { systemClock } from '../infra/clock';
-import { hashSecret } from '../infra/crypto';
-import { openDatabase } from '../infra/db';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 50);
@@ -59,7 +51,6 @@ const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/to
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
 const PHONE_PREFIX = '+22901970';
 const PHONE_DIGITS = 5;
-const PIN = '4827';
 const ROOT = join(__dirname, '..', '..', '..'); // dist/src/cli → project root
 const TIMEOUT_S = 10;
 /**
@@ -130,63 +121,6 @@ interface Outcome {
   paced: Phase;
 }
 
-// ----------------------------------------------------------------------------- data
-
-/** Database, migrations, demo SFDs, and CLIENTS clients with PIN 4827 (phones +22901970xxxxx). */
-async function prepareData(): Promise<void> {
-  const url = new URL(MYSQL_URL);
-  const database = url.pathname.slice(1);
-  const conn = await createConnection(`${url.protocol}//${url.username || 'root'}@${url.host}/`);
-  await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`);
-  await conn.end();
-  const config = loadConfig({ MYSQL_URL, DEMO_MODE: 'true', LOG_LEVEL: 'warn' });
-  const db = await openDatabase(config);
-  try {
-    await seedDemo({ db, clock: systemClock, config });
-    const sfd = await db.manager.findOneOrFail(Sfd, { where: { code: 'CSC' } });
-    const existing = new Set(
-      (
-        await db.manager.find(User, { where: { phone: Like(`${PHONE_PREFIX}%`) }, select: { phone: true } })
-      ).map((u) => u.phone),
-    );
-    const pinHash = await hashSecret(PIN);
-    const now = new Date();
-    const rows: Partial<User>[] = [];
-    for (let i = 0; i < CLIENTS; i++) {
-      const phone = PHONE_PREFIX + String(i).padStart(PHONE_DIGITS, '0');
-      if (existing.has(phone)) continue;
-      rows.push({
-        phone,
-        email: null,
-        firstName: `Bench${i}`,
-        lastName: 'Client',
-        role: 'client',
-        sfdId: sfd.id,
-        status: 'active',
-        language: 'fr',
-        passwordHash: null,
-        pinHash,
-        kycStatus: 'pending',
-        idNumberEnc: null,
-        phoneVerifiedAt: now,
-        createdAt: now,
-        updatedAt: now,
-      });
-    }
-    for (let i = 0; i < rows.length; i += 200) await db.manager.insert(User, rows.slice(i, i + 200));
-    console.log(`data: ${database} ready, ${existing.size} client(s) existed, ${rows.length} created`);
-  } finally {
-    await db.destroy();
-  }
-}
-
-async function flushRedis(): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
-  await redis.connect();
-  await redis.flushdb();
-  await redis.quit();
-}
-
 /** One conversation by hand, screens printed: the measured walk is what we think it is. */
 async function transcript(port: number, screens: Check[]): Promise<void> {
   const c = newConversation(PLAN);
@@ -201,7 +135,7 @@ async function transcript(port: number, screens: Check[]): Promise<void> {
 }
 
 async function measure(target: Target): Promise<Outcome> {
-  await flushRedis();
+  await flushRedis(REDIS_URL);
   const port = await freePort();
   const child = startChild(target, port, ROOT);
   try {
@@ -283,7 +217,12 @@ function table(outcomes: Outcome[]) {
 }
 
 async function bench(): Promise<void> {
-  await prepareData();
+  await prepareData({
+    mysqlUrl: MYSQL_URL,
+    clients: CLIENTS,
+    phonePrefix: PHONE_PREFIX,
+    phoneDigits: PHONE_DIGITS,
+  });
   const targets: Record<string, Target> = {
     gateway: {
       name: 'gateway',

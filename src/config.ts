@@ -56,6 +56,8 @@ const schema = z.object({
     .regex(/^\d+(kb|mb)$/)
     .default('100kb'),
   TRUST_PROXY: bool.default(false),
+  // false: this app process leaves the background jobs to `npm run worker` processes.
+  RUN_WORKERS: bool.default(true),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 1000).default(5),
   LOGIN_MAX_FAILURES_PER_IP: int(1, 10_000).default(30),
   LOGIN_FAILURE_WINDOW_S: int(1, 86_400).default(900),
@@ -196,4 +198,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .update(`ussd-pin:${e.JWT_SECRET ?? DEMO_JWT_SECRET}`)
         .digest('hex'),
   };
+}
+
+/** For the entry points: the configuration, or its problems on stderr and exit 78 (EX_CONFIG). */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
 }

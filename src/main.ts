@@ -1,24 +1,15 @@
 import { createServer } from 'node:http';
 import { createApp } from './app';
 import { seedDemo } from './accounts/seed';
-import { ConfigError, loadConfig } from './config';
+import { loadConfigOrExit } from './config';
 import { closeDeps, openDeps } from './infra/open';
+import { stopOnSignal } from './infra/shutdown';
 import { createLogger } from './infra/logger';
 import { User } from './accounts/entities';
-import { createNotifications } from './notifications/module';
-import { createReminders } from './notifications/reminders-kyc';
+import { startWorkers } from './workers';
 
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
   const deps = await openDeps(config, logger);
 
@@ -29,11 +20,8 @@ async function main() {
   }
 
   const { app, payments } = createApp(deps);
-  payments.startJobs();
-  const notifications = createNotifications(deps);
-  notifications.startJobs(); // the SMS delivery worker and the outbox sweeper
-  // Scheduled reminders, from REMINDER_HOUR in each SFD's time zone; they stop with the queue.
-  await createReminders(deps).start();
+  // RUN_WORKERS=false when `npm run worker` processes do the background work (worker.ts).
+  const workers = config.RUN_WORKERS ? await startWorkers(deps, payments) : null;
   const handle = app.callback();
   const server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 65_000;
@@ -43,34 +31,18 @@ async function main() {
     'TontiFlex gateway listening',
   );
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
-    const force = setTimeout(() => {
-      logger.error('shutdown timed out, exiting');
-      process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS);
-    force.unref();
-    server.close(() => {
-      payments
-        .close()
-        .then(() => notifications.close())
-        .then(() => closeDeps(deps))
-        .then(() => {
-          logger.info('stopped');
-          process.exit(0);
-        })
-        .catch((err: unknown) => {
-          logger.error({ err }, 'error while closing');
-          process.exit(1);
-        });
-    });
-    server.closeIdleConnections();
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignal(
+    logger,
+    config.SHUTDOWN_TIMEOUT_MS,
+    'no new connections, finishing in-flight requests',
+    async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await (workers ?? payments).close();
+      await closeDeps(deps);
+    },
+  );
 }
 
 main().catch((err: unknown) => {

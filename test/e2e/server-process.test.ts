@@ -77,8 +77,8 @@ function processEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env };
 }
 
-function start(env: Record<string, string>, port: number): Proc {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+function start(env: Record<string, string>, port: number, script = 'dist/src/main.js'): Proc {
+  const child = spawn(process.execPath, [script], {
     cwd: root,
     env: processEnv({ ...env, PORT: String(port) }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -179,6 +179,30 @@ async function stop(proc: Proc): Promise<void> {
 
 const login = (proc: Proc) => http(proc.port, 'POST', '/api/accounts/login/', DEMO_LOGIN);
 
+/** A new MySQL database and an empty Redis database, and the settings of a production-like start. */
+async function stackEnv(database: string, redisDb: number): Promise<Record<string, string>> {
+  const conn = await createConnection(`${mysqlBase}/`);
+  await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
+  await conn.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
+  await conn.end();
+  const redisUrl = `${redisBase}/${redisDb}`;
+  const redis = new Redis(redisUrl, { lazyConnect: true });
+  await redis.connect();
+  await redis.flushdb(); // rate-limit counters and queues of an earlier run
+  await redis.quit();
+  return {
+    MYSQL_URL: `${mysqlBase}/${database}`,
+    REDIS_URL: redisUrl,
+    DEMO_MODE: 'false',
+    JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789',
+    DOCUMENT_KEY: 'cd'.repeat(32),
+    SMS_PROVIDER: 'console',
+    PAYMENT_PROVIDER: 'simulator',
+    PAYMENT_WEBHOOK_SECRET: 'e2e-webhook-secret-0123',
+    LOG_LEVEL: 'info',
+  };
+}
+
 function embeddedEnv(): Record<string, string> {
   return { SQLITE_PATH: join(tempDir(), 'data', 'tontiflex.sqlite'), LOG_LEVEL: 'info' };
 }
@@ -218,28 +242,7 @@ describe('node dist/src/main.js', () => {
   });
 
   (embedded ? it.skip : it)('MySQL + Redis: ready, no demo data until the seed command runs', async () => {
-    const database = 'tontiflex_e2e';
-    const conn = await createConnection(`${mysqlBase}/`);
-    await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
-    await conn.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
-    await conn.end();
-    const redisUrl = `${redisBase}/15`;
-    const redis = new Redis(redisUrl, { lazyConnect: true });
-    await redis.connect();
-    await redis.flushdb(); // login rate-limit counters of an earlier run
-    await redis.quit();
-
-    const env = {
-      MYSQL_URL: `${mysqlBase}/${database}`,
-      REDIS_URL: redisUrl,
-      DEMO_MODE: 'false',
-      JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789',
-      DOCUMENT_KEY: 'cd'.repeat(32),
-      SMS_PROVIDER: 'console',
-      PAYMENT_PROVIDER: 'simulator',
-      PAYMENT_WEBHOOK_SECRET: 'e2e-webhook-secret-0123',
-      LOG_LEVEL: 'info',
-    };
+    const env = await stackEnv('tontiflex_e2e', 15);
     const proc = start(env, await freePort());
     expect(await waitHealthy(proc)).toBeLessThan(STARTUP_BOUND_MS);
     const ready = await http(proc.port, 'GET', '/readyz');
@@ -258,6 +261,44 @@ describe('node dist/src/main.js', () => {
 
     expect((await login(proc)).status).toBe(200);
     await stop(proc);
+  });
+
+  (embedded ? it.skip : it)(
+    'RUN_WORKERS=false: the app queues SMS and sends none; `npm run worker` sends them and stops on SIGTERM',
+    async () => {
+      const env = await stackEnv('tontiflex_e2e_worker', 14);
+      const app = start({ ...env, RUN_WORKERS: 'false' }, await freePort());
+      await waitHealthy(app);
+      const from = '+2290197123456';
+      const help = { from, to: '12345', text: 'AIDE', id: 'e2e-inbound-1' };
+      expect((await http(app.port, 'POST', '/sms/inbound', help)).status).toBe(200);
+      const conn = await createConnection(env.MYSQL_URL);
+      try {
+        const statuses = async () => {
+          const [rows] = await conn.query('SELECT status FROM sms_outbox WHERE to_phone = ?', [from]);
+          return (rows as { status: string }[]).map((r) => r.status);
+        };
+        await sleep(1500);
+        expect(await statuses()).toEqual(['queued']); // the app runs no worker
+        const worker = start(env, 0, 'dist/src/worker.js');
+        await waitForOutput(worker, /TontiFlex worker running/, STARTUP_BOUND_MS);
+        const until = Date.now() + 10_000;
+        while ((await statuses())[0] !== 'sent' && Date.now() < until) await sleep(50);
+        expect(await statuses()).toEqual(['sent']);
+        await stop(worker);
+        expect(worker.stdout()).toContain('"msg":"stopped"');
+      } finally {
+        await conn.end();
+      }
+      await stop(app);
+    },
+  );
+
+  it('`npm run worker` refuses embedded mode: its queue would live in another process', async () => {
+    const worker = start(embeddedEnv(), 0, 'dist/src/worker.js');
+    const exit = await within(worker.exited, STOP_BOUND_MS, 'exit on embedded mode');
+    expect(exit.code).toBe(78);
+    expect(worker.stderr()).toMatch(/needs MYSQL_URL and REDIS_URL/);
   });
 
   it('refuses to start against MySQL without secrets, naming them on stderr', async () => {

@@ -69,7 +69,39 @@ function serializeTransactions(ds: DataSource): void {
 export async function openDatabase(config: Pick<Config, 'MYSQL_URL' | 'SQLITE_PATH'>): Promise<DataSource> {
   const ds = createDataSource(config);
   await ds.initialize();
-  if (!config.MYSQL_URL) serializeTransactions(ds);
-  await ds.runMigrations({ transaction: 'each' });
+  if (config.MYSQL_URL) {
+    await migrateUnderLock(ds);
+  } else {
+    serializeTransactions(ds);
+    await ds.runMigrations({ transaction: 'each' });
+  }
   return ds;
+}
+
+const MIGRATIONS_LOCK = 'tontiflex:migrations';
+const MIGRATIONS_LOCK_WAIT_S = 120;
+
+/**
+ * Every process applies the pending migrations when it starts: app and worker processes started at
+ * the same moment take turns (a MySQL named lock, held by one connection), and the later ones find
+ * nothing left to do.
+ */
+async function migrateUnderLock(ds: DataSource): Promise<void> {
+  const lock = ds.createQueryRunner();
+  try {
+    const [got] = (await lock.query('SELECT GET_LOCK(?, ?) AS got', [
+      MIGRATIONS_LOCK,
+      MIGRATIONS_LOCK_WAIT_S,
+    ])) as { got: number | string | null }[];
+    if (Number(got?.got) !== 1) {
+      throw new Error(`another process held the migrations lock for ${MIGRATIONS_LOCK_WAIT_S} s`);
+    }
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+    } finally {
+      await lock.query('SELECT RELEASE_LOCK(?)', [MIGRATIONS_LOCK]);
+    }
+  } finally {
+    await lock.release();
+  }
 }

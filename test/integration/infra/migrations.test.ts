@@ -1,4 +1,7 @@
-import { startTestApp, type TestApp } from '../../helpers/app';
+import { createConnection } from 'mysql2/promise';
+import { migrations } from '../../../migrations';
+import { openDatabase } from '../../../src/infra/db';
+import { embedded, startTestApp, type TestApp } from '../../helpers/app';
 
 /** The newest migration goes down and up again on the test database (MySQL, or SQLite embedded). */
 describe('migrations', () => {
@@ -27,4 +30,26 @@ describe('migrations', () => {
     }
     expect(await userIndexes()).toContain('ix_users__sfd_id_role_created_at');
   });
+
+  (embedded ? it.skip : it)(
+    'lets processes that start at once on a new database take turns: each applies once',
+    async () => {
+      const base = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+      const database = `tontiflex_migrate_${process.pid}`;
+      const admin = await createConnection(`${base}/`);
+      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
+      try {
+        const config = { MYSQL_URL: `${base}/${database}`, SQLITE_PATH: '' };
+        const opened = await Promise.all([openDatabase(config), openDatabase(config), openDatabase(config)]);
+        const [rows] = await admin.query(`SELECT name FROM \`${database}\`.migrations ORDER BY id`);
+        expect((rows as { name: string }[]).map((r) => r.name)).toEqual(migrations.map((m) => m.name));
+        await Promise.all(opened.map((ds) => ds.destroy()));
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+        await admin.end();
+      }
+    },
+    60_000, // without turns, concurrent migrations wait on each other's table locks: a hang
+  );
 });

@@ -3,9 +3,10 @@
  * (autocannon) and a paced open loop, with each answer checked and the server's CPU read from /proc.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { post } from './bench-process';
 
 export type Check = (body: string) => boolean;
 
@@ -163,42 +164,23 @@ export async function pacedLoop(
       const c = ready.shift() ?? newConversation(plan);
       const step = c.step;
       const body = form(c, plan.texts[step]);
-      const req = request(
-        {
-          agent,
-          host: '127.0.0.1',
-          port,
-          path: '/ussd',
-          method: 'POST',
-          timeout: plan.timeoutS * 1000,
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'content-length': Buffer.byteLength(body),
-          },
-        },
+      post(port, body, { agent, timeoutMs: plan.timeoutS * 1000 }).then(
         (res) => {
-          let data = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (data += chunk));
-          res.on('end', () => {
-            latencies[answered] = performance.now() - scheduled;
-            if (res.statusCode === 200 && screens[step](data)) {
-              c.step += 1;
-              if (c.step < plan.texts.length) ready.push(c);
-            } else {
-              recordBad(bad, step, res.statusCode ?? 0, data);
-            }
-            finish();
-          });
+          latencies[answered] = performance.now() - scheduled;
+          if (res.status === 200 && screens[step](res.body)) {
+            c.step += 1;
+            if (c.step < plan.texts.length) ready.push(c);
+          } else {
+            recordBad(bad, step, res.status, res.body);
+          }
+          finish();
+        },
+        (err: Error) => {
+          latencies[answered] = performance.now() - scheduled;
+          recordBad(bad, step, 'error', err.message);
+          finish();
         },
       );
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (err) => {
-        latencies[answered] = performance.now() - scheduled;
-        recordBad(bad, step, 'error', err.message);
-        finish();
-      });
-      req.end(body);
     };
     const tick = () => {
       const now = performance.now();

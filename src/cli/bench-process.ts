@@ -1,6 +1,6 @@
 /** The processes of `npm run bench:ussd`: a free port, a server started and stopped, one form POST. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
+import { request, type Agent } from 'node:http';
 import { createServer } from 'node:net';
 
 export function freePort(): Promise<number> {
@@ -14,7 +14,22 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function post(port: number, body: string): Promise<{ status: number; body: string }> {
+export interface UssdAnswer {
+  status: number;
+  /** The Content-Type header. */
+  type: string;
+  body: string;
+}
+
+/**
+ * One form POST to `/ussd` on 127.0.0.1, as Africa's Talking sends it. A fresh connection unless an
+ * agent is given (keep-alive); no answer within `timeoutMs` rejects.
+ */
+export function post(
+  port: number,
+  body: string,
+  { agent = false, timeoutMs = 2_000 }: { agent?: Agent | false; timeoutMs?: number } = {},
+): Promise<UssdAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -22,8 +37,8 @@ export function post(port: number, body: string): Promise<{ status: number; body
         port,
         path: '/ussd',
         method: 'POST',
-        agent: false,
-        timeout: 2_000,
+        agent,
+        timeout: timeoutMs,
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
           'content-length': Buffer.byteLength(body),
@@ -33,10 +48,13 @@ export function post(port: number, body: string): Promise<{ status: number; body
         let data = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (data += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+        res.on('error', reject);
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: data }),
+        );
       },
     );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(body);
   });

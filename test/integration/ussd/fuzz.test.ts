@@ -1,6 +1,7 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { runInThisContext } from 'node:vm';
 import fc from 'fast-check';
+import { post as postForm, type UssdAnswer } from '../../../src/cli/bench-process';
 import { isGsm7 } from '../../../src/ussd/gsm7';
 import { embedded, startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser } from '../../helpers/factories';
@@ -114,17 +115,11 @@ function plans(): Plan[] {
   throw new Error(`the generator produced only ${hops} hops`);
 }
 
-interface Answer {
-  status: number;
-  type: string;
-  body: string;
-}
-
 interface Failure {
   why: string;
   phone: string;
   text: string;
-  answer: Answer | string;
+  answer: UssdAnswer | string;
 }
 
 /**
@@ -174,7 +169,7 @@ describe('POST /ussd under random input', () => {
     realProcess.off('unhandledRejection', onRejection);
   });
 
-  function post(sessionId: string, phoneNumber: string, text: string): Promise<Answer> {
+  function post(sessionId: string, phoneNumber: string, text: string): Promise<UssdAnswer> {
     const { port } = t.server.address() as { port: number };
     const body = new URLSearchParams({
       sessionId,
@@ -183,38 +178,11 @@ describe('POST /ussd under random input', () => {
       networkCode: '61603',
       text,
     }).toString();
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          agent,
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/ussd',
-          timeout: 10_000,
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'content-length': Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          let data = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (data += chunk));
-          res.on('error', reject);
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: data }),
-          );
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
-      req.on('error', reject);
-      req.end(body);
-    });
+    return postForm(port, body, { agent, timeoutMs: 10_000 });
   }
 
   /** Everything Africa's Talking needs from one answer; null when it is fine. */
-  function problem(a: Answer): string | null {
+  function problem(a: UssdAnswer): string | null {
     if (a.status !== 200) return `HTTP ${a.status}`;
     if (!/^text\/plain\b/.test(a.type)) return `content-type ${a.type}`;
     if (!a.body.startsWith('CON ') && !a.body.startsWith('END ')) return 'neither CON nor END';
@@ -241,7 +209,7 @@ describe('POST /ussd under random input', () => {
       let text = '';
       const hop = async () => {
         tally.hops += 1;
-        let answer: Answer;
+        let answer: UssdAnswer;
         try {
           answer = await post(sessionId, phone, text);
         } catch (err) {

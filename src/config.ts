@@ -29,6 +29,9 @@ const schema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_ACCESS_TTL_S: int(60, 86_400).default(900),
   JWT_REFRESH_TTL_S: int(300, 90 * 86_400).default(7 * 86_400),
+  // A spent refresh token presented again within this many seconds (an app retrying on a flaky
+  // network) gets a new pair of its family; later, the reuse revokes the whole family.
+  REFRESH_REUSE_GRACE_S: int(0, 300).default(10),
   DOCUMENT_KEY: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (a 256-bit key)')
@@ -76,6 +79,8 @@ const schema = z.object({
     .default('*123#'),
   // If set, Africa's Talking's SMS callbacks (delivery reports, incoming messages) must carry it.
   AT_CALLBACK_TOKEN: z.string().min(8).optional(),
+  // Outside demo mode the callbacks must carry a token; this lets them through without (logged at start).
+  ALLOW_UNAUTHENTICATED_CALLBACKS: bool.default(false),
   USSD_SESSION_TTL_S: int(30, 3600).default(180),
   USSD_RESUME_S: int(0, 3600).default(120),
   USSD_SCREEN_LIMIT: int(60, 500).default(182),
@@ -131,6 +136,20 @@ export interface Config extends Omit<
 
 export class ConfigError extends Error {}
 
+/** 127.0.0.0/8, ::1 and localhost: addresses no other machine reaches. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Outside demo mode, callbacks without a token are allowed only on request: say so at every start. */
+export function unauthenticatedCallbacks(config: Config): string[] {
+  if (config.demoMode) return [];
+  return [
+    ...(config.USSD_CALLBACK_TOKEN ? [] : ['/ussd', '/ussd/events']),
+    ...(config.AT_CALLBACK_TOKEN ? [] : ['/sms/delivery-reports', '/sms/inbound']),
+  ];
+}
+
 // Fixed development values: only ever used in embedded/demo mode, never in production.
 const DEMO_JWT_SECRET = 'tontiflex-demo-jwt-secret-not-for-production-use';
 const DEMO_DOCUMENT_KEY = '0'.repeat(64);
@@ -174,10 +193,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   if (!demoMode && !e.PAYMENT_WEBHOOK_SECRET) missing.push('PAYMENT_WEBHOOK_SECRET');
+  // Without them anyone who reaches /ussd reads a client's name and locks their PIN, and a spoofed
+  // STOP opts them out of SMS.
+  if (!demoMode && !e.ALLOW_UNAUTHENTICATED_CALLBACKS) {
+    if (!e.USSD_CALLBACK_TOKEN) missing.push('USSD_CALLBACK_TOKEN');
+    if (!e.AT_CALLBACK_TOKEN) missing.push('AT_CALLBACK_TOKEN');
+  }
   if (missing.length > 0) {
     throw new ConfigError(
       `Missing required settings outside demo mode: ${missing.join(', ')} ` +
         '(set them, or DEMO_MODE=true for a demonstration)',
+    );
+  }
+  // The demo JWT secret and passwords are public: a production process in demo mode serves only itself.
+  if (e.NODE_ENV === 'production' && demoMode && !isLoopback(e.HOST)) {
+    throw new ConfigError(
+      `DEMO_MODE with NODE_ENV=production listens on loopback only (HOST=127.0.0.1, not ${e.HOST}): ` +
+        'its secrets are public',
     );
   }
   return {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { createApp } from './app';
 import { seedDemo } from './accounts/seed';
-import { loadConfigOrExit } from './config';
+import { loadConfigOrExit, unauthenticatedCallbacks } from './config';
 import { closeDeps, openDeps } from './infra/open';
 import { stopOnSignal } from './infra/shutdown';
 import { createLogger } from './infra/logger';
@@ -30,6 +30,13 @@ async function main() {
     { port: config.PORT, embedded: config.embedded, demo: config.demoMode, redis: Boolean(config.REDIS_URL) },
     'TontiFlex gateway listening',
   );
+  const open = unauthenticatedCallbacks(config);
+  if (open.length > 0) {
+    logger.warn(
+      { callbacks: open },
+      'ALLOW_UNAUTHENTICATED_CALLBACKS: these callbacks take requests without a token; anyone who reaches them can act for any phone',
+    );
+  }
 
   stopOnSignal(
     logger,

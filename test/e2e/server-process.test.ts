@@ -199,6 +199,8 @@ async function stackEnv(database: string, redisDb: number): Promise<Record<strin
     SMS_PROVIDER: 'console',
     PAYMENT_PROVIDER: 'simulator',
     PAYMENT_WEBHOOK_SECRET: 'e2e-webhook-secret-0123',
+    USSD_CALLBACK_TOKEN: 'e2e-ussd-callback-token',
+    AT_CALLBACK_TOKEN: 'e2e-sms-callback-token',
     LOG_LEVEL: 'info',
   };
 }
@@ -271,7 +273,9 @@ describe('node dist/src/main.js', () => {
       await waitHealthy(app);
       const from = '+2290197123456';
       const help = { from, to: '12345', text: 'AIDE', id: 'e2e-inbound-1' };
-      expect((await http(app.port, 'POST', '/sms/inbound', help)).status).toBe(200);
+      expect((await http(app.port, 'POST', '/sms/inbound?token=e2e-sms-callback-token', help)).status).toBe(
+        200,
+      );
       const conn = await createConnection(env.MYSQL_URL);
       try {
         const statuses = async () => {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig, unauthenticatedCallbacks } from '../../src/config';
 
 const MYSQL_URL = 'mysql://tontiflex:pw@db.internal:3306/tontiflex';
 const SECRETS = {
@@ -11,6 +11,8 @@ const SECRETS = {
   MOMO_API_KEY: 'momo-key',
   MOMO_COLLECTION_KEY: 'momo-collection',
   MOMO_DISBURSEMENT_KEY: 'momo-disbursement',
+  USSD_CALLBACK_TOKEN: 'ussd-callback-token',
+  AT_CALLBACK_TOKEN: 'sms-callback-token',
 };
 
 /** The ConfigError loadConfig throws for env, or a failure if it does not throw one. */
@@ -111,6 +113,8 @@ describe('server mode (MYSQL_URL set)', () => {
       JWT_SECRET: SECRETS.JWT_SECRET,
       DOCUMENT_KEY: SECRETS.DOCUMENT_KEY,
       PAYMENT_WEBHOOK_SECRET: SECRETS.PAYMENT_WEBHOOK_SECRET,
+      USSD_CALLBACK_TOKEN: SECRETS.USSD_CALLBACK_TOKEN,
+      AT_CALLBACK_TOKEN: SECRETS.AT_CALLBACK_TOKEN,
       PAYMENT_PROVIDER: 'simulator',
       SMS_PROVIDER: 'console',
     });
@@ -139,6 +143,58 @@ describe('server mode (MYSQL_URL set)', () => {
     const err = configError({ DEMO_MODE: 'false' });
     expect(err.message).toContain('JWT_SECRET');
     expect(err.message).toContain('DOCUMENT_KEY');
+  });
+});
+
+describe('callback tokens', () => {
+  it('are required outside demo mode, each named', () => {
+    const err = configError({ MYSQL_URL, ...SECRETS, USSD_CALLBACK_TOKEN: '', AT_CALLBACK_TOKEN: '' });
+    expect(err.message).toContain('USSD_CALLBACK_TOKEN');
+    expect(err.message).toContain('AT_CALLBACK_TOKEN');
+    expect(configError({ MYSQL_URL, ...SECRETS, AT_CALLBACK_TOKEN: '' }).message).not.toContain(
+      'USSD_CALLBACK_TOKEN',
+    );
+  });
+
+  it('may be waived by ALLOW_UNAUTHENTICATED_CALLBACKS=true, and the open callbacks are listed', () => {
+    const config = loadConfig({
+      MYSQL_URL,
+      ...SECRETS,
+      USSD_CALLBACK_TOKEN: '',
+      AT_CALLBACK_TOKEN: '',
+      ALLOW_UNAUTHENTICATED_CALLBACKS: 'true',
+    });
+    expect(unauthenticatedCallbacks(config)).toEqual([
+      '/ussd',
+      '/ussd/events',
+      '/sms/delivery-reports',
+      '/sms/inbound',
+    ]);
+    expect(unauthenticatedCallbacks(loadConfig({ MYSQL_URL, ...SECRETS }))).toEqual([]);
+  });
+
+  it('are not required in demo mode', () => {
+    const config = loadConfig({ MYSQL_URL, DEMO_MODE: 'true' });
+    expect(config.USSD_CALLBACK_TOKEN).toBeUndefined();
+    expect(unauthenticatedCallbacks(config)).toEqual([]);
+  });
+});
+
+describe('demo mode in production', () => {
+  it('refuses to listen beyond loopback: the demo secrets are public', () => {
+    const err = configError({ NODE_ENV: 'production', DEMO_MODE: 'true', MYSQL_URL });
+    expect(err.message).toContain('HOST=127.0.0.1');
+    expect(configError({ NODE_ENV: 'production', HOST: '10.0.0.5' }).message).toContain('loopback');
+  });
+
+  it('starts on a loopback address (as the benchmarks run)', () => {
+    for (const HOST of ['127.0.0.1', 'localhost', '::1', '127.0.0.2']) {
+      expect(loadConfig({ NODE_ENV: 'production', DEMO_MODE: 'true', HOST }).demoMode).toBe(true);
+    }
+  });
+
+  it('leaves production outside demo mode alone', () => {
+    expect(loadConfig({ NODE_ENV: 'production', MYSQL_URL, ...SECRETS }).HOST).toBe('0.0.0.0');
   });
 });
 

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { ROLES } from './roles';
 import { phoneSchema } from './phone';
 import { pinSchema } from './pin';
+import { safeText } from '../http/text';
 
-const name = z.string().trim().min(1).max(80);
+// Names reach USSD screens, SMS and the back office: no control, line-break or bidi characters, no < >.
+const name = safeText(1, 80);
 const email = z
   .email()
   .max(191)
@@ -64,9 +66,9 @@ export const sfdCode = z
   .transform((v) => v.toUpperCase());
 
 export const createSfdBody = z.object({
-  name: z.string().trim().min(2).max(120),
+  name: safeText(2, 120),
   code: sfdCode,
-  city: z.string().trim().min(1).max(80),
+  city: safeText(1, 80),
   phone: phoneSchema,
   time_zone: timeZone.default('Africa/Porto-Novo'),
   // Off unless asked: staff of the SFD confirm each password login with a code sent by SMS.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from '../http/text';
 
 /** DRF's BooleanFilter spellings, so `?lue=True` from the original clients works too. */
 const booleanParam = z
@@ -22,8 +23,9 @@ const DATA_MAX_CHARS = 2000;
 export const createNotificationBody = z.object({
   user_id: z.number().int().positive(),
   type: type.default('info'),
-  title: z.string().trim().min(1).max(200),
-  message: z.string().trim().min(1).max(2000),
+  // Shown in the back office and the client app: one line of plain text each (see safeText).
+  title: safeText(1, 200),
+  message: safeText(1, 2000),
   data: z
     .record(z.string(), z.unknown())
     .nullable()

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { phoneSchema } from '../accounts/phone';
+import { safeChars } from '../http/text';
 import { PAYMENT_TYPE_NAMES } from './entities';
 
 export const MAX_AMOUNT = 10_000_000;
@@ -10,7 +11,8 @@ export const initiateBody = z.object({
   amount,
   client_id: z.number().int().positive().optional(),
   phone: phoneSchema.optional(),
-  purpose_ref: z.string().max(64).optional(),
+  // The caller's own reference, listed back in the back office: no control or bidi characters, no < >.
+  purpose_ref: z.string().max(64).check(safeChars).optional(),
 });
 
 export const checkStatusBody = z.object({ reference: z.string().regex(/^TF[A-Z]{2}\d{12}[0-9A-F]{10}$/) });

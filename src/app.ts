@@ -8,6 +8,7 @@ import { problemHandler } from './http/errors';
 import { healthRoutes } from './http/health';
 import { requestContext, stripTrailingSlash } from './http/request-context';
 import { createUssd } from './ussd/module';
+import { simulatorRoutes } from './ussd/simulator-routes';
 import { ledgerRouter } from './ledger/routes';
 import { createPayments } from './payments/module';
 import { createInAppNotifications } from './notifications/inapp-routes';
@@ -53,6 +54,7 @@ export function createApp(deps: Deps) {
   const health = healthRoutes(deps);
   app.use(health.routes());
   app.use(ussd.router.routes());
+  app.use(simulatorRoutes(deps).routes()); // the web phone, and in demo mode the SMS it received
   app.use(createSmsCallbacks(deps, ussd.clients).router.routes()); // Africa's Talking's SMS callbacks
   app.use(accounts.router.routes());
   app.use(ledgerRouter(deps, accounts.tokens).routes());

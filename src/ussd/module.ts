@@ -18,7 +18,6 @@ import { foldToGsm7 } from './gsm7';
 import { menuServices } from './menu-services';
 import { eventBody, hopBody } from './schemas';
 import { sessionKey, type SessionRecord } from './session';
-import { simulatorPage } from './simulator-page';
 
 /**
  * normalizePhone (libphonenumber with full metadata) costs about 7 µs, on the first hop of every
@@ -128,15 +127,6 @@ export function createUssd(deps: Deps, pins: PinGuard) {
     await kv.del(key);
     ctx.type = 'text/plain';
     ctx.body = 'OK';
-  });
-
-  router.get('/simulator', (ctx: Context) => {
-    ctx.type = 'text/html';
-    ctx.set(
-      'Content-Security-Policy',
-      "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
-    );
-    ctx.body = simulatorPage;
   });
 
   return { lane, router, engine, clients };

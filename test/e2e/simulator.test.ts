@@ -8,7 +8,8 @@ import { makeSfd, phone } from '../helpers/factories';
 
 /**
  * GET /simulator in headless Chromium, used as a person would: dial *123# on the keypad, register a
- * new client through the menus, see the END screen; the client is then in the database.
+ * new client through the menus, see the END screen; the client is then in the database, and the welcome
+ * SMS shows under the phone. Demo mode with the console sender, as `npm start` runs it.
  */
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -39,7 +40,7 @@ beforeAll(async () => {
       '--disable-sync',
     ],
   });
-  t = await startTestApp();
+  t = await startTestApp({ DEMO_MODE: 'true' }, { sms: 'provider' });
   sfd = await makeSfd(t, 'WEB');
   base = `http://127.0.0.1:${(t.server.address() as AddressInfo).port}`;
 }, 60_000);
@@ -85,6 +86,13 @@ async function screenAt(page: Page, hop: number): Promise<string> {
   return (await page.textContent('#screen')) ?? '';
 }
 
+/** The SMS listed under the phone (the page polls every 2 s), once one contains `text`. */
+async function smsListed(page: Page, text: string): Promise<string[]> {
+  const texts = page.locator('#sms li .text');
+  await texts.filter({ hasText: text }).first().waitFor({ timeout: 10_000 });
+  return texts.allTextContents();
+}
+
 async function sessionLogs(number: string): Promise<UssdSessionLog[]> {
   // The page notifies /ussd/events without waiting for it: poll briefly.
   for (let i = 0; i < 50; i++) {
@@ -104,6 +112,8 @@ describe('GET /simulator (headless Chromium)', () => {
     expect(await page.inputValue('#entry')).toBe('*123#');
     expect(await send(page, 1)).toBe("Bienvenue sur TontiFlex\n1. S'inscrire\n9. English");
     expect(await page.getAttribute('#screen', 'data-state')).toBe('con');
+    expect(await page.textContent('#state')).toBe('En attente de saisie');
+    await page.waitForSelector('#sms-note:text("Aucun SMS pour ce numero.")');
 
     await tap(page, '1');
     expect(await send(page, 2)).toBe('Inscription\nEntrez votre nom de famille:\n0. Retour 00. Accueil');
@@ -129,7 +139,14 @@ describe('GET /simulator (headless Chromium)', () => {
       "Bienvenue Afiavi ! Votre compte TontiFlex est cree. Passez a votre agence avec votre piece d'identite pour le valider.",
     );
     expect(await page.getAttribute('#screen', 'data-state')).toBe('end');
+    expect(await page.textContent('#state')).toBe('Session terminee');
     expect(await page.isVisible('#screen')).toBe(true);
+
+    // The welcome SMS, as the console sender delivered it to this number.
+    expect(await smsListed(page, 'Bienvenue sur TontiFlex, Afiavi')).toEqual([
+      `Bienvenue sur TontiFlex, Afiavi ! Votre compte chez ${sfd.name} est cree. Passez en agence avec votre piece d'identite pour le valider.`,
+    ]);
+    expect(await page.getAttribute('#sms li', 'data-kind')).toBe('info');
 
     const user = await t.deps.db.manager.findOneByOrFail(User, { phone: number });
     expect(user).toMatchObject({
@@ -150,6 +167,18 @@ describe('GET /simulator (headless Chromium)', () => {
     await page.close();
   });
 
+  it('shows an SMS as text, never as markup', async () => {
+    const number = phone();
+    const { page, problems } = await openSimulator(number);
+    const body = '<img src=x id=injected onerror="document.title=1"> <b>gras</b>';
+    await t.deps.outbox.queue(t.deps.db.manager, { to: number, kind: 'info', lang: 'fr', body });
+    expect(await smsListed(page, 'gras')).toEqual([body]);
+    expect(await page.$('#injected')).toBeNull();
+    expect(await page.$('#sms b')).toBeNull();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('hangs up mid-session with "Fin": the session is logged Incomplete', async () => {
     const number = phone();
     const { page, problems } = await openSimulator(number);
@@ -158,6 +187,7 @@ describe('GET /simulator (headless Chromium)', () => {
     await page.click('#hang');
     await page.waitForSelector('#screen[data-state="idle"]');
     expect(await page.textContent('#screen')).toBe('Appel termine.');
+    expect(await page.textContent('#state')).toBe('Aucune session');
 
     const logs = await sessionLogs(number);
     expect(logs).toHaveLength(1);

@@ -1,5 +1,8 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Like } from 'typeorm';
 import { createApp } from './app';
+import type { Deps } from './deps';
 import { seedDemo } from './accounts/seed';
 import { loadConfigOrExit, unauthenticatedCallbacks } from './config';
 import { closeDeps, openDeps } from './infra/open';
@@ -30,6 +33,7 @@ async function main() {
     { port: config.PORT, embedded: config.embedded, demo: config.demoMode, redis: Boolean(config.REDIS_URL) },
     'TontiFlex gateway listening',
   );
+  if (config.embedded) await logWhereToGo(deps, server);
   const open = unauthenticatedCallbacks(config);
   if (open.length > 0) {
     logger.warn(
@@ -49,6 +53,36 @@ async function main() {
       await (workers ?? payments).close();
       await closeDeps(deps);
     },
+  );
+}
+
+/**
+ * Embedded mode's start tells a newcomer where to go: the web phone, the API and the demo logins. The
+ * password is named by its setting, never printed: DEMO_PASSWORD may have been changed.
+ */
+async function logWhereToGo(deps: Deps, server: Server): Promise<void> {
+  const { port } = server.address() as AddressInfo;
+  const host = ['0.0.0.0', '::', ''].includes(deps.config.HOST) ? '127.0.0.1' : deps.config.HOST;
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // The seeded staff (seed.ts): whatever demo accounts this database holds.
+  const staff = await deps.db.manager.find(User, {
+    select: { email: true },
+    where: { email: Like('%.demo') },
+    order: { id: 'ASC' },
+    take: 10,
+  });
+  const logins = staff.flatMap((u) => (u.email ? [u.email] : []));
+  deps.logger.info(
+    {
+      web_phone: `${base}/simulator`,
+      api: `${base}/api/`,
+      demo_logins: logins,
+    },
+    [
+      `web phone (USSD simulator, with the SMS its number receives): ${base}/simulator`,
+      `API: ${base}/api/ (API docs: see README)`,
+      `demo logins: ${logins.join(', ') || 'none (npm run seed)'}; password: DEMO_PASSWORD (default tontiflex-demo)`,
+    ].join(' | '),
   );
 }
 

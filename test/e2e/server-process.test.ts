@@ -229,6 +229,19 @@ describe('node dist/src/main.js', () => {
     });
     expect(proc.stdout()).toContain('demo data seeded');
 
+    // The start tells a newcomer where to go, once: the web phone, the API, the demo logins.
+    await waitForOutput(proc, /web phone/);
+    const whereToGo = proc
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('web phone'));
+    expect(whereToGo).toHaveLength(1);
+    expect(whereToGo[0]).toContain(`http://127.0.0.1:${proc.port}/simulator`);
+    expect(whereToGo[0]).toContain(`http://127.0.0.1:${proc.port}/api/`);
+    expect(whereToGo[0]).toContain('API docs: see README');
+    expect(whereToGo[0]).toContain(DEMO_LOGIN.email);
+    expect(whereToGo[0]).toContain('password: DEMO_PASSWORD (default tontiflex-demo)');
+
     // Error answers go through the translations, which only the built code loads from locales/.
     const wrong = await http(proc.port, 'POST', '/api/accounts/login/', {
       ...DEMO_LOGIN,

@@ -59,7 +59,7 @@ export function registrationMenu(pinKey: string) {
         },
       },
       lastName: {
-        meta: { screen: 'registration.last_name' },
+        meta: { screen: 'registration.last_name', invalid: 'registration.last_name_invalid' },
         on: {
           INPUT: {
             guard: matches(NAME_RE),
@@ -69,7 +69,7 @@ export function registrationMenu(pinKey: string) {
         },
       },
       firstName: {
-        meta: { screen: 'registration.first_name' },
+        meta: { screen: 'registration.first_name', invalid: 'registration.first_name_invalid' },
         on: {
           INPUT: {
             guard: matches(NAME_RE),
@@ -103,7 +103,7 @@ export function registrationMenu(pinKey: string) {
         },
       },
       idNumber: {
-        meta: { screen: 'registration.id_number' },
+        meta: { screen: 'registration.id_number', invalid: 'registration.id_number_invalid' },
         on: {
           INPUT: [
             { guard: is('1'), target: 'pinAsk', actions: assign({ idNumber: () => null }) },

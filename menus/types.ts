@@ -30,7 +30,9 @@ export interface MenuInput {
  * - `list`: a context array of `{ label }` rendered as numbered options under the screen;
  * - `end`: on a final state, the END screen's key; `goto`: on a final state, the next flow;
  * - `notice`: on a final `goto` state, a line shown above the next flow's first screen;
- * - `root`: the first screen of the main menu (no footer; not a place to resume).
+ * - `root`: the first screen of the main menu (no footer; not a place to resume);
+ * - `invalid`: the key of the line shown above this screen again after an input it refuses, when it can
+ *   say what is wrong ("Nom invalide: 2 a 40 lettres."); without it the engine shows `common.invalid`.
  */
 export interface ScreenMeta {
   screen?: string;
@@ -39,6 +41,7 @@ export interface ScreenMeta {
   goto?: FlowName;
   notice?: string;
   root?: boolean;
+  invalid?: string;
 }
 
 export type PinCheck = 'ok' | 'wrong' | 'locked';

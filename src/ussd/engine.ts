@@ -265,7 +265,8 @@ export class UssdEngine {
     snap: AnyMachineSnapshot,
   ): Outcome {
     if (snap === before) {
-      return this.invalid(rec, () => this.renderState(rec, before, this.tr[rec.lang]('common.invalid')));
+      const key = this.steppers[frame.flow].meta(before).invalid ?? 'common.invalid'; // what this screen refused
+      return this.invalid(rec, () => this.renderState(rec, before, this.tr[rec.lang](key)));
     }
     if (snap.status === 'error') throw snap.error;
     rec.bad = 0;

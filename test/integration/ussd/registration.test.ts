@@ -84,12 +84,12 @@ describe('registration of an unknown number', () => {
     expect(await p.dial()).toMatch(/^CON TontiFlex\n1\. Contribute\n2\. My balances/);
   });
 
-  it('refuses names with digits and unknown SFD numbers with "Choix invalide." and the same screen', async () => {
+  it('refuses names with digits ("Nom invalide") and unknown SFD numbers ("Choix invalide.") with the same screen', async () => {
     const p = new Phone(t, phone());
     await p.dial();
     await p.send('1');
     expect(await p.send('R2D2')).toBe(
-      'CON Choix invalide.\nInscription\nEntrez votre nom de famille:\n0. Retour 00. Accueil',
+      'CON Nom invalide: 2 a 40 lettres.\nInscription\nEntrez votre nom de famille:\n0. Retour 00. Accueil',
     );
     await p.sendAll('Agossou', 'Sena');
     expect(await p.send('9')).toMatch(/^CON Choix invalide\.\nChoisissez votre SFD:/);

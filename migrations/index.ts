@@ -7,6 +7,7 @@ import { Notifications1764600000000 } from './1764600000000-Notifications';
 import { SmsOptOuts1764700000000 } from './1764700000000-SmsOptOuts';
 import { SfdStaffOtp1764800000000 } from './1764800000000-SfdStaffOtp';
 import { UsersCreatedAt1764900000000 } from './1764900000000-UsersCreatedAt';
+import { SmsOutboxSecrets1765000000000 } from './1765000000000-SmsOutboxSecrets';
 
 /** Every migration, in order. Listed explicitly so the same list runs from ts (tests) and js (dist). */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   SmsOptOuts1764700000000,
   SfdStaffOtp1764800000000,
   UsersCreatedAt1764900000000,
+  SmsOutboxSecrets1765000000000,
 ];

@@ -2,6 +2,7 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
+  createHmac,
   randomBytes,
   randomInt,
   scrypt,
@@ -68,6 +69,14 @@ export function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);
   return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+/**
+ * A 64-hex-character key for `encrypt`, derived from a server secret and what it is for: one secret in
+ * the environment gives each use its own key, so a ciphertext of one purpose never opens under another.
+ */
+export function deriveKey(secret: string, purpose: string): string {
+  return createHmac('sha256', secret).update(`tontiflex-key:${purpose}`).digest('hex');
 }
 
 /** AES-256-GCM with a 64-hex-character key: `v1.iv.tag.ciphertext` (base64url). For identity data at rest. */

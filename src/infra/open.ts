@@ -30,7 +30,7 @@ export async function openDeps(config: Config, logger: Logger): Promise<Deps> {
     config.SMS_PROVIDER === 'africastalking'
       ? new AfricasTalkingSmsSender(config, logger)
       : new ConsoleSmsSender(logger);
-  const outbox = new SmsOutbox({ clock: systemClock, queue, logger });
+  const outbox = new SmsOutbox({ config, clock: systemClock, queue, logger });
   return { config, db, kv, logger, clock: systemClock, sms, queue, outbox };
 }
 

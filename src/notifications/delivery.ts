@@ -5,7 +5,7 @@ import type { ProcessOptions } from '../infra/queue';
 import { SmsRefusedError } from './africastalking';
 import { DeliveryReports } from './delivery-reports';
 import { SmsOptOut, SmsOutboxEntry, type SmsStatus } from './entities';
-import { handOffRows, type SmsJob } from './outbox';
+import { handOffRows, smsSecretKey, textToSend, type SmsJob } from './outbox';
 
 /** Rows still queued this long after they were written lost their job (a crash after the commit). */
 const SWEEP_AFTER_MS = 60_000;
@@ -31,9 +31,11 @@ export function deliveryOptions(config: DeliveryDeps['config']): ProcessOptions 
  */
 export class SmsDelivery {
   private readonly reports: DeliveryReports;
+  private readonly secretKey: string;
 
   constructor(private readonly deps: DeliveryDeps) {
     this.reports = new DeliveryReports(deps);
+    this.secretKey = smsSecretKey(deps.config);
   }
 
   async deliver({ id }: SmsJob): Promise<void> {
@@ -51,6 +53,16 @@ export class SmsDelivery {
       await this.finish(id, 'failed', { failureReason: row.failureReason ?? 'MaxAttempts' });
       return;
     }
+    // A one-time code is stored sealed (the body shows it masked): the real text exists only here.
+    let body: string;
+    try {
+      body = textToSend(row, this.secretKey);
+    } catch (err) {
+      // Sealed under another key (DOCUMENT_KEY changed since): no attempt can ever send it.
+      await this.finish(id, 'failed', { failureReason: 'SecretUnreadable' });
+      this.deps.logger.error({ sms: { id, kind: row.kind }, err: (err as Error).message }, 'SMS unreadable');
+      return;
+    }
     const claimed = await manager.update(
       SmsOutboxEntry,
       { id, status: 'queued', attempts: row.attempts },
@@ -62,7 +74,7 @@ export class SmsDelivery {
 
     let messageId: string;
     try {
-      const receipt = await this.deps.sms.send({ to: row.toPhone, body: row.body, kind: row.kind });
+      const receipt = await this.deps.sms.send({ to: row.toPhone, body, kind: row.kind });
       messageId = receipt.messageId;
       await this.finish(id, 'sent', {
         providerMessageId: messageId,
@@ -110,12 +122,16 @@ export class SmsDelivery {
     return rows.length;
   }
 
+  /**
+   * The row's one way out of `queued` (sent, failed, rejected), by a conditional update that also blanks
+   * its sealed secret params: once nothing will send it, nothing may read its code, even with the key.
+   */
   private async finish(id: number, status: SmsStatus, changes: Partial<SmsOutboxEntry>): Promise<void> {
     if (changes.failureReason) changes.failureReason = clip(changes.failureReason);
     await this.deps.db.manager.update(
       SmsOutboxEntry,
       { id, status: 'queued' },
-      { ...changes, status, updatedAt: this.deps.clock.now() },
+      { ...changes, status, secretParamsEnc: null, updatedAt: this.deps.clock.now() },
     );
   }
 }

@@ -13,8 +13,21 @@ export type SmsStatus = 'queued' | 'sent' | 'delivered' | 'failed' | 'rejected';
 export class SmsOutboxEntry {
   @PrimaryGeneratedColumn() id: number;
   @Column({ name: 'to_phone', type: 'varchar', length: 20 }) toPhone: string;
-  /** Rendered in the recipient's language and folded to GSM-7 when queued: sent as is. */
+  /**
+   * Rendered in the recipient's language and folded to GSM-7 when queued: sent as is, unless the message
+   * has secret params (a one-time code), which `body` shows masked (`******`, as long as the code, so the
+   * row stays readable for support and its segments are those of the text sent).
+   */
   @Column({ type: 'text' }) body: string;
+  /**
+   * A message with secret params only (else null): its `sms` template key, non-secret params (JSON) and
+   * secret params (JSON, AES-256-GCM under a key derived from DOCUMENT_KEY). The worker renders the real
+   * text from them at send time; the secret column is blanked when the row leaves `queued`, so a backup
+   * never holds a code that may still work.
+   */
+  @Column({ type: 'varchar', length: 64, nullable: true }) template: string | null;
+  @Column({ type: 'text', nullable: true }) params: string | null;
+  @Column({ name: 'secret_params_enc', type: 'text', nullable: true }) secretParamsEnc: string | null;
   @Column({ type: 'varchar', length: 16 }) kind: SmsKind;
   @Column({ type: 'varchar', length: 16 }) status: SmsStatus;
   @Column({ name: 'provider_message_id', type: 'varchar', length: 100, nullable: true })

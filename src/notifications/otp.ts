@@ -110,7 +110,8 @@ export class OtpService {
 
 /**
  * The SMS carrying a one-time code, in the recipient's language. Every code is a new message (no
- * dedupe key); the code itself lives in the store, not in a transaction.
+ * dedupe key); the code itself lives in the store, not in a transaction. The code is a secret param:
+ * the outbox row shows it masked and keeps it sealed only until the SMS is sent.
  */
 export function codeSms(
   to: { phone: string; language: Lang },
@@ -123,6 +124,7 @@ export function codeSms(
     kind: 'otp',
     lang: to.language,
     template,
-    params: { code, minutes: Math.round(ttlS / 60) },
+    params: { minutes: Math.round(ttlS / 60) },
+    secret: { code },
   };
 }

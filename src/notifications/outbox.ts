@@ -6,7 +6,9 @@ import type {
   TransactionCommitEvent,
   TransactionRollbackEvent,
 } from 'typeorm';
+import type { Config } from '../config';
 import type { Clock } from '../infra/clock';
+import { decrypt, deriveKey, encrypt } from '../infra/crypto';
 import { i18n, t, type Lang } from '../infra/i18n';
 import type { Logger } from '../infra/logger';
 import type { JobQueue } from '../infra/queue';
@@ -30,7 +32,7 @@ const PENDING_BULK = 'smsOutboxBulkIds';
  */
 const BULK_PRIORITY = 10;
 const isReminder = (kind: SmsKind) => kind === 'reminder';
-/** Rows per INSERT of `queueMany`: 16 parameters a row stays far below SQLite's 32,766. */
+/** Rows per INSERT of `queueMany`: 19 parameters a row stays far below SQLite's 32,766. */
 const MANY_CHUNK = 1000;
 
 interface Base {
@@ -43,9 +45,24 @@ interface Base {
    */
   dedupeKey?: string;
 }
-/** A key of the `sms` namespace of locales/<lang>/ and its parameters, or a body already rendered. */
+/**
+ * A key of the `sms` namespace of locales/<lang>/ and its parameters, or a body already rendered.
+ * `secret` params (a one-time code) fill the template like `params` but are never stored readable: the
+ * row's body shows them masked and the worker renders the real text when it sends (see `row`). Their
+ * values are letters and digits, so the masked text measures what the real one does.
+ */
 export type OutboxMessage = Base &
-  ({ template: string; params?: Record<string, unknown> } | { body: string; template?: undefined });
+  (
+    | { template: string; params?: Record<string, unknown>; secret?: Record<string, string> }
+    | { body: string; template?: undefined; secret?: undefined }
+  );
+
+/** What a secret value may hold: one GSM-7 septet per character, like the `*` that masks it. */
+const SECRET_VALUE_RE = /^[0-9A-Za-z]+$/;
+
+/** The key that seals the secret params of outbox rows: DOCUMENT_KEY's, for this purpose only. */
+export const smsSecretKey = (config: Pick<Config, 'DOCUMENT_KEY'>) =>
+  deriveKey(config.DOCUMENT_KEY, 'sms-outbox-secret-params');
 
 /** Hands committed rows to the queue. A failure is only logged: the sweeper adds the jobs again. */
 export async function handOff(
@@ -119,7 +136,18 @@ function holdUntilCommit(qr: QueryRunner, ids: number[], bulk: boolean): boolean
 
 /** The SMS outbox: what business code calls to send an SMS. */
 export class SmsOutbox {
-  constructor(private readonly deps: { clock: Clock; queue: JobQueue; logger: Logger }) {}
+  private readonly secretKey: string;
+
+  constructor(
+    private readonly deps: {
+      config: Pick<Config, 'DOCUMENT_KEY'>;
+      clock: Clock;
+      queue: JobQueue;
+      logger: Logger;
+    },
+  ) {
+    this.secretKey = smsSecretKey(deps.config);
+  }
 
   /**
    * Renders the message in the recipient's language, folds it to GSM-7 and inserts it with `manager`
@@ -214,9 +242,25 @@ export class SmsOutbox {
     return ids.size;
   }
 
-  /** The outbox row of a message: rendered in its language, folded to GSM-7, its parts counted. */
+  /**
+   * The outbox row of a message: rendered in its language, folded to GSM-7, its parts counted. With
+   * secret params, rendered with them masked, and what the worker needs to render the real text kept
+   * beside it, the secret params sealed (a fresh nonce each).
+   */
   private row(msg: OutboxMessage, now: Date) {
-    const { body, encoding, segments } = shapeSms(render(msg));
+    const { body, encoding, segments } = shapeSms(
+      msg.template === undefined
+        ? msg.body
+        : renderSms(msg.lang, msg.template, { ...msg.params, ...masked(msg.secret) }),
+    );
+    const sealed =
+      msg.template !== undefined && msg.secret
+        ? {
+            template: msg.template,
+            params: JSON.stringify(msg.params ?? {}),
+            secretParamsEnc: encrypt(JSON.stringify(msg.secret), this.secretKey),
+          }
+        : { template: null, params: null, secretParamsEnc: null };
     if (segments > MAX_SMS_SEGMENTS) {
       // Templates are checked by a unit test; an unusually long name or a raw body can still get here.
       this.deps.logger.warn({ sms: { kind: msg.kind, template: msg.template, segments } }, 'long SMS');
@@ -234,6 +278,7 @@ export class SmsOutbox {
       dedupeKey: msg.dedupeKey ?? `random:${randomUUID()}`,
       failureReason: null,
       lang: msg.lang,
+      ...sealed,
       createdAt: now,
       updatedAt: now,
       sentAt: null,
@@ -271,13 +316,39 @@ async function idsOfKeys(manager: EntityManager, keys: string[]): Promise<Map<st
   return new Map(rows.map((r) => [r.key, Number(r.id)]));
 }
 
-function render(msg: OutboxMessage): string {
-  if (msg.template === undefined) return msg.body;
+/** An `sms` template in a language, filled. */
+function renderSms(lang: Lang, template: string, params: Record<string, unknown>): string {
   // A missing key would send the key itself to a client's phone.
-  if (!i18n().exists(msg.template, { lng: msg.lang, ns: 'sms' })) {
-    throw new Error(`no SMS template '${msg.template}' in locales/${msg.lang}/sms.json`);
+  if (!i18n().exists(template, { lng: lang, ns: 'sms' })) {
+    throw new Error(`no SMS template '${template}' in locales/${lang}/sms.json`);
   }
-  return t(msg.lang, 'sms')(msg.template, msg.params ?? {});
+  return t(lang, 'sms')(template, params);
+}
+
+/** Each secret value as as many `*`: the masked text is exactly as long, in the same encoding. */
+function masked(secret: Record<string, string> | undefined): Record<string, string> {
+  if (!secret) return {};
+  return Object.fromEntries(
+    Object.entries(secret).map(([name, value]) => {
+      if (!SECRET_VALUE_RE.test(value))
+        throw new Error(`secret SMS param '${name}' must be letters and digits`);
+      return [name, '*'.repeat(value.length)];
+    }),
+  );
+}
+
+/**
+ * The text to send for a row: its body, or for a row with secret params its template rendered again
+ * with them unsealed, folded as at queue time. Throws when they cannot be unsealed (another key).
+ */
+export function textToSend(
+  row: Pick<SmsOutboxEntry, 'body' | 'lang' | 'template' | 'params' | 'secretParamsEnc'>,
+  secretKey: string,
+): string {
+  if (row.secretParamsEnc === null || row.template === null) return row.body;
+  const secret = JSON.parse(decrypt(row.secretParamsEnc, secretKey)) as Record<string, string>;
+  const params = JSON.parse(row.params ?? '{}') as Record<string, unknown>;
+  return shapeSms(renderSms(row.lang as Lang, row.template, { ...params, ...secret })).body;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { encrypt } from '../../../src/infra/crypto';
 import { SmsOptOut, SmsOutboxEntry } from '../../../src/notifications/entities';
 import type { OutboxMessage } from '../../../src/notifications/outbox';
 import { startTestApp, type TestApp } from '../../helpers/app';
@@ -36,7 +37,8 @@ function otp(to: string, extra: Partial<OutboxMessage> = {}): OutboxMessage {
     kind: 'otp',
     lang: 'fr',
     template: 'signup_code',
-    params: { code: '482913', minutes: 5 },
+    params: { minutes: 5 },
+    secret: { code: '482913' },
     ...extra,
   } as OutboxMessage;
 }
@@ -109,9 +111,60 @@ describe("SMS outbox and delivery worker, against the Africa's Talking stub", ()
     });
     expect(row.sentAt).toBeInstanceOf(Date);
     const [sent] = stub.sentTo(to);
-    expect(sent).toMatchObject({ from: 'TONTIFLEX', message: row.body });
+    expect(sent).toMatchObject({ from: 'TONTIFLEX', message: row.body.replace('******', '482913') });
+    expect(sent.message).toMatch(/^TontiFlex: votre code de verification est 482913\./);
     expect(row.providerMessageId).toBe(sent.messageId);
-    expect(row.body).toMatch(/^TontiFlex: votre code de verification est 482913\./);
+  });
+
+  it('stores a secret param masked and sealed, sends it in clear, and blanks the seal once sent', async () => {
+    const to = newPhone();
+    await t.deps.db.transaction(async (manager) => {
+      await t.deps.outbox.queue(manager, otp(to));
+      // Before the commit: what a backup taken while the SMS waits would hold.
+      const [queued] = await manager.findBy(SmsOutboxEntry, { toPhone: to });
+      expect(queued).toMatchObject({
+        status: 'queued',
+        template: 'signup_code',
+        params: JSON.stringify({ minutes: 5 }),
+        secretParamsEnc: expect.stringMatching(/^v1\./),
+      });
+      expect(queued.body).toMatch(
+        /^TontiFlex: votre code de verification est \*{6}\. Il expire dans 5 minutes/,
+      );
+      expect(JSON.stringify(queued)).not.toContain('482913');
+    });
+    const row = await settled(to);
+    expect(row).toMatchObject({ status: 'sent', secretParamsEnc: null, template: 'signup_code' });
+    const [sent] = stub.sentTo(to);
+    // Measured on the masked text, which is exactly as long as the one sent.
+    expect(sent.message).toHaveLength(row.body.length);
+    expect(sent.message).toContain('est 482913.');
+  });
+
+  it('refuses a secret param that would not measure like its mask', async () => {
+    const to = newPhone();
+    await expect(queueInTransaction(otp(to, { secret: { code: '48 29' } }))).rejects.toThrow(
+      /secret SMS param 'code' must be letters and digits/,
+    );
+    expect(await rowsTo(to)).toEqual([]);
+  });
+
+  it('fails a row whose secret params no longer open (another key) without sending it', async () => {
+    const to = newPhone();
+    await queueInTransaction(otp(to, { dedupeKey: `test:${to}:unreadable` }));
+    await settled(to);
+    // The same row, sealed under a key that is not the server's (DOCUMENT_KEY changed since).
+    const [row] = await rowsTo(to);
+    await t.deps.db.manager.update(
+      SmsOutboxEntry,
+      { id: row.id },
+      { status: 'queued', attempts: 0, secretParamsEnc: encrypt('{"code":"482913"}', 'cd'.repeat(32)) },
+    );
+    await t.notifications.delivery.deliver({ id: row.id });
+    expect(await rowsTo(to)).toMatchObject([
+      { status: 'failed', failureReason: 'SecretUnreadable', secretParamsEnc: null, attempts: 0 },
+    ]);
+    expect(stub.sentTo(to)).toHaveLength(1); // the first send only
   });
 
   it('retries a server error with backoff, then sends: 3 attempts, one SMS', async () => {
@@ -144,6 +197,7 @@ describe("SMS outbox and delivery worker, against the Africa's Talking stub", ()
       attempts: 1,
       failureReason: 'InvalidPhoneNumber',
       sentAt: null,
+      secretParamsEnc: null,
     });
     await sleep(BACKOFF_MS * 8); // long enough for any retry to have happened
     expect(requestsTo(to)).toHaveLength(1);
@@ -157,6 +211,7 @@ describe("SMS outbox and delivery worker, against the Africa's Talking stub", ()
       status: 'rejected',
       attempts: 1,
       failureReason: 'InvalidSenderId',
+      secretParamsEnc: null,
     });
     await sleep(BACKOFF_MS * 8);
     expect(requestsTo(to)).toHaveLength(1);
@@ -166,7 +221,12 @@ describe("SMS outbox and delivery worker, against the Africa's Talking stub", ()
     const to = newPhone();
     stub.failNext(5, 'error');
     await queueInTransaction(otp(to));
-    expect(await settled(to)).toMatchObject({ status: 'failed', attempts: 5, failureReason: 'HTTP 500' });
+    expect(await settled(to)).toMatchObject({
+      status: 'failed',
+      attempts: 5,
+      failureReason: 'HTTP 500',
+      secretParamsEnc: null,
+    });
     expect(requestsTo(to)).toHaveLength(5);
   });
 
@@ -205,7 +265,8 @@ describe("SMS outbox and delivery worker, against the Africa's Talking stub", ()
     expect(await t.deps.outbox.queue(t.deps.db.manager, otp(to, { lang: 'en' }))).toBe(true);
     const row = await settled(to);
     expect(row).toMatchObject({ status: 'sent', lang: 'en' });
-    expect(row.body).toMatch(/^TontiFlex: your verification code is 482913\./);
+    expect(row.body).toMatch(/^TontiFlex: your verification code is \*{6}\./);
+    expect(stub.sentTo(to)[0].message).toMatch(/^TontiFlex: your verification code is 482913\./);
   });
 
   it('folds a raw body to GSM-7 and records its encoding and segments', async () => {

@@ -8,7 +8,8 @@ import type { FlowName, MenuServices } from './types';
 export * from './types';
 
 /**
- * Every menu machine, built once at boot with the server's PIN-draft key and the domain services.
+ * Every menu machine, built once at boot with the server's menu key (it keys PIN drafts and, derived,
+ * seals the ID number a registration keeps) and the domain services.
  * The version of each flow is stored with its snapshots: a snapshot of another version is dropped
  * (the client lands on the main menu) rather than restored into a machine it does not fit.
  */

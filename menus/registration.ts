@@ -1,7 +1,9 @@
 import { assign, setup } from 'xstate';
+import { encrypt } from '../src/infra/crypto';
 import { choosePinStates } from './choose-pin';
 import {
   ID_NUMBER_RE,
+  idNumberKey,
   is,
   listIndex,
   matches,
@@ -14,14 +16,16 @@ import {
   type SfdOption,
 } from './types';
 
-export const REGISTRATION_VERSION = 1;
+/** 2: the ID number is sealed in the context (a version-1 snapshot held it in clear). */
+export const REGISTRATION_VERSION = 2;
 
 interface Context extends MenuInput {
   lastName?: string;
   firstName?: string;
   sfds: SfdOption[];
   sfdId?: number;
-  idNumber: string | null;
+  /** Sealed (AES-256-GCM under `idNumberKey`): the context rests in Redis between hops. */
+  sealedIdNumber: string | null;
   pinDraft?: string;
 }
 
@@ -34,6 +38,7 @@ const titleCase = (s: string) =>
 
 /** An unknown number: language, names, SFD, optional ID number, PIN twice → client created, KYC pending. */
 export function registrationMenu(pinKey: string) {
+  const idKey = idNumberKey(pinKey);
   return setup({
     types: {} as { context: Context; events: InputEvent; input: MenuInput },
     actors: {
@@ -42,7 +47,7 @@ export function registrationMenu(pinKey: string) {
     },
   }).createMachine({
     id: 'registration',
-    context: ({ input }) => ({ ...input, sfds: [], idNumber: null }),
+    context: ({ input }) => ({ ...input, sfds: [], sealedIdNumber: null }),
     initial: 'welcome',
     states: {
       welcome: {
@@ -106,11 +111,14 @@ export function registrationMenu(pinKey: string) {
         meta: { screen: 'registration.id_number', invalid: 'registration.id_number_invalid' },
         on: {
           INPUT: [
-            { guard: is('1'), target: 'pinAsk', actions: assign({ idNumber: () => null }) },
+            { guard: is('1'), target: 'pinAsk', actions: assign({ sealedIdNumber: () => null }) },
             {
               guard: matches(ID_NUMBER_RE),
               target: 'pinAsk',
-              actions: assign({ idNumber: ({ event }) => event.value.trim().toUpperCase() }),
+              // Sealed at once (a fresh nonce each time): only the registerClient service opens it.
+              actions: assign({
+                sealedIdNumber: ({ event }) => encrypt(event.value.trim().toUpperCase(), idKey),
+              }),
             },
           ],
         },
@@ -130,7 +138,7 @@ export function registrationMenu(pinKey: string) {
             lastName: context.lastName ?? '',
             firstName: context.firstName ?? '',
             sfdId: context.sfdId ?? 0,
-            idNumber: context.idNumber,
+            sealedIdNumber: context.sealedIdNumber,
             pin: (event as InputEvent).value,
           }),
           onDone: { target: 'registered', actions: assign({ userId: ({ event }) => event.output.userId }) },

@@ -1,4 +1,5 @@
 import { fromPromise } from 'xstate';
+import { deriveKey } from '../src/infra/crypto';
 
 /**
  * The shared vocabulary of every USSD menu machine. Machines are pure definitions: what they need from
@@ -65,7 +66,8 @@ export interface RegistrationRequest {
   lastName: string;
   firstName: string;
   sfdId: number;
-  idNumber: string | null;
+  /** The ID number sealed by the machine (`idNumberKey`), opened by the service only. */
+  sealedIdNumber: string | null;
   pin: string;
 }
 
@@ -86,6 +88,12 @@ export interface MenuServices {
 export function required<O, I>(name: string) {
   return fromPromise<O, I>(() => Promise.reject(new Error(`menu actor '${name}' was not provided`)));
 }
+
+/**
+ * The key that seals an ID number in a registration context (which rests in Redis between hops, in the
+ * session and resume keys): derived from the machines' key, for this purpose only.
+ */
+export const idNumberKey = (pinKey: string) => deriveKey(pinKey, 'ussd-id-number');
 
 export const PIN_RE = /^\d{4}$/;
 export const NAME_RE = /^[\p{L}][\p{L} '-]{1,39}$/u;

@@ -1,15 +1,27 @@
-import type { MenuServices } from '../../menus';
+import { idNumberKey, type MenuServices } from '../../menus';
 import { forgetCallers } from '../accounts/caller-cache';
 import type { ClientSelfService } from '../accounts/client-self-service';
+import { decrypt } from '../infra/crypto';
 import type { KeyValueStore } from '../infra/kv';
 import type { Logger } from '../infra/logger';
 
-/** The menus' invoked actors, implemented on the accounts module (the composition root's wiring). */
-export function menuServices(clients: ClientSelfService, kv: KeyValueStore, logger: Logger): MenuServices {
+/**
+ * The menus' invoked actors, implemented on the accounts module (the composition root's wiring).
+ * `pinKey`: the key the machines were built with (buildFlows), from which the ID-number key derives.
+ */
+export function menuServices(
+  clients: ClientSelfService,
+  kv: KeyValueStore,
+  logger: Logger,
+  pinKey: string,
+): MenuServices {
+  const idKey = idNumberKey(pinKey);
   const services: MenuServices = {
     listSfds: () => clients.activeSfds(),
-    registerClient: async (req) => {
-      const user = await clients.register(req);
+    registerClient: async ({ sealedIdNumber, ...req }) => {
+      // Opened here only, for register to seal it again under DOCUMENT_KEY (users.id_number_enc).
+      const idNumber = sealedIdNumber === null ? null : decrypt(sealedIdNumber, idKey);
+      const user = await clients.register({ ...req, idNumber });
       return { userId: user.id, firstName: user.firstName };
     },
     verifyPin: ({ userId, pin }) => clients.checkPin(userId, pin),

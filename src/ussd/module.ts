@@ -55,7 +55,7 @@ function formParser(limit: string) {
 export function createUssd(deps: Deps, pins: PinGuard) {
   const { config, kv, logger, db, clock } = deps;
   const clients = new ClientSelfService(deps, pins);
-  const flows = buildFlows(config.USSD_PIN_KEY, menuServices(clients, kv, logger));
+  const flows = buildFlows(config.USSD_PIN_KEY, menuServices(clients, kv, logger, config.USSD_PIN_KEY));
   const engine = new UssdEngine(
     flows,
     kv,

@@ -196,6 +196,11 @@ export class MemoryStore implements KeyValueStore {
   ping() {
     return Promise.resolve();
   }
+  /** Every live key and its value: what a `SCAN` of Redis would find (tests check nothing rests readable). */
+  entries(): [string, string][] {
+    this.sweep();
+    return [...this.map].map(([key, entry]) => [key, entry.value]);
+  }
   close() {
     clearInterval(this.sweeper);
     this.map.clear();

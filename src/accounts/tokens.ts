@@ -23,13 +23,31 @@ export interface TokenPair {
   refresh: string;
 }
 
+/** InnoDB picked this transaction as a deadlock's victim and rolled it back: it may simply run again. */
+const isDeadlock = (err: unknown) =>
+  (err as { driverError?: { errno?: number } })?.driverError?.errno === 1213;
+
+/**
+ * A family's rotations and its revocation touch the same index ranges: should two of them deadlock
+ * (the token's own row is locked, so two uses of one token take turns), the loser runs again.
+ */
+async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (i >= attempts || !isDeadlock(err)) throw err;
+    }
+  }
+}
+
 const blacklistJti = (jti: string) => `auth:bl:jti:${jti}`;
 const blacklistFamily = (family: string) => `auth:bl:fam:${family}`;
 
 /**
  * Access tokens: short JWTs (HS256). Refresh tokens: opaque random strings stored hashed, one row per
- * rotation; a family is one login. Reusing a spent refresh token revokes its whole family, and the
- * family's access tokens stop working through the blacklist.
+ * rotation; a family is one login. Reusing a spent refresh token after REFRESH_REUSE_GRACE_S revokes
+ * its whole family, and the family's access tokens stop working through the blacklist.
  */
 export class TokenService implements Authenticator {
   constructor(private readonly deps: Pick<Deps, 'db' | 'kv' | 'clock' | 'config'>) {}
@@ -100,27 +118,26 @@ export class TokenService implements Authenticator {
     };
   }
 
-  /** Rotation: the presented token is spent and a new pair of the same family is returned. */
+  /**
+   * Rotation: the presented token is spent and a new pair of the same family is returned. A spent token
+   * presented again within REFRESH_REUSE_GRACE_S of its use (an app retrying, or refreshing from several
+   * requests at once) gets another pair of the family; later it is a reuse and revokes the family.
+   */
   async rotate(refresh: string): Promise<{ user: User; tokens: TokenPair }> {
     const now = this.deps.clock.now();
-    const outcome = await this.deps.db.transaction(async (manager) => {
-      const row = await manager.findOne(RefreshToken, { where: { tokenHash: sha256(refresh) } });
-      if (!row || row.revokedAt || row.expiresAt <= now) return { kind: 'invalid' as const };
-      // Conditional update: of two concurrent uses of one token, exactly one wins.
-      const spent = await manager
-        .createQueryBuilder()
-        .update(RefreshToken)
-        .set({ usedAt: now })
-        .where('id = :id AND used_at IS NULL AND revoked_at IS NULL', { id: row.id })
-        .execute();
-      if (!spent.affected) {
-        await this.revokeFamilyRows(manager, row.familyId, now);
-        return { kind: 'reuse' as const, familyId: row.familyId };
-      }
-      const user = await manager.findOne(User, { where: { id: row.userId } });
-      if (!user || user.status !== 'active') return { kind: 'inactive' as const };
-      return { kind: 'ok' as const, user, tokens: await this.issue(manager, user, row.familyId) };
-    });
+    const outcome = await retryOnDeadlock(() =>
+      this.deps.db.transaction(async (manager) => {
+        const row = await this.lockedRow(manager, sha256(refresh));
+        if (!row || row.revokedAt || row.expiresAt <= now) return { kind: 'invalid' as const };
+        if (!(await this.spend(manager, row, now))) {
+          await this.revokeFamilyRows(manager, row.familyId, now);
+          return { kind: 'reuse' as const, familyId: row.familyId };
+        }
+        const user = await manager.findOne(User, { where: { id: row.userId } });
+        if (!user || user.status !== 'active') return { kind: 'inactive' as const };
+        return { kind: 'ok' as const, user, tokens: await this.issue(manager, user, row.familyId) };
+      }),
+    );
     if (outcome.kind === 'reuse') {
       await this.blacklistFamily(outcome.familyId);
       throw unauthorized(
@@ -131,6 +148,35 @@ export class TokenService implements Authenticator {
     if (outcome.kind === 'inactive') throw forbidden('account_suspended');
     if (outcome.kind === 'invalid') throw unauthorized('invalid_token');
     return outcome;
+  }
+
+  /**
+   * The token's row, locked until the transaction ends on MySQL: concurrent rotations of one token take
+   * turns, and each sees the `used_at` the previous one committed (a plain read would see the
+   * transaction's snapshot). The lock is taken by primary key: a lock request waiting on the unique
+   * token_hash index also covers the gap before it, where the holder's new token may need to go, and
+   * the two deadlock. SQLite runs one transaction at a time (db.ts) and needs no lock.
+   */
+  private async lockedRow(manager: EntityManager, tokenHash: string): Promise<RefreshToken | null> {
+    const row = await manager.findOne(RefreshToken, { where: { tokenHash } });
+    if (!row || manager.connection.options.type !== 'mysql') return row;
+    return manager.findOne(RefreshToken, { where: { id: row.id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** Whether this use may rotate: the first use (which spends the token), or a retry within the grace. */
+  private async spend(manager: EntityManager, row: RefreshToken, now: Date): Promise<boolean> {
+    if (row.usedAt) {
+      const graceMs = this.deps.config.REFRESH_REUSE_GRACE_S * 1000;
+      return now.getTime() - row.usedAt.getTime() <= graceMs;
+    }
+    // Conditional update: should two uses ever meet unlocked, exactly one spends the token.
+    const spent = await manager
+      .createQueryBuilder()
+      .update(RefreshToken)
+      .set({ usedAt: now })
+      .where('id = :id AND used_at IS NULL AND revoked_at IS NULL', { id: row.id })
+      .execute();
+    return Boolean(spent.affected);
   }
 
   /** Logout: the family's refresh tokens are revoked and the presented access token is blacklisted until expiry. */

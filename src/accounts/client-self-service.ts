@@ -6,6 +6,8 @@ import { codeSms, OtpService } from '../notifications/otp';
 import { kycAwaitsValidation } from '../notifications/inapp';
 import { recordAudit } from './audit';
 import { Sfd, User } from './entities';
+import { forgetCallers } from './caller-cache';
+import { pinChangedSms } from './pin';
 import type { PinGuard } from './pin-guard';
 import { assertUniqueContact, mapUniqueViolation } from './users-service';
 
@@ -153,24 +155,34 @@ export class ClientSelfService {
     return user;
   }
 
+  /**
+   * Sets the PIN: a change, a reset, or the first PIN of a client created at a branch. Replacing a PIN
+   * tells the client by SMS in the same transaction (someone else with the phone or the old PIN would
+   * otherwise change it unseen); a first PIN is no change and sends nothing.
+   */
   async setPin(userId: number, pin: string): Promise<void> {
     const now = this.deps.clock.now();
     const pinHash = await hashSecret(pin);
-    await this.deps.db.transaction(async (manager) => {
+    const phone = await this.deps.db.transaction(async (manager) => {
       const user = await manager.findOneOrFail(User, { where: { id: userId } });
+      const replaced = user.pinHash !== null;
       await manager.update(User, { id: userId }, { pinHash, updatedAt: now });
       await recordAudit(
         manager,
         {
           actor: { userId, role: 'client' },
           sfdId: user.sfdId,
-          action: 'user.pin_change',
+          action: replaced ? 'user.pin_change' : 'user.pin_set',
           targetType: 'user',
           targetId: userId,
         },
         now,
       );
+      if (replaced) await this.deps.outbox.queue(manager, pinChangedSms(user));
+      return user.phone;
     });
+    // The caller cache says whether a PIN is set: forget it once the change is committed.
+    await forgetCallers(this.deps.kv, [phone]);
   }
 
   async checkPin(userId: number, pin: string): Promise<'ok' | 'wrong' | 'locked'> {

@@ -1,27 +1,23 @@
+import { createHmac } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { EntityManager } from 'typeorm';
 import type { Deps } from '../deps';
-import {
-  forbidden,
-  notFound,
-  tooManyRequests,
-  unauthorized,
-  validationFailed,
-  Problem,
-} from '../http/errors';
+import { forbidden, tooManyRequests, unauthorized, validationFailed, Problem } from '../http/errors';
 import { assertNotLimited, createLimiter, recordFailure } from '../http/rate-limit';
 import { hashSecret, verifySecret } from '../infra/crypto';
+import { uniqueViolationField } from '../infra/db-errors';
+import type { Lang } from '../infra/i18n';
 import { codeSms, OtpService } from '../notifications/otp';
 import { kycAwaitsValidation } from '../notifications/inapp';
 import { recordAudit } from './audit';
+import { ClientSelfService } from './client-self-service';
 import { newUser, Sfd, User } from './entities';
 import { LoginSecondFactor, type OtpChallenge } from './login-otp';
 import { PinGuard } from './pin-guard';
 import { isStaff } from './roles';
 import type { TokenPair, TokenService } from './tokens';
-import { assertUniqueContact, mapUniqueViolation } from './users-service';
 import type { z } from 'zod';
-import type { loginBody, loginOtpBody, signupBody, verifyBody } from './schemas';
+import type { changePinBody, loginBody, loginOtpBody, signupBody, verifyBody } from './schemas';
 
 // Compared against when the account does not exist, so a miss costs the same time as a wrong password.
 const DUMMY_HASH = hashSecret('not-a-real-password');
@@ -39,11 +35,21 @@ interface LoginDetails {
   method: 'password' | 'pin' | 'password+sms_code';
 }
 
+/** A sign-up's requested details while its code waits (never the PIN itself: its scrypt hash). */
+interface HeldSignup {
+  first_name: string;
+  last_name: string;
+  language: Lang;
+  sfd_id: number;
+  pin_hash: string;
+}
+
 export class AuthService {
   private readonly perAccount: RateLimiterAbstract;
   private readonly perIp: RateLimiterAbstract;
   private readonly otp: OtpService;
   private readonly secondFactor: LoginSecondFactor;
+  private readonly clients: ClientSelfService;
 
   constructor(
     private readonly deps: Pick<Deps, 'db' | 'kv' | 'clock' | 'config' | 'outbox'>,
@@ -63,6 +69,7 @@ export class AuthService {
     });
     this.otp = new OtpService(deps);
     this.secondFactor = new LoginSecondFactor(deps);
+    this.clients = new ClientSelfService(deps, pins);
   }
 
   /**
@@ -158,95 +165,150 @@ export class AuthService {
   }
 
   /**
-   * Client self sign-up. A phone that signed up but never verified may sign up again (lost SMS): the
-   * details are replaced and a new code is sent, within the one-time codes' resend limits (429 with
-   * Retry-After). A verified phone is a 409.
+   * A signed-in client changes their PIN: the current PIN is checked under the USSD lockout (a wrong
+   * one is a 400 naming old_pin, a lock a 429), then the PIN is replaced as on USSD (audit, SMS notice,
+   * caller cache).
    */
-  async signup(body: z.infer<typeof signupBody>): Promise<User> {
-    const now = this.deps.clock.now();
-    // A sign-up sent again while its code is fresh: 429 before the details are rewritten.
+  async changePin(userId: number, body: z.infer<typeof changePinBody>): Promise<void> {
+    const user = await this.deps.db.manager.findOne(User, { where: { id: userId, role: 'client' } });
+    if (!user) throw forbidden();
+    const check = await this.pins.check(user, body.old_pin);
+    if (check === 'locked') throw tooManyRequests(this.deps.config.PIN_LOCK_MINUTES * 60);
+    if (check === 'wrong') throw validationFailed({ old_pin: ['wrong_pin'] });
+    await this.clients.setPin(user.id, body.new_pin);
+  }
+
+  /**
+   * Client self sign-up, step 1: nothing is written to the users table. The requested details (the PIN
+   * only as its scrypt hash) wait in the key-value store next to the code sent by SMS, and the user is
+   * created by `verifySignup`. A phone that already belongs to anyone is a 409: signing up again must
+   * never rewrite an existing account (a client created at a branch, or someone else's number). A new
+   * phone signed up again (lost SMS) gets a new code with the new details, within the one-time codes'
+   * resend limits (429 with Retry-After, the details held with the live code untouched).
+   */
+  async signup(body: z.infer<typeof signupBody>): Promise<{ phone: string }> {
+    await this.refuseTakenPhone(body.phone, body.sfd_id);
+    const sfd = await this.deps.db.manager.findOne(Sfd, { where: { id: body.sfd_id, status: 'active' } });
+    if (!sfd) throw validationFailed({ sfd_id: ['unknown SFD'] });
+    // A sign-up sent again while its code is fresh: 429 before anything is hashed or held.
     const wait = await this.otp.resendIn('signup', body.phone);
     if (wait > 0) throw tooManyRequests(wait);
-    const pinHash = await hashSecret(body.pin);
-    const user = await mapUniqueViolation(() =>
-      this.deps.db.transaction(async (manager) => {
-        const sfd = await manager.findOne(Sfd, { where: { id: body.sfd_id, status: 'active' } });
-        if (!sfd) throw validationFailed({ sfd_id: ['unknown SFD'] });
-        const existing = await manager.findOne(User, { where: { phone: body.phone } });
-        const pendingClient = existing && existing.role === 'client' && !existing.phoneVerifiedAt;
-        if (existing && !pendingClient) await assertUniqueContact(manager, { phone: body.phone });
-        const user =
-          existing ??
-          newUser(
-            manager,
-            {
-              phone: body.phone,
-              firstName: '',
-              lastName: '',
-              role: 'client',
-              sfdId: sfd.id,
-              language: body.language,
-            },
-            now,
-          );
-        Object.assign(user, {
-          firstName: body.first_name,
-          lastName: body.last_name,
-          sfdId: sfd.id,
-          language: body.language,
-          pinHash,
-          updatedAt: now,
-        });
+    const held: HeldSignup = {
+      first_name: body.first_name,
+      last_name: body.last_name,
+      language: body.language,
+      sfd_id: sfd.id,
+      pin_hash: await hashSecret(body.pin),
+    };
+    const code = await this.otp.issue('signup', body.phone);
+    const ttl = this.deps.config.OTP_TTL_S;
+    await this.deps.kv.set(this.heldKey(body.phone, code), JSON.stringify(held), ttl);
+    await this.deps.outbox.queue(
+      this.deps.db.manager,
+      codeSms({ phone: body.phone, language: body.language }, 'signup_code', code, ttl),
+    );
+    return { phone: body.phone };
+  }
+
+  /**
+   * Client self sign-up, step 2: the right code creates the verified client from the details held with
+   * that code, with its audit row, the branch's KYC notice and the tokens, in one transaction.
+   */
+  async verifySignup(body: z.infer<typeof verifyBody>): Promise<Session> {
+    const now = this.deps.clock.now();
+    const taken = await this.deps.db.manager.findOne(User, { where: { phone: body.phone } });
+    if (taken) throw this.phoneInUse();
+    const held = await this.takeHeld(body.phone, body.code);
+    if (!held) throw validationFailed({ code: ['invalid or expired code'] });
+    const sfd = await this.deps.db.manager.findOne(Sfd, { where: { id: held.sfd_id, status: 'active' } });
+    if (!sfd) throw forbidden('account_suspended', 'the SFD is suspended');
+    try {
+      return await this.deps.db.transaction(async (manager) => {
+        const user = newUser(
+          manager,
+          {
+            phone: body.phone,
+            firstName: held.first_name,
+            lastName: held.last_name,
+            role: 'client',
+            sfdId: sfd.id,
+            language: held.language,
+            pinHash: held.pin_hash,
+            phoneVerifiedAt: now,
+          },
+          now,
+        );
         await manager.save(user);
         await recordAudit(
           manager,
           {
             actor: null,
             sfdId: sfd.id,
-            action: existing ? 'user.signup_retry' : 'user.signup',
+            action: 'user.signup',
             targetType: 'user',
             targetId: user.id,
-            after: { phone: user.phone, sfd_id: sfd.id, role: 'client' },
+            after: { phone: user.phone, sfd_id: sfd.id, role: 'client', phone_verified: true },
           },
           now,
         );
-        return user;
-      }),
-    );
-    const code = await this.otp.issue('signup', user.phone);
-    await this.deps.outbox.queue(
-      this.deps.db.manager,
-      codeSms(user, 'signup_code', code, this.deps.config.OTP_TTL_S),
-    );
-    return user;
+        // Only a verified sign-up reaches the branch's agents: unverified attempts would be noise.
+        await kycAwaitsValidation(manager, user, now);
+        return { ...(await this.tokens.issue(manager, user)), user };
+      });
+    } catch (err) {
+      // Registered elsewhere (USSD, a branch, a parallel verification) since the check above.
+      if (uniqueViolationField(err) === 'phone') throw this.phoneInUse();
+      throw err;
+    }
   }
 
-  async verifySignup(body: z.infer<typeof verifyBody>): Promise<Session> {
-    const now = this.deps.clock.now();
-    const user = await this.deps.db.manager.findOne(User, { where: { phone: body.phone, role: 'client' } });
-    if (!user) throw notFound();
-    if (user.phoneVerifiedAt) throw new Problem(409, 'conflict', 'phone already verified');
-    if (!(await this.otp.verify('signup', user.phone, body.code))) {
-      throw validationFailed({ code: ['invalid or expired code'] });
-    }
-    const verified = { ...user, phoneVerifiedAt: now, updatedAt: now };
-    await this.assertCanSignIn(verified);
-    return this.deps.db.transaction(async (manager) => {
-      await manager.update(User, { id: user.id }, { phoneVerifiedAt: now, updatedAt: now });
-      await recordAudit(
-        manager,
-        {
-          actor: null,
-          sfdId: user.sfdId,
-          action: 'user.verify_phone',
-          targetType: 'user',
-          targetId: user.id,
-        },
-        now,
-      );
-      // Only a verified sign-up reaches the branch's agents: unverified attempts would be noise.
-      await kycAwaitsValidation(manager, verified, now);
-      return { ...(await this.tokens.issue(manager, verified)), user: verified };
-    });
+  /** A sign-up for a phone that has an account: 409, in the account's trail (never the names or PIN). */
+  private async refuseTakenPhone(phone: string, requestedSfdId: number): Promise<void> {
+    const existing = await this.deps.db.manager.findOne(User, { where: { phone } });
+    if (!existing) return;
+    await recordAudit(
+      this.deps.db.manager,
+      {
+        actor: null,
+        sfdId: existing.sfdId,
+        action: 'user.signup_refused',
+        targetType: 'user',
+        targetId: existing.id,
+        after: { reason: 'phone_in_use', requested_sfd_id: requestedSfdId },
+      },
+      this.deps.clock.now(),
+    );
+    throw this.phoneInUse();
+  }
+
+  private phoneInUse(): Problem {
+    const ussd = this.deps.config.USSD_SERVICE_CODE;
+    return new Problem(
+      409,
+      'phone_in_use',
+      `This phone number already has an account: dial ${ussd} or visit your branch.`,
+      { phone: ['phone_in_use'] },
+    );
+  }
+
+  /**
+   * The details wait under a key derived from the code they were sent with (an HMAC, so the store
+   * never holds the code): a verification always creates the details of the very code it checked, even
+   * when two sign-ups of one phone crossed.
+   */
+  private heldKey(phone: string, code: string): string {
+    const mac = createHmac('sha256', this.deps.config.JWT_SECRET)
+      .update(`signup-held:${phone}:${code}`)
+      .digest('hex');
+    return `signup:held:${phone}:${mac}`;
+  }
+
+  /** The details held with this code, once, if the code is right (the code's attempts are counted). */
+  private async takeHeld(phone: string, code: string): Promise<HeldSignup | null> {
+    if (!(await this.otp.verify('signup', phone, code))) return null;
+    const key = this.heldKey(phone, code);
+    const raw = await this.deps.kv.get(key);
+    await this.deps.kv.del(key);
+    return raw ? (JSON.parse(raw) as HeldSignup) : null;
   }
 }

@@ -6,6 +6,7 @@ import type { AuthService, LoginResult, Session } from './auth-service';
 import { User } from './entities';
 import type { OtpChallenge } from './login-otp';
 import {
+  changePinBody,
   loginBody,
   loginOtpBody,
   loginOtpResendBody,
@@ -17,7 +18,7 @@ import {
 import { userDto } from './serializers';
 import type { TokenService } from './tokens';
 import type { Deps } from '../deps';
-import { notFound } from '../http/errors';
+import { forbidden, notFound } from '../http/errors';
 
 function sessionDto(session: Session) {
   return { access: session.access, refresh: session.refresh, user: userDto(session.user) };
@@ -39,9 +40,10 @@ export function authRoutes(
   tokens: TokenService & Authenticator,
 ): void {
   router.post('/signup', async (ctx: Context) => {
-    const user = await auth.signup(parse(signupBody, ctx.request.body));
-    ctx.status = 201;
-    ctx.body = { user: userDto(user), detail: 'verification code sent by SMS' };
+    // Accepted, not created: the account exists only once the code is verified.
+    const { phone } = await auth.signup(parse(signupBody, ctx.request.body));
+    ctx.status = 202;
+    ctx.body = { phone, detail: 'verification code sent by SMS' };
   });
 
   router.post('/signup/verify', async (ctx: Context) => {
@@ -75,5 +77,12 @@ export function authRoutes(
     const user = await deps.db.manager.findOne(User, { where: { id: principalOf(ctx).userId } });
     if (!user) throw notFound();
     ctx.body = userDto(user);
+  });
+
+  router.post('/me/pin', authenticate(tokens), async (ctx: Context) => {
+    const principal = principalOf(ctx);
+    if (principal.role !== 'client') throw forbidden();
+    await auth.changePin(principal.userId, parse(changePinBody, ctx.request.body));
+    ctx.status = 204;
   });
 }

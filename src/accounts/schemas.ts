@@ -133,3 +133,9 @@ export type CreateSfdBody = z.infer<typeof createSfdBody>;
 export type UpdateSfdBody = z.infer<typeof updateSfdBody>;
 export type ListUsersQuery = z.infer<typeof listUsersQuery>;
 export type ListSfdsQuery = z.infer<typeof listSfdsQuery>;
+
+/** A client's PIN change through the API: the current PIN, and a new one under the USSD's rule. */
+export const changePinBody = z.object({
+  old_pin: z.string().regex(/^\d{4}$/, 'PIN must be 4 digits'),
+  new_pin: pinSchema,
+});

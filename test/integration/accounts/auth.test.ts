@@ -261,14 +261,11 @@ describe('client self sign-up', () => {
       language: 'fr',
       pin: '5820',
     });
-    expect(res.status).toBe(201);
-    expect(res.body.user).toMatchObject({
-      phone: number,
-      role: 'client',
-      phone_verified: false,
-      kyc_status: 'pending',
-    });
-    expect((await login({ phone: number, pin: '5820' })).status).toBe(403);
+    // Accepted, not created: no account exists before the code is verified.
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ phone: number, detail: 'verification code sent by SMS' });
+    expect(await t.deps.db.manager.countBy(UserEntity, { phone: number })).toBe(0);
+    expect((await login({ phone: number, pin: '5820' })).status).toBe(401);
 
     const wrong = await t.request
       .post('/api/accounts/signup/verify/')
@@ -277,7 +274,15 @@ describe('client self sign-up', () => {
     const code = await t.inbox.lastCode(number);
     const ok = await t.request.post('/api/accounts/signup/verify/').send({ phone: number, code });
     expect(ok.status).toBe(200);
-    expect(ok.body.user.phone_verified).toBe(true);
+    expect(ok.body.user).toMatchObject({
+      phone: number,
+      first_name: 'Awa',
+      last_name: 'Houngbo',
+      role: 'client',
+      sfd_id: sfd.id,
+      phone_verified: true,
+      kyc_status: 'pending',
+    });
     expect((await me(ok.body.access)).body.phone).toBe(number);
     expect((await login({ phone: number, pin: '5820' })).status).toBe(200);
     // A code works once.
@@ -292,7 +297,7 @@ describe('client self sign-up', () => {
   it('burns the code after 3 wrong attempts, and refuses weak PINs and unknown SFDs', async () => {
     const number = phone();
     const body = { phone: number, first_name: 'Koffi', last_name: 'Adjovi', sfd_id: sfd.id, pin: '5820' };
-    expect((await t.request.post('/api/accounts/signup/').send(body)).status).toBe(201);
+    expect((await t.request.post('/api/accounts/signup/').send(body)).status).toBe(202);
     const code = await t.inbox.lastCode(number);
     for (let i = 0; i < 3; i++) {
       await t.request
@@ -342,6 +347,7 @@ describe('client self sign-up', () => {
       .post('/api/accounts/signup/')
       .send({ phone: agent.phone, first_name: 'X', last_name: 'Y', sfd_id: sfd.id, pin: '5820' });
     expect(res.status).toBe(409);
+    expect(res.body.type).toMatch(/phone-in-use$/);
     expect(res.body.errors).toHaveProperty('phone');
   });
 });

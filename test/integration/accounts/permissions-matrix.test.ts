@@ -592,6 +592,7 @@ describe('the matrix covers the whole accounts API', () => {
       'POST /api/accounts/login/renvoyer-otp',
       'POST /api/accounts/token/refresh',
       'POST /api/accounts/logout',
+      'POST /api/accounts/me/pin', // a client's own PIN: pin-change.test.ts
     ];
     const routes = t.accounts.router.stack
       .filter((layer) => layer.methods.length > 0)

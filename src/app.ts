@@ -6,6 +6,7 @@ import { createAccounts } from './accounts/module';
 import type { Deps } from './deps';
 import { problemHandler } from './http/errors';
 import { healthRoutes } from './http/health';
+import { publicBaseUrl } from './http/pagination';
 import { requestContext, stripTrailingSlash } from './http/request-context';
 import { createUssd } from './ussd/module';
 import { simulatorRoutes } from './ussd/simulator-routes';
@@ -29,6 +30,7 @@ export function createApp(deps: Deps) {
 
   app.use(ussd.lane.routes()); // the USSD hop's own short chain: see createUssd
   app.use(requestContext(logger));
+  app.use(publicBaseUrl(config.PUBLIC_BASE_URL)); // for the page links, never the Host header
   app.use(problemHandler());
   app.use(helmet());
   app.use(

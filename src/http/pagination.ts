@@ -1,4 +1,4 @@
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { parse } from './validate';
 
@@ -19,8 +19,24 @@ export function readPage(ctx: Context): Page {
   return { page, pageSize: page_size, skip: (page - 1) * page_size, take: page_size };
 }
 
+/**
+ * Puts PUBLIC_BASE_URL (no trailing slash) where the page links find it. The links are never built
+ * from the request's Host or X-Forwarded-Host: whoever sends the request chooses those, and a link
+ * to their host in our answer (or in a cache that keeps it) sends the next page's token-bearing
+ * request to them.
+ */
+export function publicBaseUrl(base: string) {
+  return async function publicBaseUrl(ctx: Context, next: Next) {
+    ctx.state.publicBaseUrl = base;
+    await next();
+  };
+}
+
 function pageUrl(ctx: Context, page: number): string {
-  const url = new URL(ctx.href);
+  const base = ctx.state.publicBaseUrl as string | undefined;
+  if (!base) throw new Error('pagination: publicBaseUrl middleware not mounted');
+  // Concatenated, not resolved: a path like `//evil.example/x` stays a path under our base.
+  const url = new URL(base + ctx.path + ctx.search);
   url.searchParams.set('page', String(page));
   return url.toString();
 }

@@ -279,3 +279,28 @@ describe('CORS', () => {
     expect(none.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
+
+describe('pagination links', () => {
+  it('are built from PUBLIC_BASE_URL, never from Host or X-Forwarded-Host (TRUST_PROXY is on)', async () => {
+    for (const code of ['PGA', 'PGB', 'PGC']) await makeSfd(t, code);
+    const access = await tokenFor(t, await makeUser(t, 'admin_plateforme', null));
+    const base = t.config.PUBLIC_BASE_URL;
+    const spoofs: Record<string, string>[] = [
+      {},
+      { Host: 'evil.example' },
+      { 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https' },
+      { Host: 'evil.example:8443', 'X-Forwarded-Host': 'other.evil.example' },
+    ];
+    for (const headers of spoofs) {
+      const res = await t.request
+        .get('/api/accounts/sfds/?page=2&page_size=1')
+        .set('Authorization', `Bearer ${access}`)
+        .set(headers);
+      expect(res.status).toBe(200);
+      expect(res.body.count).toBeGreaterThanOrEqual(3);
+      expect(res.body.next).toBe(`${base}/api/accounts/sfds?page=3&page_size=1`);
+      expect(res.body.previous).toBe(`${base}/api/accounts/sfds?page=1&page_size=1`);
+      expect(JSON.stringify(res.body)).not.toContain('evil');
+    }
+  });
+});

@@ -44,6 +44,9 @@ export function createApp(deps: Deps) {
     }),
   );
   app.use(stripTrailingSlash());
+  // Africa's Talking's SMS callbacks read their own body (a malformed one is answered 200, not 400/413),
+  // so they come before the API's parser.
+  app.use(createSmsCallbacks(deps, ussd.clients).router.routes());
   app.use(
     bodyParser({
       enableTypes: ['json', 'form'],
@@ -57,7 +60,6 @@ export function createApp(deps: Deps) {
   app.use(health.routes());
   app.use(ussd.router.routes());
   app.use(simulatorRoutes(deps).routes()); // the web phone, and in demo mode the SMS it received
-  app.use(createSmsCallbacks(deps, ussd.clients).router.routes()); // Africa's Talking's SMS callbacks
   app.use(accounts.router.routes());
   app.use(ledgerRouter(deps, accounts.tokens).routes());
   app.use(payments.router.routes());

@@ -46,6 +46,9 @@ const schema = z.object({
   SMS_MAX_ATTEMPTS: int(1, 20).default(5),
   SMS_BACKOFF_MS: int(10, 3_600_000).default(2000),
   SMS_RATE_PER_S: int(1, 10_000).default(10),
+  // Delivery reports for an id not stored yet are kept 10 minutes for the worker to match: at most this
+  // many a minute, so a flood of made-up ids cannot grow Redis (beyond it they are logged and dropped).
+  DLR_HOLD_PER_MINUTE: int(0, 1_000_000).default(1000),
   // Scheduled reminders: the SFD-local hour from which a day's reminders go out, how often the
   // scheduler looks (a run is skipped once a day's work is done), recipients per batch, and how many
   // days late a missed reminder may still go (downtime on its day).

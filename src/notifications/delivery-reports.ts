@@ -10,7 +10,11 @@ export interface DeliveryReport {
   failureReason?: string;
 }
 
-export type ReportOutcome = 'updated' | 'unchanged' | 'held' | 'unknown_status';
+/**
+ * `ignored`: an unknown id that is not Africa's Talking's, never worth holding; `dropped`: an unknown id
+ * beyond DLR_HOLD_PER_MINUTE. Both are answered 200 like the others: AT's retry would not change them.
+ */
+export type ReportOutcome = 'updated' | 'unchanged' | 'held' | 'unknown_status' | 'ignored' | 'dropped';
 
 /**
  * AT's delivery statuses, in the order a message lives them. `Sent`, `Submitted` and `Buffered` say it
@@ -47,12 +51,19 @@ const MAY_MOVE_FROM: Record<SmsStatus, SmsStatus[]> = {
  */
 const HELD_TTL_S = 600;
 const heldKey = (messageId: string, target: SmsStatus) => `sms:dlr:${messageId}:${target}`;
+/**
+ * The ids AT gives (`ATXid_` and a hex token, 32 characters today; a little leeway for a change): a
+ * report for anything else (a random id, our console sender's `console-…`) can never be matched later,
+ * so it is not kept. With the per-minute cap, it bounds what a flood of made-up reports costs Redis.
+ */
+const AT_MESSAGE_ID = /^ATXid_[A-Za-z0-9]{8,64}$/;
+const holdsKey = (minute: number) => `sms:dlr:holds:${minute}`;
 /** The statuses a report can move a row to, in the order a message lives them. */
 const TARGETS: SmsStatus[] = ['sent', 'delivered', 'failed', 'rejected'];
 
 /** Applies AT's delivery reports to the outbox rows, each as one conditional update. */
 export class DeliveryReports {
-  constructor(private readonly deps: Pick<Deps, 'db' | 'clock' | 'kv'>) {}
+  constructor(private readonly deps: Pick<Deps, 'db' | 'clock' | 'kv' | 'config'>) {}
 
   async apply(report: DeliveryReport): Promise<ReportOutcome> {
     const target = TARGET[report.status];
@@ -60,6 +71,8 @@ export class DeliveryReports {
     // The common case (a report that moves its row) costs one query.
     if (await this.update(report, target)) return 'updated';
     if (await this.known(report.id)) return 'unchanged';
+    if (!AT_MESSAGE_ID.test(report.id)) return 'ignored';
+    if (!(await this.mayHold())) return 'dropped';
     // Kept for the worker, which applies it once it stored the id (applyHeld). Stored just now, before
     // the worker could see this report: applied here.
     await this.deps.kv.set(heldKey(report.id, target), JSON.stringify(report), HELD_TTL_S);
@@ -76,6 +89,13 @@ export class DeliveryReports {
       await this.apply(JSON.parse(raw) as DeliveryReport);
       await this.deps.kv.del(keys[i]);
     }
+  }
+
+  /** One more held report this clock minute, if the cap allows it (the counter outlives its minute). */
+  private async mayHold(): Promise<boolean> {
+    const minute = Math.floor(this.deps.clock.now().getTime() / 60_000);
+    const holds = await this.deps.kv.incr(holdsKey(minute), 120);
+    return holds <= this.deps.config.DLR_HOLD_PER_MINUTE;
   }
 
   private async update(report: DeliveryReport, target: SmsStatus): Promise<boolean> {

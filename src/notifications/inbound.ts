@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { EntityManager } from 'typeorm';
 import type { Caller } from '../accounts/client-self-service';
 import { normalizePhone } from '../accounts/phone';
@@ -6,6 +7,19 @@ import type { Lang } from '../infra/i18n';
 import { accountsOwnedBy } from '../ledger/service';
 import { formatBalances } from './balance-text';
 import { SmsOptOut } from './entities';
+
+/**
+ * The sender as E.164 if it is a mobile number, else null. Only a mobile texts us and reads an answer:
+ * a fixed line, a toll-free or a premium-rate "sender" is a forged callback, and answering it would
+ * spend our SMS on whatever the forger chose (SMS pumping).
+ */
+export function mobileSender(from: string): string | null {
+  const phone = normalizePhone(from);
+  if (!phone) return null;
+  const type = parsePhoneNumberFromString(phone)?.getType();
+  // Where the plan does not tell mobiles from fixed lines (North America), the number may text.
+  return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' ? phone : null;
+}
 
 export type Keyword = 'balance' | 'help' | 'stop' | 'start' | 'other';
 
@@ -71,8 +85,9 @@ export class InboundSms {
   ) {}
 
   async handle(msg: InboundMessage): Promise<InboundOutcome> {
-    const phone = normalizePhone(msg.from);
-    // A sender id or a short code: nobody to answer, nothing to change.
+    const phone = mobileSender(msg.from);
+    // A sender id, a short code, garbage or a number that is no mobile's: nobody to answer, nothing to
+    // change, and not even a throttle counter in Redis.
     if (!phone) return { result: 'invalid_sender' };
     const parsed = parseKeyword(msg.text);
     const { keyword } = parsed;

@@ -1,4 +1,6 @@
-import type { Context } from 'koa';
+import coBody from 'co-body';
+import type { Context, Next } from 'koa';
+import { parse as parseQueryString } from 'node:querystring';
 import { z } from 'zod';
 import type { Deps } from '../deps';
 import { callbackToken } from '../http/callback-token';
@@ -18,7 +20,11 @@ import { InboundSms, type CallerLookup } from './inbound';
  * Both answer 200 `OK` to whatever they were sent, known or not, well-formed or not: AT retries a
  * callback that is not answered 2xx, and a retry would not make it better. Two exceptions: a missing or
  * wrong AT_CALLBACK_TOKEN (403 problem+json), and our own failure (5xx), which AT's retry may cure
- * (the inbound dedupe key and the conditional updates make a retry safe).
+ * (the inbound dedupe key and the conditional updates make a retry safe). Each refused or malformed
+ * callback leaves one warning line with the reason (and the phone, masked by the logger, if there is one).
+ *
+ * So they read their own body (mounted before the API's body parser, app.ts): the API's parser would
+ * answer invalid JSON or an oversized body 400/413 before the route, and AT would retry it for nothing.
  */
 
 /** AT posts strings; a JSON caller may send numbers. Overlong values are cut, not refused. */
@@ -47,6 +53,41 @@ const inboundBody = z.object({
   networkCode: text(16),
 });
 
+type Read = { body: Record<string, unknown> } | { reason: string };
+
+/**
+ * The posted form or JSON object, or why there is none. Never throws: a body over the limit, invalid
+ * JSON, another content type or bytes that are no text are all just malformed. The limit is the API's.
+ */
+async function readBody(ctx: Context, limit: string): Promise<Read> {
+  const type = ctx.is('urlencoded', 'json'); // null: no body at all; false: another type
+  if (!type) return { reason: type === null ? 'no body' : 'unsupported content type' };
+  let raw: string;
+  try {
+    raw = await coBody.text(ctx, { limit, encoding: 'utf-8' });
+  } catch (err) {
+    // co-body's errors (raw-body's): entity.too.large, request.aborted, encoding.unsupported, …
+    const kind = (err as { type?: unknown }).type;
+    return { reason: typeof kind === 'string' ? `body unreadable (${kind})` : 'body unreadable' };
+  }
+  if (type === 'urlencoded') return { body: parseQueryString(raw) };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { reason: 'invalid JSON' };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return { reason: 'not a JSON object' };
+  return { body: json as Record<string, unknown> };
+}
+
+/** The sender's or recipient's number as posted, for the log line (the logger masks `phone`). */
+function phoneIn(body: Record<string, unknown>, field: string): string | undefined {
+  const value = body[field];
+  return typeof value === 'string' ? value.slice(0, 32) : undefined;
+}
+
 const fieldsOf = (err: z.ZodError) => [...new Set(err.issues.map((i) => i.path.join('.')))];
 
 const ok = (ctx: Context) => {
@@ -61,14 +102,36 @@ export function createSmsCallbacks(
   const reports = new DeliveryReports(deps);
   const inbound = new InboundSms(deps, callers);
   const router = new Router({ prefix: '/sms' });
-  router.use(callbackToken(deps.config.AT_CALLBACK_TOKEN));
   const logOf = (ctx: Context) => (ctx.state.log as Logger | undefined) ?? deps.logger;
+  const token = callbackToken(deps.config.AT_CALLBACK_TOKEN);
+  // Checked before the body is read: an unauthenticated caller's body is not worth reading.
+  router.use(async (ctx: Context, next: Next) => {
+    try {
+      await token(ctx, () => Promise.resolve());
+    } catch (err) {
+      logOf(ctx).warn(
+        { path: ctx.path, reason: 'missing or wrong AT_CALLBACK_TOKEN' },
+        'SMS callback refused',
+      );
+      throw err; // 403 problem+json
+    }
+    await next();
+  });
 
   router.post('/delivery-reports', async (ctx: Context) => {
     const log = logOf(ctx);
-    const parsed = reportBody.safeParse(ctx.request.body ?? {});
+    const read = await readBody(ctx, deps.config.BODY_LIMIT);
+    if ('reason' in read) {
+      log.warn({ reason: read.reason }, 'SMS delivery report malformed');
+      return ok(ctx);
+    }
+    const parsed = reportBody.safeParse(read.body);
     if (!parsed.success) {
-      log.warn({ fields: fieldsOf(parsed.error) }, 'SMS delivery report malformed');
+      const fields = fieldsOf(parsed.error);
+      log.warn(
+        { reason: 'missing or invalid fields', fields, phone: phoneIn(read.body, 'phoneNumber') },
+        'SMS delivery report malformed',
+      );
       return ok(ctx);
     }
     const report = parsed.data;
@@ -84,6 +147,10 @@ export function createSmsCallbacks(
     };
     if (outcome === 'unknown_status') {
       log.warn({ dlr }, 'SMS delivery report: unknown status');
+    } else if (outcome === 'ignored') {
+      log.warn({ dlr }, "SMS delivery report for an unknown id that is not Africa's Talking's: dropped");
+    } else if (outcome === 'dropped') {
+      log.warn({ dlr }, 'SMS delivery report for an unknown id beyond DLR_HOLD_PER_MINUTE: dropped');
     } else {
       log.info({ dlr }, 'SMS delivery report');
     }
@@ -92,9 +159,18 @@ export function createSmsCallbacks(
 
   router.post('/inbound', async (ctx: Context) => {
     const log = logOf(ctx);
-    const parsed = inboundBody.safeParse(ctx.request.body ?? {});
+    const read = await readBody(ctx, deps.config.BODY_LIMIT);
+    if ('reason' in read) {
+      log.warn({ reason: read.reason }, 'inbound SMS malformed');
+      return ok(ctx);
+    }
+    const parsed = inboundBody.safeParse(read.body);
     if (!parsed.success) {
-      log.warn({ fields: fieldsOf(parsed.error) }, 'inbound SMS malformed');
+      const fields = fieldsOf(parsed.error);
+      log.warn(
+        { reason: 'missing or invalid fields', fields, phone: phoneIn(read.body, 'from') },
+        'inbound SMS malformed',
+      );
       return ok(ctx);
     }
     const msg = parsed.data;
@@ -102,7 +178,8 @@ export function createSmsCallbacks(
     // Never the text: a client may well type their PIN into an SMS.
     const sms = { id: msg.id, from: msg.from, to: msg.to, network: msg.networkCode, ...outcome };
     if (outcome.result === 'invalid_sender' || outcome.result === 'throttled') {
-      log.warn({ sms_inbound: sms }, `inbound SMS not answered: ${outcome.result.replace('_', ' ')}`);
+      const reason = outcome.result.replace('_', ' ');
+      log.warn({ reason, sms_inbound: sms }, `inbound SMS not answered: ${reason}`);
     } else {
       log.info({ sms_inbound: sms }, 'inbound SMS');
     }

@@ -1,7 +1,9 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { SmsOutboxEntry } from '../../../src/notifications/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { AfricasTalkingStub } from '../../helpers/stubs/africastalking-stub';
 import { sleep } from '../../helpers/stubs/provider-kit';
+import { recordLogs } from './sms-logs';
 
 /**
  * POST /sms/delivery-reports end to end: an SMS queued in the outbox, sent by the worker through the real
@@ -177,8 +179,11 @@ describe('AT_CALLBACK_TOKEN on the SMS callbacks', () => {
   let t: TestApp;
   const TOKEN = 'at-sms-callback-secret';
 
+  let logs: ReturnType<typeof recordLogs>;
+
   beforeAll(async () => {
-    t = await startTestApp({ AT_CALLBACK_TOKEN: TOKEN });
+    t = await startTestApp({ AT_CALLBACK_TOKEN: TOKEN, LOG_LEVEL: 'warn' });
+    logs = recordLogs(t.deps.logger);
   });
   afterAll(() => t.close());
 
@@ -195,6 +200,16 @@ describe('AT_CALLBACK_TOKEN on the SMS callbacks', () => {
         expect(res.status).toBe(403);
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
         expect(res.body).toMatchObject({ status: 403, type: expect.stringMatching(/forbidden$/) });
+        // One warning per refusal, saying why, without the token that was tried.
+        const warnings = logs.warnings(res.headers['x-request-id']);
+        expect(warnings).toEqual([
+          expect.objectContaining({
+            path,
+            reason: 'missing or wrong AT_CALLBACK_TOKEN',
+            msg: 'SMS callback refused',
+          }),
+        ]);
+        expect(JSON.stringify(warnings)).not.toMatch(/wrong-token-value/);
       }
       expect(await t.deps.db.manager.count(SmsOutboxEntry)).toBe(0);
     },
@@ -219,5 +234,72 @@ describe('AT_CALLBACK_TOKEN on the SMS callbacks', () => {
       .send({ id: 'ATXid_nobody', status: 'Success' })
       .expect(200);
     expect(await t.inbox.to(from)).toHaveLength(2);
+  });
+});
+
+describe('delivery reports for ids we do not know (yet)', () => {
+  let t: TestApp;
+  let logs: ReturnType<typeof recordLogs>;
+  const LIMIT = 3;
+
+  beforeAll(async () => {
+    t = await startTestApp({ DLR_HOLD_PER_MINUTE: String(LIMIT), LOG_LEVEL: 'warn' });
+    logs = recordLogs(t.deps.logger);
+  });
+  afterAll(() => t.close());
+
+  const atId = () => `ATXid_${randomBytes(16).toString('hex')}`;
+  const heldFor = (id: string) => t.deps.kv.get(`sms:dlr:${id}:delivered`);
+  const success = (id: string) =>
+    t.request
+      .post('/sms/delivery-reports')
+      .type('form')
+      .send({ id, phoneNumber: '+2290197000001', status: 'Success', networkCode: '61603', retryCount: '0' });
+
+  it("holds only Africa's Talking's ids; anything else is answered 200, logged and forgotten", async () => {
+    const real = atId();
+    expect((await success(real)).status).toBe(200);
+    expect(JSON.parse((await heldFor(real))!)).toMatchObject({ id: real, status: 'Success' });
+
+    for (const id of [
+      `console-${randomUUID()}`, // our console sender's: never sent through AT, never matched later
+      randomUUID(),
+      'ATXid_', // the prefix alone
+      `ATXid_${'a'.repeat(65)}`,
+      'ATXid_../../etc',
+      `x${atId()}`,
+    ]) {
+      const res = await success(id);
+      expect(res.status).toBe(200);
+      expect(res.text).toBe('OK');
+      expect(await heldFor(id)).toBeNull();
+      expect(logs.warnings(res.headers['x-request-id'])).toEqual([
+        expect.objectContaining({ dlr: expect.objectContaining({ id, outcome: 'ignored' }) }),
+      ]);
+    }
+  });
+
+  it(`holds at most DLR_HOLD_PER_MINUTE (${LIMIT}) a minute; beyond, 200 and dropped`, async () => {
+    t.clock.advance(60_000); // a fresh minute, whatever the test before held
+    const ids = Array.from({ length: LIMIT + 2 }, atId);
+    const answers = [];
+    for (const id of ids) answers.push(await success(id));
+    expect(answers.map((r) => r.status)).toEqual(ids.map(() => 200));
+    const held = await Promise.all(ids.map(heldFor));
+    expect(held.map((v) => v !== null)).toEqual([true, true, true, false, false]);
+    for (const res of answers.slice(LIMIT)) {
+      expect(logs.warnings(res.headers['x-request-id'])).toEqual([
+        expect.objectContaining({
+          dlr: expect.objectContaining({ outcome: 'dropped' }),
+          msg: expect.stringMatching(/DLR_HOLD_PER_MINUTE/),
+        }),
+      ]);
+    }
+
+    // The next minute holds again.
+    t.clock.advance(60_000);
+    const later = atId();
+    await success(later).expect(200);
+    expect(await heldFor(later)).not.toBeNull();
   });
 });

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Sfd, User } from '../../../src/accounts/entities';
 import { SmsOptOut, SmsOutboxEntry } from '../../../src/notifications/entities';
 import { INBOUND_REPLIES_PER_HOUR } from '../../../src/notifications/inbound';
+import { maskPhone } from '../../../src/infra/logger';
 import { ensureAccount, post, sfdAccount } from '../../../src/ledger/service';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, phone } from '../../helpers/factories';
+import { recordLogs } from './sms-logs';
 
 /**
  * POST /sms/inbound end to end: Africa's Talking's form, the keyword, the answer queued in the outbox
@@ -13,9 +15,11 @@ import { makeSfd, makeUser, phone } from '../../helpers/factories';
 let t: TestApp;
 let sfd: Sfd;
 let seq = 0;
+let logs: ReturnType<typeof recordLogs>;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ LOG_LEVEL: 'warn' });
+  logs = recordLogs(t.deps.logger);
   sfd = await makeSfd(t, 'INB');
 });
 afterAll(() => t.close());
@@ -235,5 +239,37 @@ describe('POST /sms/inbound', () => {
     await inbound(p, 'ARRET');
     expect(await t.inbox.to(p)).toHaveLength(INBOUND_REPLIES_PER_HOUR);
     expect(await optedOut(p)).toBe(true);
+  });
+
+  it.each([
+    ['a word', 'hello'],
+    ['too short a number', '+22912'],
+    ['SQL', "' OR 1=1--"],
+    ['a fixed line', '+2290121300000'],
+    ['a toll-free number', '+18005550100'],
+    ['a premium-rate number', '+19005550100'],
+  ])('a sender that is no mobile number (%s): 200 OK, nothing created, one warning', async (_, from) => {
+    const outbox = await t.deps.db.manager.count(SmsOutboxEntry);
+    const optOuts = await t.deps.db.manager.count(SmsOptOut);
+    const id = atId();
+    const res = await inbound(from, 'ARRET', id);
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('OK');
+
+    expect(await t.deps.db.manager.count(SmsOutboxEntry)).toBe(outbox);
+    expect(await t.deps.db.manager.countBy(SmsOutboxEntry, { dedupeKey: `inbound:${id}:reply` })).toBe(0);
+    expect(await t.deps.db.manager.count(SmsOptOut)).toBe(optOuts);
+    // Not even the reply throttle's counter.
+    expect(await t.deps.kv.get(`sms:inbound:${from}`)).toBeNull();
+    expect(await t.inbox.to(from)).toEqual([]);
+
+    const warnings = logs.warnings(res.headers['x-request-id']);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        reason: 'invalid sender',
+        sms_inbound: expect.objectContaining({ from: maskPhone(from), result: 'invalid_sender' }),
+      }),
+    ]);
+    if (from.length > 6) expect(JSON.stringify(warnings)).not.toContain(from);
   });
 });

@@ -19,10 +19,13 @@ export const mainMenu = setup({
       on: {
         INPUT: [
           { guard: is('6'), target: 'account' },
+          { guard: is('7'), target: 'help' },
           { guard: is('1', '2', '3', '4', '5'), target: 'comingSoon' },
         ],
       },
     },
+    // The dial-string shortcuts (*123*6#: straight to "Mon compte"); 0 and 00 lead back.
+    help: { meta: { screen: 'main.help' } },
     account: { type: 'final', meta: { goto: 'account' } },
     comingSoon: { type: 'final', meta: { end: 'common.coming_soon' } },
   },

@@ -38,15 +38,18 @@ export interface EngineSettings {
 
 export interface HopRequest {
   sessionId: string;
-  /** As Africa's Talking sends it: normalized (CallerSource.phone) only where a session starts. */
+  /**
+   * As Africa's Talking sends it: normalized (CallerSource.phone) where a session starts, and on a later
+   * hop only if it is not the very string the session was opened with.
+   */
   phoneNumber: string;
   text: string;
 }
 
 /** Who is calling: read from the store with the session (key, TTL), else loaded. */
 export interface CallerSource {
-  /** The E.164 form of a `phoneNumber`. */
-  phone(phoneNumber: string): string;
+  /** The E.164 form of a `phoneNumber`, or null if it is not a valid mobile number. */
+  phone(phoneNumber: string): string | null;
   key(phone: string): string;
   ttlS: number;
   load(phone: string): Promise<Caller | null>;
@@ -66,6 +69,21 @@ interface Outcome {
 }
 
 class HopTimeout extends Error {}
+
+/**
+ * The screens whose answer is a secret: a PIN (chosen, confirmed or checked), a one-time code, an
+ * identity number. Named by their screen keys (`account.old_pin`, `pin.wrong`, `set_pin.ask`,
+ * `registration.pin_confirm`, `account.code_wrong`, `registration.id_number`…): a dial string never
+ * answers them (see `walk`). test/unit/ussd/secret-screens.test.ts checks every screen of the menus.
+ */
+const SECRET_SCREEN = /(^|[._])(pin|code)([._]|$)|(^|\.)id_number($|_)/;
+
+export function isSecretScreen(screen: string | undefined): boolean {
+  return screen !== undefined && SECRET_SCREEN.test(screen);
+}
+
+/** Inputs of a dial string walked at most: a phone dials a few, the rest would be a script's. */
+export const MAX_DIALED_INPUTS = 8;
 
 /**
  * One hop of a USSD session: read the session (one Redis round trip), feed the new input to the
@@ -124,26 +142,46 @@ export class UssdEngine {
     // them afterwards only if its session has gone (expired, or lost with Redis).
     const first = req.text === '';
     let phone = first ? this.callers.phone(req.phoneNumber) : '';
+    if (phone === null) return this.refuse(req, 'invalid_phone', 'common.invalid_phone'); // nothing read
     const [raw, ...opening] = first
       ? await this.kv.mget([key, resumeKey(phone), this.callers.key(phone)])
       : [await this.kv.get(key)];
     let rec = parseSession(raw);
+    // A session belongs to the phone that opened it (see samePhone: the string it was opened with, else
+    // its E.164 form): another phone's hop on its id changes nothing, not even as a repeat, whose stored
+    // screen is the owner's.
+    if (rec && req.phoneNumber !== rec.dialed && this.callers.phone(req.phoneNumber) !== rec.phone) {
+      return this.refuse(req, 'phone_mismatch', 'common.wrong_phone');
+    }
     if (rec && isRepeat(rec, req.text, this.mac)) return rec.reply; // the operator retried: run nothing again
     let outcome: Outcome;
     if (!rec) {
       if (!first) {
         phone = this.callers.phone(req.phoneNumber);
+        if (phone === null) return this.refuse(req, 'invalid_phone', 'common.invalid_phone');
         opening.push(...(await this.kv.mget([resumeKey(phone), this.callers.key(phone)])));
       }
       const [resumeRaw, callerRaw] = opening;
-      rec = newRecord(phone);
+      rec = newRecord(phone, req.phoneNumber, req.sessionId);
       rec.resumeSaved = resumeRaw !== null;
       let caller = callerRaw ? (JSON.parse(callerRaw) as Caller) : null;
       if (!caller) {
         caller = await this.callers.load(phone);
         state.loadedCaller = caller ?? undefined; // cached by this hop's write
       }
-      outcome = this.open(rec, caller, parseResumePoint(resumeRaw));
+      const resume = parseResumePoint(resumeRaw);
+      // No session and a `text` already: either a dial string (`*123*6*4#` arrives as `6*4` on the
+      // first hop Africa's Talking sends), or a later hop whose session has gone (expired, evicted, lost
+      // with Redis). The rule: when the phone's resume point was left by this very session (its id),
+      // the session was lost, and is offered its place as before (the text is dropped: it was typed on
+      // screens that are gone). Otherwise the text is a dial string, walked from the opening screen;
+      // a place another session left is then not offered (the client dialled where to go), and is
+      // replaced or cleared by this hop as by any hop. A lost session that left no resume point (it
+      // was on the main menu, or the store lost both keys) is walked too: the inputs lead where the
+      // client was going, short of a PIN.
+      const dialString = !first && resume?.sid !== req.sessionId;
+      outcome = this.open(rec, caller, dialString ? null : resume);
+      if (dialString) outcome = await this.walk(rec, outcome, req.text);
     } else {
       state.lang = rec.lang;
       const input = newInput(rec, req.text, this.mac);
@@ -156,6 +194,41 @@ export class UssdEngine {
     rec.reply = `${outcome.end ? 'END' : 'CON'} ${outcome.text}`;
     await this.persist(req.sessionId, rec, outcome, state.loadedCaller);
     return rec.reply;
+  }
+
+  /**
+   * A dial string's inputs, fed one by one as if typed from the opening screen, until the first screen
+   * that asks for a secret (a PIN never comes from a dial string: phones keep those in their call
+   * history), an END, or an input refused (the walk stays on the screen it failed at, which says so).
+   * Inputs left over are dropped; the session's `text` bookkeeping covers the whole dial string, so the
+   * next hop's new input is what the client types on the screen shown.
+   */
+  private async walk(rec: SessionRecord, opened: Outcome, text: string): Promise<Outcome> {
+    let outcome = opened;
+    for (const input of text.split('*').slice(0, MAX_DIALED_INPUTS)) {
+      if (outcome.end || rec.frame === null || this.asksSecret(rec.frame)) break;
+      const bad = rec.bad;
+      outcome = await this.step(rec, input);
+      if (rec.bad > bad) break;
+    }
+    return outcome;
+  }
+
+  private asksSecret(frame: Frame): boolean {
+    const stepper = this.steppers[frame.flow];
+    return isSecretScreen(stepper.meta(stepper.restore(frame)).screen);
+  }
+
+  /**
+   * A hop answered without touching the session: an END in French (the caller is not known), one
+   * warning, no write.
+   */
+  private refuse(req: HopRequest, reason: string, key: string): string {
+    this.logger.warn(
+      { session_id: req.sessionId, phone: maskPhone(req.phoneNumber), reason },
+      'ussd hop refused',
+    );
+    return `END ${foldToGsm7(this.tr.fr(key))}`;
   }
 
   /** First hop: who is calling decides the first flow; a recent drop is offered for resumption. */

@@ -1,35 +1,44 @@
 import coBody from 'co-body';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import { parse as parseQueryString } from 'node:querystring';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { buildFlows } from '../../menus';
 import { CALLER_TTL_S, callerKey } from '../accounts/caller-cache';
 import { ClientSelfService } from '../accounts/client-self-service';
 import type { PinGuard } from '../accounts/pin-guard';
 import { normalizePhone } from '../accounts/phone';
 import type { Deps } from '../deps';
-import { problemHandler } from '../http/errors';
-import { callbackToken } from '../http/callback-token';
+import { callbackToken, carriesCallbackToken } from '../http/callback-token';
 import { Router } from '../http/router';
 import { uniqueViolationField } from '../infra/db-errors';
 import { t } from '../infra/i18n';
+import { maskPhone } from '../infra/logger';
 import { UssdEngine } from './engine';
 import { UssdSessionLog } from './entities';
 import { foldToGsm7 } from './gsm7';
 import { menuServices } from './menu-services';
 import { eventBody, hopBody } from './schemas';
-import { sessionKey, type SessionRecord } from './session';
+import { samePhone, sessionKey, type SessionRecord } from './session';
+
+/** The E.164 form of a valid mobile number (a USSD caller: never a fixed line), else null. */
+export function mobilePhone(phoneNumber: string): string | null {
+  const phone = normalizePhone(phoneNumber);
+  if (phone === null) return null;
+  const type = parsePhoneNumberFromString(phone)?.getType();
+  return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' ? phone : null;
+}
 
 /**
- * normalizePhone (libphonenumber with full metadata) costs about 7 µs, on the first hop of every
- * session, for numbers that dial again and again: the answers are kept (a pure function). Bounded:
- * 50,000 numbers take about 6 MB, and the map starts over when full.
+ * mobilePhone (libphonenumber with full metadata) costs about 10 µs, on the first hop of every session,
+ * for numbers that dial again and again: the answers are kept (a pure function), a refusal (null) too.
+ * Bounded: 50,000 numbers take about 6 MB, and the map starts over when full.
  */
 function phoneNormalizer(limit = 50_000) {
-  const known = new Map<string, string>();
-  return (phoneNumber: string): string => {
+  const known = new Map<string, string | null>();
+  return (phoneNumber: string): string | null => {
     let phone = known.get(phoneNumber);
     if (phone === undefined) {
-      phone = normalizePhone(phoneNumber) ?? phoneNumber;
+      phone = mobilePhone(phoneNumber);
       if (known.size >= limit) known.clear();
       known.set(phoneNumber, phone);
     }
@@ -37,19 +46,13 @@ function phoneNormalizer(limit = 50_000) {
   };
 }
 
-/**
- * Africa's Talking's form: read by co-body (length limit, charset, its 400/413 errors) and split by
- * node's querystring. The API's parser hands forms to qs, whose nested keys and dotted paths serve
- * nothing in five flat fields and cost about 5 µs of a hop. A body of another type is left unread, and
- * the hop answers it as malformed.
- */
-function formParser(limit: string) {
-  return async (ctx: Context, next: Next) => {
-    if (ctx.is('application/x-www-form-urlencoded')) {
-      ctx.request.body = parseQueryString(await coBody.text(ctx, { limit, encoding: 'utf-8' }));
-    }
-    await next();
-  };
+/** Why a /ussd callback is answered without a hop (the `reason` of its warning). */
+type Refusal = 'token' | 'content_type' | 'body_too_large' | 'malformed_body' | 'invalid_fields';
+
+/** co-body's (raw-body's, inflate's) errors carry an HTTP status: 413 too large, 415 encoding, else 400. */
+function bodyRefusal(err: unknown): Refusal {
+  const status = (err as { status?: unknown } | null)?.status;
+  return status === 413 ? 'body_too_large' : 'malformed_body';
 }
 
 export function createUssd(deps: Deps, pins: PinGuard) {
@@ -71,7 +74,11 @@ export function createUssd(deps: Deps, pins: PinGuard) {
       screenLimit: config.USSD_SCREEN_LIMIT,
       hopBudgetMs: config.USSD_HOP_BUDGET_MS,
       maxInvalid: config.USSD_MAX_INVALID,
-      params: { minutes: config.PIN_LOCK_MINUTES },
+      // accountCode: the dial string that opens "Mon compte" (*123# → *123*6#), shown by the main menu's help.
+      params: {
+        minutes: config.PIN_LOCK_MINUTES,
+        accountCode: config.USSD_SERVICE_CODE.replace(/#$/, '*6#'),
+      },
       textKey: config.USSD_PIN_KEY,
     },
     logger,
@@ -79,24 +86,54 @@ export function createUssd(deps: Deps, pins: PinGuard) {
   const malformed = `END ${foldToGsm7(t('fr', 'ussd')('common.failed'))}`;
 
   const token = callbackToken(config.USSD_CALLBACK_TOKEN);
+  const limit = config.BODY_LIMIT;
+
+  /**
+   * One hop: the token, Africa's Talking's form, the engine. The form is read by co-body (length limit,
+   * charset) and split by node's querystring: the API's parser hands forms to qs, whose nested keys and
+   * dotted paths serve nothing in five flat fields and cost about 5 µs of a hop. Nothing is read of a
+   * callback without the token, nor of a body of another type. A refused callback is answered by the
+   * caller with `malformed` and one warning.
+   */
+  async function answer(ctx: Context): Promise<string | { refused: Refusal; phone?: unknown }> {
+    if (!carriesCallbackToken(ctx, config.USSD_CALLBACK_TOKEN)) return { refused: 'token' };
+    if (!ctx.is('application/x-www-form-urlencoded')) return { refused: 'content_type' };
+    let form: Record<string, unknown>;
+    try {
+      form = parseQueryString(await coBody.text(ctx, { limit, encoding: 'utf-8' }));
+    } catch (err) {
+      return { refused: bodyRefusal(err) };
+    }
+    const parsed = hopBody.safeParse(form);
+    if (!parsed.success) return { refused: 'invalid_fields', phone: form.phoneNumber };
+    const { sessionId, phoneNumber, text } = parsed.data;
+    return engine.hop({ sessionId, phoneNumber, text }); // never throws: failures are a logged END
+  }
 
   /**
    * POST /ussd is the hot path (every hop of every session), so it has a short chain of its own, mounted
-   * first: problem handling, the form parser, the token, the hop. It skips the API's per-request access
-   * log, security headers, CORS and JSON parsing, which cost ~40% of a hop and serve no browser here; a
-   * failed hop is still logged by the engine with its session id.
+   * first. It skips the API's per-request access log, security headers, CORS, JSON parsing and problem
+   * handling, which cost ~40% of a hop and serve no browser here. Africa's Talking wants 200 text/plain
+   * starting with CON or END, whatever happens (an HTTP error ends the session with an error on the
+   * phone): a missing or wrong token, another content type, a body over BODY_LIMIT or one that does not
+   * parse, invalid fields, are all answered `END <failed>` and leave one warning each; so are the hops
+   * the engine refuses (an invalid number, another phone's session), and a failed hop.
    */
   const lane = new Router();
-  // Africa's Talking wants 200 text/plain starting with CON or END, whatever happens.
-  lane.post('/ussd', problemHandler(), formParser(config.BODY_LIMIT), token, async (ctx: Context) => {
+  lane.post('/ussd', async (ctx: Context) => {
+    const reply = await answer(ctx);
+    ctx.status = 200;
     ctx.type = 'text/plain';
-    const parsed = hopBody.safeParse(ctx.request.body);
-    if (!parsed.success) {
-      ctx.body = malformed;
+    if (typeof reply === 'string') {
+      ctx.body = reply;
       return;
     }
-    const { sessionId, phoneNumber, text } = parsed.data;
-    ctx.body = await engine.hop({ sessionId, phoneNumber, text });
+    const phone = typeof reply.phone === 'string' ? maskPhone(reply.phone) : undefined;
+    logger.warn(
+      { reason: reply.refused, phone, content_type: ctx.get('Content-Type').slice(0, 100) },
+      'ussd callback refused',
+    );
+    ctx.body = malformed;
   });
 
   const router = new Router();
@@ -106,6 +143,19 @@ export function createUssd(deps: Deps, pins: PinGuard) {
     const key = sessionKey(event.sessionId);
     const raw = await kv.get(key);
     const rec = raw ? (JSON.parse(raw) as SessionRecord) : null;
+    // Only the session's own end ends it: a notification naming a live session with another phone is
+    // answered 200 (Africa's Talking retries anything else) and changes nothing, not even the log row
+    // the genuine notification will write. A session no longer stored (expired, already ended) is
+    // recorded, with nothing to delete.
+    if (rec && !samePhone(rec, event.phoneNumber, normalizePhone)) {
+      logger.warn(
+        { reason: 'phone_mismatch', phone: maskPhone(event.phoneNumber), session_id: event.sessionId },
+        'ussd end-of-session notification refused',
+      );
+      ctx.type = 'text/plain';
+      ctx.body = 'OK';
+      return;
+    }
     try {
       await db.manager.insert(UssdSessionLog, {
         sessionId: event.sessionId,

@@ -24,7 +24,15 @@ export const SESSION_FORMAT = 3;
  */
 export interface SessionRecord {
   fmt: number;
+  /** The caller, E.164: a session belongs to the phone that opened it. */
   phone: string;
+  /**
+   * `phoneNumber` as Africa's Talking sent it on the first hop: a later hop that sends the same string is
+   * the same phone without normalizing it again (records written before this field: normalized).
+   */
+  dialed?: string;
+  /** The session's id, so that its copy in the phone's resume key says which session it was. */
+  sid?: string;
   userId: number | null;
   lang: Lang;
   /** The current machine; null while the resume prompt is shown. */
@@ -55,10 +63,12 @@ export interface SessionRecord {
 }
 
 /** The record of a session that starts: no flow yet, French until the caller is known. */
-export function newRecord(phone: string): SessionRecord {
+export function newRecord(phone: string, dialed: string = phone, sid?: string): SessionRecord {
   return {
     fmt: SESSION_FORMAT,
     phone,
+    dialed,
+    sid,
     userId: null,
     lang: 'fr',
     frame: null,
@@ -83,6 +93,8 @@ export interface ResumePoint {
   frame: Frame;
   back: Frame[];
   lang: Lang;
+  /** The id of the session that left it (records written before this field: none). */
+  sid?: string;
 }
 
 export const sessionKey = (sessionId: string) => `ussd:s:${sessionId}`;
@@ -116,7 +128,20 @@ export function parseSession(raw: string | null): SessionRecord | null {
 /** The place a record left in a resume key, or null if it has none or another format. */
 export function parseResumePoint(raw: string | null): ResumePoint | null {
   const rec = parseSession(raw);
-  return rec?.frame ? { frame: rec.frame, back: rec.back, lang: rec.lang } : null;
+  return rec?.frame ? { frame: rec.frame, back: rec.back, lang: rec.lang, sid: rec.sid } : null;
+}
+
+/**
+ * Whether a hop's `phoneNumber` is the session's phone: the very string the session was opened with
+ * (the usual case, a string comparison), else its E.164 form (`normalize` answers null for a number
+ * that is not one).
+ */
+export function samePhone(
+  rec: Pick<SessionRecord, 'phone' | 'dialed'>,
+  phoneNumber: string,
+  normalize: (phoneNumber: string) => string | null,
+): boolean {
+  return phoneNumber === rec.dialed || normalize(phoneNumber) === rec.phone;
 }
 
 export function isRepeat(

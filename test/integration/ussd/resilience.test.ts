@@ -94,7 +94,7 @@ describe('a store or database outage', () => {
 });
 
 describe('callback authentication', () => {
-  it('refuses callbacks without USSD_CALLBACK_TOKEN when it is set', async () => {
+  it('refuses callbacks without USSD_CALLBACK_TOKEN when it is set: /ussd with an END, /ussd/events 403', async () => {
     const guarded = await startTestApp({ USSD_CALLBACK_TOKEN: 'at-callback-secret' });
     try {
       const form = {
@@ -104,10 +104,15 @@ describe('callback authentication', () => {
         networkCode: '61603',
         text: '',
       };
-      expect((await guarded.request.post('/ussd').type('form').send(form)).status).toBe(403);
-      expect((await guarded.request.post('/ussd?token=wrong-secret').type('form').send(form)).status).toBe(
-        403,
-      );
+      // Africa's Talking needs a 200 to show anything: the hop is refused with an END (callbacks.test.ts).
+      for (const path of ['/ussd', '/ussd?token=wrong-secret']) {
+        const refused = await guarded.request.post(path).type('form').send(form);
+        expect(refused.status).toBe(200);
+        expect(refused.text).toBe('END Une erreur est survenue. Reessayez plus tard.');
+      }
+      expect(await guarded.deps.kv.get('ussd:s:S1')).toBeNull();
+      const events = await guarded.request.post('/ussd/events').type('form').send({ sessionId: 'S1' });
+      expect(events.status).toBe(403);
       const ok = await guarded.request.post('/ussd?token=at-callback-secret').type('form').send(form);
       expect(ok.status).toBe(200);
       expect(ok.text).toMatch(/^CON /);

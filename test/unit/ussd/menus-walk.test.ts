@@ -23,7 +23,9 @@ import { paginate, screenText } from '../../../src/ussd/render';
  */
 const LIMIT = 182; // USSD_SCREEN_LIMIT's default, what Africa's Talking lets through
 const LANGS: Lang[] = ['fr', 'en'];
-const PARAMS = { minutes: 1440 }; // PIN_LOCK_MINUTES at its maximum: the longest "locked" text
+// PIN_LOCK_MINUTES at its maximum: the longest "locked" text; the longest USSD_SERVICE_CODE (20
+// characters) and its account shortcut, for the help screen.
+const PARAMS = { minutes: 1440, accountCode: '*384*123456*7890123*6#' };
 const flows = definitions('test-key');
 const tr: Record<Lang, TFunction> = { fr: t('fr', 'ussd'), en: t('en', 'ussd') };
 const localesDir = join(__dirname, '../../../locales');
@@ -82,7 +84,7 @@ const OUTCOMES: Record<string, unknown[]> = {
 };
 
 /** What a client types: menu choices, a long name, an ID, a good PIN, a weak PIN, a 6-digit code. */
-const INPUTS = ['1', '2', '3', '4', '5', '6', '9', NAME, ID_NUMBER, '5820', '1111', '482913'];
+const INPUTS = ['1', '2', '3', '4', '5', '6', '7', '9', NAME, ID_NUMBER, '5820', '1111', '482913'];
 
 /**
  * The events a snapshot can take: every input, and the outcomes of the services its state invokes (an
@@ -242,6 +244,8 @@ it.each(LANGS)('renders the screens the engine adds around the machines in %s', 
     'common.suspended',
     'common.staff_only',
     'common.goodbye',
+    'common.invalid_phone',
+    'common.wrong_phone',
   ];
   for (const key of ends) {
     checkScreen({ where: key, kind: 'END', pages: [foldToGsm7(tr[lang](key, PARAMS))] });

@@ -1,8 +1,12 @@
-import { Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 import { runInThisContext } from 'node:vm';
 import fc from 'fast-check';
+import { In } from 'typeorm';
+import { User } from '../../../src/accounts/entities';
 import { post as postForm, type UssdAnswer } from '../../../src/cli/bench-process';
+import { SmsOutboxEntry } from '../../../src/notifications/entities';
 import { isGsm7 } from '../../../src/ussd/gsm7';
+import { mobilePhone } from '../../../src/ussd/module';
 import { embedded, startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser } from '../../helpers/factories';
 
@@ -11,6 +15,9 @@ import { makeSfd, makeUser } from '../../helpers/factories';
  * can relay: HTTP 200, text/plain, `CON …` or `END …` with a non-empty GSM-7 screen of at most 182
  * characters. Thousands of random hops over random sessions (seeded, so a failure replays), sent over
  * HTTP with a few sessions in parallel; no hop may end in a 5xx or leave an unhandled rejection behind.
+ * Mixed in: callers that are not mobile numbers (every answer END, nothing created for them), hops on
+ * another phone's session id (END, the session's owner goes on), bodies over BODY_LIMIT and bodies
+ * that are not Africa's Talking's form (bad bytes, JSON, binary, another content type).
  */
 const SEED = 20_240_611;
 const MIN_HOPS = 5_000;
@@ -24,9 +31,12 @@ type Action =
   | { kind: 'input'; value: string } // the client types something: text grows by `*value`
   | { kind: 'repeat' } // the operator sends the same hop again
   | { kind: 'newSession' } // a brand-new sessionId for the same phone, text ''
-  | { kind: 'rewrite'; text: string }; // a text that does not extend the previous one
+  | { kind: 'rewrite'; text: string } // a text that does not extend the previous one
+  | { kind: 'hijack'; pick: number; input: string } // this phone posts on another live session's id
+  | { kind: 'oversized' } // a form over BODY_LIMIT
+  | { kind: 'malformed'; variant: number; bytes: Uint8Array }; // a body that is not the form
 
-type Caller = 'client' | 'staff' | 'unknown';
+type Caller = 'client' | 'staff' | 'unknown' | 'invalid';
 
 interface Plan {
   caller: Caller;
@@ -83,8 +93,24 @@ const input: fc.Arbitrary<string> = fc.oneof(
   },
 );
 
+/** Bodies that are not Africa's Talking's form, by variant (see `malformedRequest`). */
+const MALFORMED_VARIANTS = 9;
+
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 50, arbitrary: fc.constant<Action>({ kind: 'script' }) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({ pick: fc.nat(), input: fc.oneof(menuKey, pin) })
+      .map((h): Action => ({ kind: 'hijack', ...h })),
+  },
+  { weight: 1, arbitrary: fc.constant<Action>({ kind: 'oversized' }) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ variant: fc.nat({ max: MALFORMED_VARIANTS - 1 }), bytes: fc.uint8Array({ maxLength: 64 }) })
+      .map((m): Action => ({ kind: 'malformed', ...m })),
+  },
   { weight: 30, arbitrary: input.map((value): Action => ({ kind: 'input', value })) },
   { weight: 7, arbitrary: fc.constant<Action>({ kind: 'repeat' }) },
   { weight: 5, arbitrary: fc.constant<Action>({ kind: 'newSession' }) },
@@ -97,7 +123,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 );
 
 const plan: fc.Arbitrary<Plan> = fc.record({
-  caller: fc.constantFrom<Caller>('client', 'client', 'client', 'staff', 'unknown', 'unknown'),
+  caller: fc.constantFrom<Caller>('client', 'client', 'client', 'staff', 'unknown', 'unknown', 'invalid'),
   pick: fc.nat(),
   script: fc.nat({ max: SCRIPTS.length - 1 }),
   actions: fc.array(action, { minLength: 1, maxLength: 18 }),
@@ -133,7 +159,17 @@ describe('POST /ussd under random input', () => {
   let agent: Agent;
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
-  const phones: Record<Caller, string[]> = { client: [], staff: [], unknown: [] };
+  const phones: Record<Caller, string[]> = { client: [], staff: [], unknown: [], invalid: [] };
+  /** Not mobile numbers: refused at every hop, nothing created for them. */
+  const INVALID = [
+    'hello',
+    '+22912',
+    "' OR 1=1--",
+    '+22997123456', // retired 8-digit plan: does not normalize
+    '+2290121000000', // a fixed line
+    '12345',
+    'not-a-phone',
+  ];
 
   beforeAll(async () => {
     realProcess.on('unhandledRejection', onRejection);
@@ -157,10 +193,8 @@ describe('POST /ussd under random input', () => {
       '+2290151234567',
       '0161234567',
       '+2250701234567', // valid elsewhere
-      '+22997123456', // retired 8-digit plan: does not normalize
-      '12345',
-      'not-a-phone',
     );
+    phones.invalid.push(...INVALID);
   });
 
   afterAll(async () => {
@@ -181,6 +215,76 @@ describe('POST /ussd under random input', () => {
     return postForm(port, body, { agent, timeoutMs: 10_000 });
   }
 
+  /** A POST to /ussd with any headers and bytes. */
+  function postRaw(headers: Record<string, string>, body: Buffer): Promise<UssdAnswer> {
+    const { port } = t.server.address() as { port: number };
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/ussd',
+          method: 'POST',
+          agent,
+          timeout: 10_000,
+          headers: { ...headers, 'content-length': String(body.length) },
+        },
+        (res) => {
+          let data = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (data += chunk));
+          res.on('error', reject);
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: data }),
+          );
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  /** A body that is not Africa's Talking's form, of the session at hand (its fields where it has any). */
+  function malformedRequest(
+    variant: number,
+    bytes: Uint8Array,
+    sessionId: string,
+    phoneNumber: string,
+    text: string,
+  ) {
+    const FORM = 'application/x-www-form-urlencoded';
+    const fields = { sessionId, serviceCode: '*123#', phoneNumber, networkCode: '61603', text };
+    const form = new URLSearchParams(fields).toString();
+    const junk = Buffer.from(bytes);
+    switch (variant) {
+      case 0: // bytes that are not UTF-8 in an extra field
+        return postRaw(
+          { 'content-type': FORM },
+          Buffer.concat([Buffer.from(`${form}&x=`), junk, Buffer.from([0xff, 0xc3])]),
+        );
+      case 1:
+        return postRaw({ 'content-type': 'application/json' }, Buffer.from(JSON.stringify(fields)));
+      case 2:
+        return postRaw({ 'content-type': 'text/plain' }, Buffer.from(form));
+      case 3:
+        return postRaw({ 'content-type': 'application/octet-stream' }, junk);
+      case 4: // binary sent as a form
+        return postRaw({ 'content-type': FORM }, junk);
+      case 5: // a content encoding the body does not have
+        return postRaw(
+          { 'content-type': FORM, 'content-encoding': 'gzip' },
+          Buffer.concat([Buffer.from(form), junk]),
+        );
+      case 6:
+        return postRaw({}, Buffer.from(form));
+      case 7: // fields twice
+        return postRaw({ 'content-type': FORM }, Buffer.from(`${form}&${form}`));
+      default: // broken %-escapes
+        return postRaw({ 'content-type': `${FORM}; charset=latin1` }, Buffer.from(`${form}%E0%A4%A&text=%`));
+    }
+  }
+
   /** Everything Africa's Talking needs from one answer; null when it is fine. */
   function problem(a: UssdAnswer): string | null {
     if (a.status !== 200) return `HTTP ${a.status}`;
@@ -196,8 +300,20 @@ describe('POST /ussd under random input', () => {
   it(`answers ${MIN_HOPS}+ random hops with a valid CON/END screen`, async () => {
     const sessions = plans();
     const failures: Failure[] = [];
-    const tally = { hops: 0, con: 0, end: 0, sessions: 0 };
+    const tally = { hops: 0, con: 0, end: 0, sessions: 0, hijacks: 0, oversized: 0, malformed: 0 };
     let next = 0;
+    /** The sessions that got an answer, as the other workers may try them: id, phone, last text. */
+    const live: { sessionId: string; phone: string; text: string }[] = [];
+    const WRONG_PHONE =
+      'END Cette session appartient a un autre numero. Composez a nouveau le code TontiFlex.';
+    const INVALID_PHONE = 'END Ce service est reserve aux numeros de mobile valides.';
+    const FAILED = 'END Une erreur est survenue. Reessayez plus tard.';
+    const check = (answer: UssdAnswer, phone: string, text: string, expected?: (body: string) => boolean) => {
+      const why = problem(answer) ?? (expected && !expected(answer.body) ? 'unexpected answer' : null);
+      if (why) failures.push({ why, phone, text, answer });
+      else if (answer.body.startsWith('CON ')) tally.con += 1;
+      else tally.end += 1;
+    };
 
     const run = async (p: Plan, n: number) => {
       const list = phones[p.caller];
@@ -207,23 +323,53 @@ describe('POST /ussd under random input', () => {
       const script = [...SCRIPTS[p.script]];
       let inputs: string[] = [];
       let text = '';
-      const hop = async () => {
+      const mine = { sessionId, phone, text };
+      const invalid = p.caller === 'invalid';
+      const send = async (work: () => Promise<UssdAnswer>, expected?: (body: string) => boolean) => {
         tally.hops += 1;
-        let answer: UssdAnswer;
         try {
-          answer = await post(sessionId, phone, text);
+          check(await work(), phone, text, expected);
         } catch (err) {
           failures.push({ why: 'request failed', phone, text, answer: String(err) });
-          return;
         }
-        const why = problem(answer);
-        if (why) failures.push({ why, phone, text, answer });
-        else if (answer.body.startsWith('CON ')) tally.con += 1;
-        else tally.end += 1;
+      };
+      // An invalid number is refused; on an id another phone took meanwhile (a hijack), as not its own.
+      const refusedInvalid = (b: string) => b === INVALID_PHONE || b === WRONG_PHONE;
+      const hop = async () => {
+        await send(() => post(sessionId, phone, text), invalid ? refusedInvalid : undefined);
+        mine.sessionId = sessionId;
+        mine.text = text;
       };
       tally.sessions += 1;
       await hop(); // dial: text ''
+      live.push(mine);
       for (const a of p.actions) {
+        if (a.kind === 'hijack') {
+          const target = live[a.pick % live.length];
+          const other = mobilePhone(target.phone);
+          // Another valid phone's session is stored: whatever this phone sends on its id is refused.
+          const refused = other !== null && other !== mobilePhone(phone);
+          const hijacked = target.text ? `${target.text}*${a.input}` : a.input;
+          tally.hijacks += 1;
+          await send(
+            () => post(target.sessionId, phone, hijacked),
+            refused ? (b) => b === WRONG_PHONE : undefined,
+          );
+          continue;
+        }
+        if (a.kind === 'oversized') {
+          tally.oversized += 1;
+          await send(
+            () => post(sessionId, phone, `${text}*${'1'.repeat(110 * 1024)}`),
+            (b) => b === FAILED,
+          );
+          continue;
+        }
+        if (a.kind === 'malformed') {
+          tally.malformed += 1;
+          await send(() => malformedRequest(a.variant, a.bytes, sessionId, phone, text));
+          continue;
+        }
         if (a.kind === 'script') inputs.push(script.shift() ?? '0');
         else if (a.kind === 'input') inputs.push(a.value);
         else if (a.kind === 'rewrite') inputs = [a.text];
@@ -250,7 +396,8 @@ describe('POST /ussd under random input', () => {
 
     console.log(
       `ussd fuzz (${embedded ? 'SQLite + memory' : 'MySQL + Redis'}): ${tally.hops} hops in ` +
-        `${tally.sessions} sessions, ${tally.con} CON / ${tally.end} END, ${Date.now() - started} ms`,
+        `${tally.sessions} sessions, ${tally.con} CON / ${tally.end} END (${tally.hijacks} hijack attempts, ` +
+        `${tally.oversized} oversized, ${tally.malformed} malformed bodies), ${Date.now() - started} ms`,
     );
     expect(tally.hops).toBeGreaterThanOrEqual(MIN_HOPS);
     expect(failures.slice(0, 10)).toEqual([]);
@@ -259,5 +406,13 @@ describe('POST /ussd under random input', () => {
     // The fuzz got past the first screens: some sessions ended, most hops continued.
     expect(tally.con).toBeGreaterThan(tally.hops / 2);
     expect(tally.end).toBeGreaterThan(0);
+    expect(tally.hijacks).toBeGreaterThan(50);
+    expect(tally.oversized).toBeGreaterThan(10);
+    expect(tally.malformed).toBeGreaterThan(50);
+    // Nothing was created for a number that is not one.
+    await t.inbox.drain();
+    expect(await t.deps.db.manager.countBy(User, { phone: In(INVALID) })).toBe(0);
+    expect(await t.deps.db.manager.countBy(SmsOutboxEntry, { toPhone: In(INVALID) })).toBe(0);
+    for (const number of INVALID) expect(await t.deps.kv.get(`ussd:resume:${number}`)).toBeNull();
   });
 });

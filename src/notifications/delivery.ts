@@ -1,4 +1,4 @@
-import { LessThan } from 'typeorm';
+import { IsNull, LessThan, Not } from 'typeorm';
 import type { Deps } from '../deps';
 import { maskPhone } from '../infra/logger';
 import type { ProcessOptions } from '../infra/queue';
@@ -45,6 +45,11 @@ export class SmsDelivery {
     if (row.kind === 'reminder' && (await manager.existsBy(SmsOptOut, { phone: row.toPhone }))) {
       // STOP arrived after the reminder was queued (reminders wait behind everything else).
       await this.finish(id, 'failed', { failureReason: 'OptedOut' });
+      return;
+    }
+    if (row.secretParamsEnc !== null && row.createdAt <= this.codeDeadline()) {
+      // Its code has expired: sending it now would only confuse, and its seal must not outlive it.
+      await this.finish(id, 'failed', { failureReason: 'Expired' });
       return;
     }
     const max = this.deps.config.SMS_MAX_ATTEMPTS;
@@ -111,6 +116,7 @@ export class SmsDelivery {
    * the commit and the hand-off, or the queue was unreachable then. Ids dedupe against live jobs.
    */
   async sweep(): Promise<number> {
+    await this.expireCodes();
     const before = new Date(this.deps.clock.now().getTime() - SWEEP_AFTER_MS);
     const rows = await this.deps.db.manager.find(SmsOutboxEntry, {
       select: { id: true, kind: true },
@@ -120,6 +126,28 @@ export class SmsDelivery {
     });
     await handOffRows(this.deps.queue, this.deps.logger, rows);
     return rows.length;
+  }
+
+  /** Rows written before this carry a one-time code that has expired (OTP_TTL_S). */
+  private codeDeadline(): Date {
+    return new Date(this.deps.clock.now().getTime() - this.deps.config.OTP_TTL_S * 1000);
+  }
+
+  /**
+   * Codes still queued past their lifetime (their job lost, the provider down for longer): failed as
+   * `Expired` and their seal blanked, so no code outlives its validity in the database.
+   */
+  private async expireCodes(): Promise<void> {
+    await this.deps.db.manager.update(
+      SmsOutboxEntry,
+      { status: 'queued', secretParamsEnc: Not(IsNull()), createdAt: LessThan(this.codeDeadline()) },
+      {
+        status: 'failed',
+        failureReason: 'Expired',
+        secretParamsEnc: null,
+        updatedAt: this.deps.clock.now(),
+      },
+    );
   }
 
   /**

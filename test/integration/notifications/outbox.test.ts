@@ -167,6 +167,36 @@ describe("SMS outbox and delivery worker, against the Africa's Talking stub", ()
     expect(stub.sentTo(to)).toHaveLength(1); // the first send only
   });
 
+  it('expires a code still queued past OTP_TTL_S: failed, seal blanked, never sent', async () => {
+    const late = newPhone();
+    const lost = newPhone();
+    await queueInTransaction(otp(late, { dedupeKey: `test:${late}:late` }));
+    await settled(late);
+    // Two rows of a code whose time ran out in the queue: one whose job comes late, one whose job was lost.
+    const reseal = async (to: string) => {
+      const [row] = await rowsTo(to);
+      await t.deps.db.manager.update(
+        SmsOutboxEntry,
+        { id: row.id },
+        { status: 'queued', attempts: 0, secretParamsEnc: 'v1.sealed', createdAt: t.clock.now() },
+      );
+      return row.id;
+    };
+    const lateId = await reseal(late);
+    await queueInTransaction(otp(lost, { dedupeKey: `test:${lost}:lost` }));
+    await settled(lost);
+    await reseal(lost);
+    t.clock.advance(t.config.OTP_TTL_S * 1000 + 1000);
+    await t.notifications.delivery.deliver({ id: lateId });
+    await t.notifications.delivery.sweep();
+    for (const to of [late, lost]) {
+      expect(await rowsTo(to)).toMatchObject([
+        { status: 'failed', failureReason: 'Expired', secretParamsEnc: null, attempts: 0 },
+      ]);
+      expect(stub.sentTo(to)).toHaveLength(1); // the first send only
+    }
+  });
+
   it('retries a server error with backoff, then sends: 3 attempts, one SMS', async () => {
     const to = newPhone();
     stub.failNext(2, 'error');

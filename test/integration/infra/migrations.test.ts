@@ -3,7 +3,7 @@ import { migrations } from '../../../migrations';
 import { openDatabase } from '../../../src/infra/db';
 import { embedded, startTestApp, type TestApp } from '../../helpers/app';
 
-/** The newest migration goes down and up again on the test database (MySQL, or SQLite embedded). */
+/** The newest migrations go down and up again on the test database (MySQL, or SQLite embedded). */
 describe('migrations', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -20,15 +20,30 @@ describe('migrations', () => {
     }
   };
 
-  it("index the users by SFD, role and registration time (the reminders' selection), reversibly", async () => {
+  const outboxColumns = async () => {
+    const qr = t.deps.db.createQueryRunner();
+    try {
+      return ((await qr.getTable('sms_outbox'))?.columns ?? []).map((c) => c.name);
+    } finally {
+      await qr.release();
+    }
+  };
+
+  it("the newest migrations go down and up again: the outbox's sealed params, then the users' index", async () => {
+    const sealed = ['template', 'params', 'secret_params_enc'];
+    expect(await outboxColumns()).toEqual(expect.arrayContaining(sealed));
     expect(await userIndexes()).toContain('ix_users__sfd_id_role_created_at');
     try {
+      await t.deps.db.undoLastMigration();
+      const columns = await outboxColumns();
+      for (const name of sealed) expect(columns).not.toContain(name);
       await t.deps.db.undoLastMigration();
       expect(await userIndexes()).not.toContain('ix_users__sfd_id_role_created_at');
     } finally {
       await t.deps.db.runMigrations();
     }
     expect(await userIndexes()).toContain('ix_users__sfd_id_role_created_at');
+    expect(await outboxColumns()).toEqual(expect.arrayContaining(sealed));
   });
 
   (embedded ? it.skip : it)(

@@ -77,11 +77,11 @@ export function accountMenu(pinKey: string) {
       languageSaved: { type: 'final', meta: { goto: 'main', notice: 'account.language_saved' } },
 
       oldPin: {
-        meta: { screen: 'account.old_pin' },
+        meta: { screen: 'account.old_pin', secret: true },
         on: { INPUT: { guard: ({ event }) => PIN_RE.test(event.value), target: 'checkingOldPin' } },
       },
       oldPinWrong: {
-        meta: { screen: 'pin.wrong' },
+        meta: { screen: 'pin.wrong', secret: true },
         on: { INPUT: { guard: ({ event }) => PIN_RE.test(event.value), target: 'checkingOldPin' } },
       },
       checkingOldPin: {
@@ -109,11 +109,11 @@ export function accountMenu(pinKey: string) {
         },
       },
       code: {
-        meta: { screen: 'account.code' },
+        meta: { screen: 'account.code', secret: true },
         on: { INPUT: { guard: ({ event }) => /^\d{6}$/.test(event.value), target: 'checkingCode' } },
       },
       codeWrong: {
-        meta: { screen: 'account.code_wrong' },
+        meta: { screen: 'account.code_wrong', secret: true },
         on: { INPUT: { guard: ({ event }) => /^\d{6}$/.test(event.value), target: 'checkingCode' } },
       },
       checkingCode: {

@@ -28,11 +28,11 @@ export function choosePinStates<C extends PinContext>(
     ],
   };
   return {
-    pinAsk: { meta: { screen: screens.ask }, on: askTransitions },
-    pinWeak: { meta: { screen: 'pin.weak' }, on: askTransitions },
-    pinMismatch: { meta: { screen: 'pin.mismatch' }, on: askTransitions },
+    pinAsk: { meta: { screen: screens.ask, secret: true }, on: askTransitions },
+    pinWeak: { meta: { screen: 'pin.weak', secret: true }, on: askTransitions },
+    pinMismatch: { meta: { screen: 'pin.mismatch', secret: true }, on: askTransitions },
     pinConfirm: {
-      meta: { screen: screens.confirm },
+      meta: { screen: screens.confirm, secret: true },
       on: {
         INPUT: [
           {

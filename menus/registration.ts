@@ -108,7 +108,7 @@ export function registrationMenu(pinKey: string) {
         },
       },
       idNumber: {
-        meta: { screen: 'registration.id_number', invalid: 'registration.id_number_invalid' },
+        meta: { screen: 'registration.id_number', invalid: 'registration.id_number_invalid', secret: true },
         on: {
           INPUT: [
             { guard: is('1'), target: 'pinAsk', actions: assign({ sealedIdNumber: () => null }) },

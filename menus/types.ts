@@ -33,7 +33,9 @@ export interface MenuInput {
  * - `notice`: on a final `goto` state, a line shown above the next flow's first screen;
  * - `root`: the first screen of the main menu (no footer; not a place to resume);
  * - `invalid`: the key of the line shown above this screen again after an input it refuses, when it can
- *   say what is wrong ("Nom invalide: 2 a 40 lettres."); without it the engine shows `common.invalid`.
+ *   say what is wrong ("Nom invalide: 2 a 40 lettres."); without it the engine shows `common.invalid`;
+ * - `secret`: the answer is a secret (a PIN, a one-time code, an ID number): a dial string stops here,
+ *   since phones keep dial strings in their call history.
  */
 export interface ScreenMeta {
   screen?: string;
@@ -43,6 +45,7 @@ export interface ScreenMeta {
   notice?: string;
   root?: boolean;
   invalid?: string;
+  secret?: boolean;
 }
 
 export type PinCheck = 'ok' | 'wrong' | 'locked';

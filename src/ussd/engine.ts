@@ -18,6 +18,7 @@ import {
   textMacWith,
   type TextMac,
   resumeKey,
+  samePhone,
   sessionKey,
   type Frame,
   type ResumePoint,
@@ -69,18 +70,6 @@ interface Outcome {
 }
 
 class HopTimeout extends Error {}
-
-/**
- * The screens whose answer is a secret: a PIN (chosen, confirmed or checked), a one-time code, an
- * identity number. Named by their screen keys (`account.old_pin`, `pin.wrong`, `set_pin.ask`,
- * `registration.pin_confirm`, `account.code_wrong`, `registration.id_number`…): a dial string never
- * answers them (see `walk`). test/unit/ussd/secret-screens.test.ts checks every screen of the menus.
- */
-const SECRET_SCREEN = /(^|[._])(pin|code)([._]|$)|(^|\.)id_number($|_)/;
-
-export function isSecretScreen(screen: string | undefined): boolean {
-  return screen !== undefined && SECRET_SCREEN.test(screen);
-}
 
 /** Inputs of a dial string walked at most: a phone dials a few, the rest would be a script's. */
 export const MAX_DIALED_INPUTS = 8;
@@ -150,7 +139,7 @@ export class UssdEngine {
     // A session belongs to the phone that opened it (see samePhone: the string it was opened with, else
     // its E.164 form): another phone's hop on its id changes nothing, not even as a repeat, whose stored
     // screen is the owner's.
-    if (rec && req.phoneNumber !== rec.dialed && this.callers.phone(req.phoneNumber) !== rec.phone) {
+    if (rec && !samePhone(rec, req.phoneNumber, this.callers.phone)) {
       return this.refuse(req, 'phone_mismatch', 'common.wrong_phone');
     }
     if (rec && isRepeat(rec, req.text, this.mac)) return rec.reply; // the operator retried: run nothing again
@@ -216,7 +205,7 @@ export class UssdEngine {
 
   private asksSecret(frame: Frame): boolean {
     const stepper = this.steppers[frame.flow];
-    return isSecretScreen(stepper.meta(stepper.restore(frame)).screen);
+    return stepper.meta(stepper.restore(frame)).secret === true; // a PIN, a code, an ID number
   }
 
   /**

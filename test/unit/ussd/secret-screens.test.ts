@@ -2,13 +2,12 @@ import type { AnyStateNode } from 'xstate';
 import { getStateNodes } from 'xstate/graph';
 import { definitions, type ScreenMeta } from '../../../menus';
 import { t } from '../../../src/infra/i18n';
-import { isSecretScreen } from '../../../src/ussd/engine';
 import { newInput, newRecord, samePhone, textMacWith } from '../../../src/ussd/session';
 
 /**
- * A dial string stops at the first screen whose answer is a secret (engine.ts `walk`): which screens
- * those are is decided by their keys. Every screen of every menu is classified here, so a new screen
- * that asks for a PIN or a code and is not named like one fails this test.
+ * A dial string stops at the first screen whose answer is a secret (engine.ts `walk`): the states that
+ * say so with `meta.secret`. Every screen of every menu is classified here, so a new screen that asks
+ * for a PIN, a code or an ID number without the flag fails this test.
  */
 const SECRET = [
   'account.code',
@@ -26,33 +25,30 @@ const SECRET = [
   'set_pin.confirm',
 ];
 
-const screens = [
-  ...new Set(
-    Object.values(definitions('key')).flatMap(({ machine }) =>
-      (getStateNodes(machine.root) as AnyStateNode[])
-        .map((node) => (node.meta as ScreenMeta | undefined)?.screen)
-        .filter((screen): screen is string => screen !== undefined),
-    ),
-  ),
-].sort();
+const metas = Object.values(definitions('key')).flatMap(({ machine }) =>
+  (getStateNodes(machine.root) as AnyStateNode[])
+    .map((node) => node.meta as ScreenMeta | undefined)
+    .filter((meta): meta is ScreenMeta & { screen: string } => meta?.screen !== undefined),
+);
+const screensWhere = (keep: (meta: ScreenMeta) => boolean) =>
+  [...new Set(metas.filter(keep).map((meta) => meta.screen))].sort();
 
-describe('isSecretScreen', () => {
-  it('names exactly the screens that ask for a PIN, a code or an ID number', () => {
-    expect(screens.filter(isSecretScreen)).toEqual(SECRET);
+describe('secret screens', () => {
+  it('are exactly the screens that ask for a PIN, a code or an ID number', () => {
+    expect(screensWhere((meta) => meta.secret === true)).toEqual(SECRET);
   });
 
-  it('leaves no screen that asks for a PIN or a code unnamed', () => {
+  it('leave no screen that asks for a PIN, a code or an ID number unflagged', () => {
     const fr = t('fr', 'ussd');
-    const asking = screens.filter((key) =>
-      /(PIN|code|piece d'identite)[^\n]*(:|\n1\. Passer[^\n]*)$/.test(fr(key)),
+    const asking = screensWhere((meta) =>
+      /(PIN|code|piece d'identite)[^\n]*(:|\n1\. Passer[^\n]*)$/.test(fr(meta.screen ?? '')),
     );
-    expect(asking.sort()).toEqual(SECRET);
+    expect(asking).toEqual(SECRET);
   });
 
-  it('is false without a screen', () => {
-    expect(isSecretScreen(undefined)).toBe(false);
-    expect(isSecretScreen('main.menu')).toBe(false);
-    expect(isSecretScreen('main.help')).toBe(false);
+  it('do not include the menus and the help', () => {
+    const open = screensWhere((meta) => !meta.secret);
+    expect(open).toEqual(expect.arrayContaining(['main.menu', 'main.help', 'account.menu']));
   });
 });
 

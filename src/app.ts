@@ -44,8 +44,9 @@ export function createApp(deps: Deps) {
     }),
   );
   app.use(stripTrailingSlash());
-  // Africa's Talking's SMS callbacks read their own body (a malformed one is answered 200, not 400/413),
-  // so they come before the API's parser.
+  // Africa's Talking's USSD end-of-session and SMS callbacks read their own body (a malformed one is
+  // answered 200, not 400/413), so they come before the API's parser.
+  app.use(ussd.router.routes());
   app.use(createSmsCallbacks(deps, ussd.clients).router.routes());
   app.use(
     bodyParser({
@@ -58,7 +59,6 @@ export function createApp(deps: Deps) {
 
   const health = healthRoutes(deps);
   app.use(health.routes());
-  app.use(ussd.router.routes());
   app.use(simulatorRoutes(deps).routes()); // the web phone, and in demo mode the SMS it received
   app.use(accounts.router.routes());
   app.use(ledgerRouter(deps, accounts.tokens).routes());

@@ -1,9 +1,9 @@
-import coBody from 'co-body';
 import type { Context, Next } from 'koa';
-import { parse as parseQueryString } from 'node:querystring';
 import { z } from 'zod';
 import type { Deps } from '../deps';
-import { callbackToken } from '../http/callback-token';
+import { readCallbackBody } from '../http/callback-body';
+import { carriesCallbackToken } from '../http/callback-token';
+import { forbidden } from '../http/errors';
 import { Router } from '../http/router';
 import type { Logger } from '../infra/logger';
 import { DeliveryReports } from './delivery-reports';
@@ -53,35 +53,6 @@ const inboundBody = z.object({
   networkCode: text(16),
 });
 
-type Read = { body: Record<string, unknown> } | { reason: string };
-
-/**
- * The posted form or JSON object, or why there is none. Never throws: a body over the limit, invalid
- * JSON, another content type or bytes that are no text are all just malformed. The limit is the API's.
- */
-async function readBody(ctx: Context, limit: string): Promise<Read> {
-  const type = ctx.is('urlencoded', 'json'); // null: no body at all; false: another type
-  if (!type) return { reason: type === null ? 'no body' : 'unsupported content type' };
-  let raw: string;
-  try {
-    raw = await coBody.text(ctx, { limit, encoding: 'utf-8' });
-  } catch (err) {
-    // co-body's errors (raw-body's): entity.too.large, request.aborted, encoding.unsupported, …
-    const kind = (err as { type?: unknown }).type;
-    return { reason: typeof kind === 'string' ? `body unreadable (${kind})` : 'body unreadable' };
-  }
-  if (type === 'urlencoded') return { body: parseQueryString(raw) };
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { reason: 'invalid JSON' };
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json))
-    return { reason: 'not a JSON object' };
-  return { body: json as Record<string, unknown> };
-}
-
 /** The sender's or recipient's number as posted, for the log line (the logger masks `phone`). */
 function phoneIn(body: Record<string, unknown>, field: string): string | undefined {
   const value = body[field];
@@ -103,24 +74,21 @@ export function createSmsCallbacks(
   const inbound = new InboundSms(deps, callers);
   const router = new Router({ prefix: '/sms' });
   const logOf = (ctx: Context) => (ctx.state.log as Logger | undefined) ?? deps.logger;
-  const token = callbackToken(deps.config.AT_CALLBACK_TOKEN);
   // Checked before the body is read: an unauthenticated caller's body is not worth reading.
   router.use(async (ctx: Context, next: Next) => {
-    try {
-      await token(ctx, () => Promise.resolve());
-    } catch (err) {
+    if (!carriesCallbackToken(ctx, deps.config.AT_CALLBACK_TOKEN)) {
       logOf(ctx).warn(
         { path: ctx.path, reason: 'missing or wrong AT_CALLBACK_TOKEN' },
         'SMS callback refused',
       );
-      throw err; // 403 problem+json
+      throw forbidden(); // 403 problem+json
     }
     await next();
   });
 
   router.post('/delivery-reports', async (ctx: Context) => {
     const log = logOf(ctx);
-    const read = await readBody(ctx, deps.config.BODY_LIMIT);
+    const read = await readCallbackBody(ctx, deps.config.BODY_LIMIT);
     if ('reason' in read) {
       log.warn({ reason: read.reason }, 'SMS delivery report malformed');
       return ok(ctx);
@@ -159,7 +127,7 @@ export function createSmsCallbacks(
 
   router.post('/inbound', async (ctx: Context) => {
     const log = logOf(ctx);
-    const read = await readBody(ctx, deps.config.BODY_LIMIT);
+    const read = await readCallbackBody(ctx, deps.config.BODY_LIMIT);
     if ('reason' in read) {
       log.warn({ reason: read.reason }, 'inbound SMS malformed');
       return ok(ctx);

@@ -8,7 +8,9 @@ import { ClientSelfService } from '../accounts/client-self-service';
 import type { PinGuard } from '../accounts/pin-guard';
 import { normalizePhone } from '../accounts/phone';
 import type { Deps } from '../deps';
-import { callbackToken, carriesCallbackToken } from '../http/callback-token';
+import { readCallbackBody } from '../http/callback-body';
+import { carriesCallbackToken } from '../http/callback-token';
+import { forbidden } from '../http/errors';
 import { Router } from '../http/router';
 import { uniqueViolationField } from '../infra/db-errors';
 import { t } from '../infra/i18n';
@@ -85,7 +87,6 @@ export function createUssd(deps: Deps, pins: PinGuard) {
   );
   const malformed = `END ${foldToGsm7(t('fr', 'ussd')('common.failed'))}`;
 
-  const token = callbackToken(config.USSD_CALLBACK_TOKEN);
   const limit = config.BODY_LIMIT;
 
   /**
@@ -138,8 +139,28 @@ export function createUssd(deps: Deps, pins: PinGuard) {
 
   const router = new Router();
 
-  router.post('/ussd/events', token, async (ctx: Context) => {
-    const event = eventBody.parse(ctx.request.body);
+  /**
+   * Africa's Talking's end-of-session notification, read before the API's body parser: a wrong token
+   * is a 403; a body that cannot be used is answered 200 (a retry would not make it better). Each
+   * refusal leaves one warning.
+   */
+  router.post('/ussd/events', async (ctx: Context) => {
+    const refuse = (reason: string, phone?: unknown, sessionId?: string) =>
+      logger.warn(
+        { reason, phone: typeof phone === 'string' ? maskPhone(phone) : undefined, session_id: sessionId },
+        'ussd end-of-session notification refused',
+      );
+    if (!carriesCallbackToken(ctx, config.USSD_CALLBACK_TOKEN)) {
+      refuse('token');
+      throw forbidden();
+    }
+    ctx.type = 'text/plain';
+    ctx.body = 'OK';
+    const read = await readCallbackBody(ctx, config.BODY_LIMIT);
+    if ('reason' in read) return refuse(read.reason);
+    const parsed = eventBody.safeParse(read.body);
+    if (!parsed.success) return refuse('invalid_fields', read.body.phoneNumber);
+    const event = parsed.data;
     const key = sessionKey(event.sessionId);
     const raw = await kv.get(key);
     const rec = raw ? (JSON.parse(raw) as SessionRecord) : null;
@@ -147,15 +168,8 @@ export function createUssd(deps: Deps, pins: PinGuard) {
     // answered 200 (Africa's Talking retries anything else) and changes nothing, not even the log row
     // the genuine notification will write. A session no longer stored (expired, already ended) is
     // recorded, with nothing to delete.
-    if (rec && !samePhone(rec, event.phoneNumber, normalizePhone)) {
-      logger.warn(
-        { reason: 'phone_mismatch', phone: maskPhone(event.phoneNumber), session_id: event.sessionId },
-        'ussd end-of-session notification refused',
-      );
-      ctx.type = 'text/plain';
-      ctx.body = 'OK';
-      return;
-    }
+    if (rec && !samePhone(rec, event.phoneNumber, normalizePhone))
+      return refuse('phone_mismatch', event.phoneNumber, event.sessionId);
     try {
       await db.manager.insert(UssdSessionLog, {
         sessionId: event.sessionId,
@@ -175,8 +189,6 @@ export function createUssd(deps: Deps, pins: PinGuard) {
       if (!uniqueViolationField(err)) throw err; // a retried notification: already recorded
     }
     await kv.del(key);
-    ctx.type = 'text/plain';
-    ctx.body = 'OK';
   });
 
   return { lane, router, engine, clients };

@@ -1,4 +1,5 @@
 import { maskPhone } from '../../../src/infra/logger';
+import { UssdSessionLog } from '../../../src/ussd/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { phone } from '../../helpers/factories';
 import { appWithLog } from './warnings';
@@ -150,14 +151,51 @@ describe('POST /ussd answers 200 text/plain END to anything', () => {
     expect(escapes.text).toMatch(/^CON Choix invalide\.\nBienvenue sur TontiFlex/);
   });
 
-  it('keeps 403 on /ussd/events without the token, and problem+json on the API', async () => {
-    const events = await logged.request
-      .post('/ussd/events')
-      .type('form')
-      .send({ sessionId: 'S', phoneNumber: phone() });
-    expect(events.status).toBe(403);
-    expect(events.headers['content-type']).toMatch(/^application\/problem\+json/);
+  it('keeps problem+json on the API', async () => {
     const api = await logged.request.post('/api/accounts/login/').send('x'.repeat(8192));
     expect(api.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+});
+
+describe('POST /ussd/events', () => {
+  const ended = { sessionId: 'ATUid_events', phoneNumber: '+2290197000001', status: 'Success' };
+  const logRows = () => t.deps.db.manager.count(UssdSessionLog, { where: { sessionId: ended.sessionId } });
+
+  it('refuses a missing token with 403 and one warning', async () => {
+    logged.warnings();
+    const res = await logged.request.post('/ussd/events').type('form').send(ended);
+    expect(res.status).toBe(403);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(logged.warnings()).toEqual([expect.objectContaining({ reason: 'token' })]);
+    expect(await logRows()).toBe(0);
+  });
+
+  it.each([
+    ['invalid JSON', (req: Req) => req.type('json').send('{"sessionId":'), 'invalid JSON'],
+    [
+      'a body over BODY_LIMIT',
+      (req: Req) => req.type('form').send(form({ text: 'x'.repeat(8192) })),
+      undefined,
+    ],
+    [
+      'another content type',
+      (req: Req) => req.type('text/plain').send('sessionId=x'),
+      'unsupported content type',
+    ],
+    ['missing fields', (req: Req) => req.type('form').send({ status: 'Success' }), 'invalid_fields'],
+  ])('answers 200 OK to %s, records nothing, and leaves one warning', async (_, send, reason) => {
+    logged.warnings();
+    const res = await send(withToken(logged.request.post('/ussd/events')));
+    expect({ status: res.status, text: res.text }).toEqual({ status: 200, text: 'OK' });
+    const warnings = logged.warnings();
+    expect(warnings).toEqual([expect.objectContaining({ reason: reason ?? expect.any(String) })]);
+    expect(await logRows()).toBe(0);
+  });
+
+  it('records a well-formed notification', async () => {
+    const res = await withToken(logged.request.post('/ussd/events')).type('form').send(ended);
+    expect({ status: res.status, text: res.text }).toEqual({ status: 200, text: 'OK' });
+    expect(logged.warnings()).toEqual([]);
+    expect(await logRows()).toBe(1);
   });
 });

@@ -10,6 +10,19 @@ export function normalizePhone(input: string): string | null {
   return parsed?.isValid() ? parsed.number : null;
 }
 
+/**
+ * The E.164 form of a valid mobile number, else null: the only numbers that dial USSD or send an SMS
+ * (a fixed line, a toll-free or premium-rate number is refused: nobody there to answer, and an attacker
+ * would choose them). Where the plan does not tell mobiles from fixed lines (North America), the
+ * number may be a mobile's.
+ */
+export function normalizeMobile(input: string): string | null {
+  const parsed = parsePhoneNumberFromString(input.trim(), 'BJ');
+  if (!parsed?.isValid()) return null;
+  const type = parsed.getType();
+  return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' ? parsed.number : null;
+}
+
 export const phoneSchema = z
   .string()
   .trim()

@@ -1,25 +1,11 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { EntityManager } from 'typeorm';
 import type { Caller } from '../accounts/client-self-service';
-import { normalizePhone } from '../accounts/phone';
+import { normalizeMobile } from '../accounts/phone';
 import type { Deps } from '../deps';
 import type { Lang } from '../infra/i18n';
 import { accountsOwnedBy } from '../ledger/service';
 import { formatBalances } from './balance-text';
 import { SmsOptOut } from './entities';
-
-/**
- * The sender as E.164 if it is a mobile number, else null. Only a mobile texts us and reads an answer:
- * a fixed line, a toll-free or a premium-rate "sender" is a forged callback, and answering it would
- * spend our SMS on whatever the forger chose (SMS pumping).
- */
-export function mobileSender(from: string): string | null {
-  const phone = normalizePhone(from);
-  if (!phone) return null;
-  const type = parsePhoneNumberFromString(phone)?.getType();
-  // Where the plan does not tell mobiles from fixed lines (North America), the number may text.
-  return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' ? phone : null;
-}
 
 export type Keyword = 'balance' | 'help' | 'stop' | 'start' | 'other';
 
@@ -85,9 +71,10 @@ export class InboundSms {
   ) {}
 
   async handle(msg: InboundMessage): Promise<InboundOutcome> {
-    const phone = mobileSender(msg.from);
-    // A sender id, a short code, garbage or a number that is no mobile's: nobody to answer, nothing to
+    // A sender id, a short code, garbage or a number that is no mobile's: a forged callback (answering
+    // a toll-free or premium-rate "sender" would spend our SMS on whatever the forger chose), nothing to
     // change, and not even a throttle counter in Redis.
+    const phone = normalizeMobile(msg.from);
     if (!phone) return { result: 'invalid_sender' };
     const parsed = parseKeyword(msg.text);
     const { keyword } = parsed;

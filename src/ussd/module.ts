@@ -1,12 +1,11 @@
 import coBody from 'co-body';
 import type { Context } from 'koa';
 import { parse as parseQueryString } from 'node:querystring';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { buildFlows } from '../../menus';
 import { CALLER_TTL_S, callerKey } from '../accounts/caller-cache';
 import { ClientSelfService } from '../accounts/client-self-service';
 import type { PinGuard } from '../accounts/pin-guard';
-import { normalizePhone } from '../accounts/phone';
+import { normalizeMobile, normalizePhone } from '../accounts/phone';
 import type { Deps } from '../deps';
 import { readCallbackBody } from '../http/callback-body';
 import { carriesCallbackToken } from '../http/callback-token';
@@ -22,16 +21,8 @@ import { menuServices } from './menu-services';
 import { eventBody, hopBody } from './schemas';
 import { samePhone, sessionKey, type SessionRecord } from './session';
 
-/** The E.164 form of a valid mobile number (a USSD caller: never a fixed line), else null. */
-export function mobilePhone(phoneNumber: string): string | null {
-  const phone = normalizePhone(phoneNumber);
-  if (phone === null) return null;
-  const type = parsePhoneNumberFromString(phone)?.getType();
-  return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' ? phone : null;
-}
-
 /**
- * mobilePhone (libphonenumber with full metadata) costs about 10 µs, on the first hop of every session,
+ * normalizeMobile (libphonenumber with full metadata) costs about 10 µs, on the first hop of every session,
  * for numbers that dial again and again: the answers are kept (a pure function), a refusal (null) too.
  * Bounded: 50,000 numbers take about 6 MB, and the map starts over when full.
  */
@@ -40,7 +31,7 @@ function phoneNormalizer(limit = 50_000) {
   return (phoneNumber: string): string | null => {
     let phone = known.get(phoneNumber);
     if (phone === undefined) {
-      phone = mobilePhone(phoneNumber);
+      phone = normalizeMobile(phoneNumber);
       if (known.size >= limit) known.clear();
       known.set(phoneNumber, phone);
     }

@@ -6,7 +6,7 @@ import { User } from '../../../src/accounts/entities';
 import { post as postForm, type UssdAnswer } from '../../../src/cli/bench-process';
 import { SmsOutboxEntry } from '../../../src/notifications/entities';
 import { isGsm7 } from '../../../src/ussd/gsm7';
-import { mobilePhone } from '../../../src/ussd/module';
+import { normalizeMobile } from '../../../src/accounts/phone';
 import { embedded, startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser } from '../../helpers/factories';
 
@@ -346,9 +346,9 @@ describe('POST /ussd under random input', () => {
       for (const a of p.actions) {
         if (a.kind === 'hijack') {
           const target = live[a.pick % live.length];
-          const other = mobilePhone(target.phone);
+          const other = normalizeMobile(target.phone);
           // Another valid phone's session is stored: whatever this phone sends on its id is refused.
-          const refused = other !== null && other !== mobilePhone(phone);
+          const refused = other !== null && other !== normalizeMobile(phone);
           const hijacked = target.text ? `${target.text}*${a.input}` : a.input;
           tally.hijacks += 1;
           await send(

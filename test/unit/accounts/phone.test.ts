@@ -1,4 +1,4 @@
-import { normalizePhone, phoneSchema } from '../../../src/accounts/phone';
+import { normalizeMobile, normalizePhone, phoneSchema } from '../../../src/accounts/phone';
 
 describe('normalizePhone', () => {
   it.each([
@@ -43,5 +43,24 @@ describe('phoneSchema', () => {
   it('reports an invalid number with the message "phone"', () => {
     const result = phoneSchema.safeParse('97000001');
     expect(result.error?.issues.map((i) => i.message)).toEqual(['phone']);
+  });
+});
+
+describe('normalizeMobile', () => {
+  it('gives the E.164 form of a mobile number, national or international', () => {
+    expect(normalizeMobile('0197000001')).toBe('+2290197000001');
+    expect(normalizeMobile(' +229 01 97 00 00 01 ')).toBe('+2290197000001');
+  });
+
+  it.each([
+    ['garbage', 'hello'],
+    ['too short', '+22912'],
+    ['an injection', "' OR 1=1--"],
+    ['a retired 8-digit number', '97000001'],
+    ['a fixed line', '+2290121300000'],
+    ['a toll-free number', '+18005550100'],
+    ['a premium-rate number', '+19005550100'],
+  ])('refuses %s', (_, input) => {
+    expect(normalizeMobile(input)).toBeNull();
   });
 });

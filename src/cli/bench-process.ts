@@ -23,12 +23,17 @@ export interface UssdAnswer {
 
 /**
  * One form POST to `/ussd` on 127.0.0.1, as Africa's Talking sends it. A fresh connection unless an
- * agent is given (keep-alive); no answer within `timeoutMs` rejects.
+ * agent is given (keep-alive); no answer within `timeoutMs` rejects. `headers` replace the form's
+ * content type (the fuzz test posts bodies of other kinds, or none).
  */
 export function post(
   port: number,
-  body: string,
-  { agent = false, timeoutMs = 2_000 }: { agent?: Agent | false; timeoutMs?: number } = {},
+  body: string | Buffer,
+  {
+    agent = false,
+    timeoutMs = 2_000,
+    headers = { 'content-type': 'application/x-www-form-urlencoded' },
+  }: { agent?: Agent | false; timeoutMs?: number; headers?: Record<string, string> } = {},
 ): Promise<UssdAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -39,10 +44,7 @@ export function post(
         method: 'POST',
         agent,
         timeout: timeoutMs,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'content-length': Buffer.byteLength(body),
-        },
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
         let data = '';

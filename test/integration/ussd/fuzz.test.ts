@@ -1,4 +1,4 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { runInThisContext } from 'node:vm';
 import fc from 'fast-check';
 import { In } from 'typeorm';
@@ -218,31 +218,7 @@ describe('POST /ussd under random input', () => {
   /** A POST to /ussd with any headers and bytes. */
   function postRaw(headers: Record<string, string>, body: Buffer): Promise<UssdAnswer> {
     const { port } = t.server.address() as { port: number };
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: '/ussd',
-          method: 'POST',
-          agent,
-          timeout: 10_000,
-          headers: { ...headers, 'content-length': String(body.length) },
-        },
-        (res) => {
-          let data = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (data += chunk));
-          res.on('error', reject);
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: data }),
-          );
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
-      req.on('error', reject);
-      req.end(body);
-    });
+    return postForm(port, body, { agent, timeoutMs: 10_000, headers });
   }
 
   /** A body that is not Africa's Talking's form, of the session at hand (its fields where it has any). */

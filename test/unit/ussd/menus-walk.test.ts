@@ -176,11 +176,12 @@ function screensOf(name: FlowName, snap: AnyMachineSnapshot, lang: Lang): Screen
   if (meta.screen) expect({ where, text: tr[lang](meta.screen) }).not.toEqual({ where, text: meta.screen });
   return [
     { where, kind: 'CON', pages: conScreen(snap, lang) },
-    // After an invalid input the same screen comes back under "Choix invalide."
+    // After an invalid input the same screen comes back under what was wrong (meta.invalid), or
+    // "Choix invalide."
     {
       where: `${where} after an invalid input`,
       kind: 'CON',
-      pages: conScreen(snap, lang, tr[lang]('common.invalid')),
+      pages: conScreen(snap, lang, tr[lang](meta.invalid ?? 'common.invalid')),
     },
   ];
 }

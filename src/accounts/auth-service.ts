@@ -44,6 +44,11 @@ interface HeldSignup {
   pin_hash: string;
 }
 
+/** The PIN hash of a phone's sign-up while its code waits (see assertSamePinAsPending). */
+const pendingPinKey = (phone: string) => `signup:pending-pin:${phone}`;
+const pendingPinFailuresKey = (phone: string) => `signup:pending-pin-failures:${phone}`;
+const PENDING_PIN_MAX_FAILURES = 3;
+
 export class AuthService {
   private readonly perAccount: RateLimiterAbstract;
   private readonly perIp: RateLimiterAbstract;
@@ -193,6 +198,7 @@ export class AuthService {
     // A sign-up sent again while its code is fresh: 429 before anything is hashed or held.
     const wait = await this.otp.resendIn('signup', body.phone);
     if (wait > 0) throw tooManyRequests(wait);
+    await this.assertSamePinAsPending(body.phone, body.pin);
     const held: HeldSignup = {
       first_name: body.first_name,
       last_name: body.last_name,
@@ -203,6 +209,7 @@ export class AuthService {
     const code = await this.otp.issue('signup', body.phone);
     const ttl = this.deps.config.OTP_TTL_S;
     await this.deps.kv.set(this.heldKey(body.phone, code), JSON.stringify(held), ttl);
+    await this.deps.kv.set(pendingPinKey(body.phone), held.pin_hash, ttl);
     await this.deps.outbox.queue(
       this.deps.db.manager,
       codeSms({ phone: body.phone, language: body.language }, 'signup_code', code, ttl),
@@ -262,6 +269,30 @@ export class AuthService {
     }
   }
 
+  /**
+   * While a sign-up's code waits, signing the phone up again (a lost SMS) must give the same PIN: the
+   * newest code creates the newest details, and a stranger who signs up the same new phone with a PIN
+   * of their own would otherwise get the owner, who enters the code they received, an account whose
+   * PIN the stranger knows. A wrong PIN is a 409; the third one refuses every re-sign-up of the phone
+   * until the waiting code expires, so the answer is no oracle for the owner's PIN.
+   */
+  private async assertSamePinAsPending(phone: string, pin: string): Promise<void> {
+    const failuresKey = pendingPinFailuresKey(phone);
+    // No code waits any more (expired, used, burned: by the clock port, like the code itself).
+    if (!(await this.otp.isPending('signup', phone))) return this.deps.kv.del(failuresKey);
+    const pendingHash = await this.deps.kv.get(pendingPinKey(phone));
+    if (pendingHash === null) return;
+    const failures = Number((await this.deps.kv.get(failuresKey)) ?? 0);
+    if (failures < PENDING_PIN_MAX_FAILURES && (await verifySecret(pin, pendingHash))) return;
+    if (failures < PENDING_PIN_MAX_FAILURES) await this.deps.kv.incr(failuresKey, this.deps.config.OTP_TTL_S);
+    throw new Problem(
+      409,
+      'signup_pending',
+      'A sign-up of this phone is waiting for the code sent by SMS: enter it, sign up again with the ' +
+        `same PIN, or try again in ${Math.ceil(this.deps.config.OTP_TTL_S / 60)} minutes.`,
+    );
+  }
+
   /** A sign-up for a phone that has an account: 409, in the account's trail (never the names or PIN). */
   private async refuseTakenPhone(phone: string, requestedSfdId: number): Promise<void> {
     const existing = await this.deps.db.manager.findOne(User, { where: { phone } });
@@ -309,6 +340,7 @@ export class AuthService {
     const key = this.heldKey(phone, code);
     const raw = await this.deps.kv.get(key);
     await this.deps.kv.del(key);
+    await this.deps.kv.del(pendingPinKey(phone));
     return raw ? (JSON.parse(raw) as HeldSignup) : null;
   }
 }

@@ -137,12 +137,7 @@ describe('sign-up of a new phone', () => {
     expect((await signup(number)).status).toBe(202);
     const first = await t.inbox.lastCode(number);
     pastResendDelay();
-    const again = await signup(number, {
-      first_name: 'Sena',
-      sfd_id: otherSfd.id,
-      language: 'en',
-      pin: '6142',
-    });
+    const again = await signup(number, { first_name: 'Sena', sfd_id: otherSfd.id, language: 'en' });
     expect(again.status).toBe(202);
     const second = await t.inbox.lastCode(number);
     expect((await t.inbox.to(number)).at(-1)?.body).toMatch(/^TontiFlex: your verification code/);
@@ -150,8 +145,35 @@ describe('sign-up of a new phone', () => {
     if (first !== second) expect((await verify(number, first)).status).toBe(400);
     expect((await verify(number, second)).status).toBe(200);
     expect(await stored(number)).toMatchObject({ firstName: 'Sena', sfdId: otherSfd.id, language: 'en' });
+    expect((await login(number, '5820')).status).toBe(200);
+  });
+
+  it('signed up again with another PIN while the code waits: 409, the waiting details stand', async () => {
+    const number = phone();
+    expect((await signup(number)).status).toBe(202);
+    const code = await t.inbox.lastCode(number);
+    pastResendDelay();
+    // A stranger signing up the same new phone with a PIN of their own.
+    const stranger = await signup(number, { first_name: 'Intrus', pin: '6142' });
+    expect(stranger.status).toBe(409);
+    expect(stranger.body).toMatchObject({ type: expect.stringMatching(/signup-pending$/) });
+    expect(await t.inbox.lastCode(number)).toBe(code); // no new code sent
+    expect((await verify(number, code)).status).toBe(200);
+    expect((await stored(number))?.firstName).toBe('Awa');
+    expect((await login(number, '5820')).status).toBe(200);
+    expect((await login(number, '6142')).status).toBe(401);
+  });
+
+  it('three wrong PINs refuse every re-sign-up until the waiting code expires (no PIN oracle)', async () => {
+    const number = phone();
+    expect((await signup(number)).status).toBe(202);
+    pastResendDelay();
+    for (const pin of ['6142', '7391', '8203']) expect((await signup(number, { pin })).status).toBe(409);
+    expect((await signup(number)).status).toBe(409); // the right PIN, now refused too
+    t.clock.advance((t.config.OTP_TTL_S + 1) * 1000);
+    expect((await signup(number, { first_name: 'Sena', pin: '6142' })).status).toBe(202);
+    expect((await verify(number, await t.inbox.lastCode(number))).status).toBe(200);
     expect((await login(number, '6142')).status).toBe(200);
-    expect((await login(number, '5820')).status).toBe(401);
   });
 
   it('sent again within the resend delay: 429, the details held with the live code untouched', async () => {

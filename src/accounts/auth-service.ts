@@ -48,6 +48,8 @@ interface HeldSignup {
 const pendingPinKey = (phone: string) => `signup:pending-pin:${phone}`;
 const pendingPinFailuresKey = (phone: string) => `signup:pending-pin-failures:${phone}`;
 const PENDING_PIN_MAX_FAILURES = 3;
+/** Refused sign-ups of one phone written to its audit trail each hour (the rest are answered alike). */
+const SIGNUP_REFUSALS_AUDITED_PER_HOUR = 5;
 
 export class AuthService {
   private readonly perAccount: RateLimiterAbstract;
@@ -297,6 +299,9 @@ export class AuthService {
   private async refuseTakenPhone(phone: string, requestedSfdId: number): Promise<void> {
     const existing = await this.deps.db.manager.findOne(User, { where: { phone } });
     if (!existing) return;
+    // Anyone may call this without logging in: a flood is audited a few times an hour, not row by row.
+    const refusals = await this.deps.kv.incr(`signup:refused:${phone}`, 3600);
+    if (refusals > SIGNUP_REFUSALS_AUDITED_PER_HOUR) throw this.phoneInUse();
     await recordAudit(
       this.deps.db.manager,
       {

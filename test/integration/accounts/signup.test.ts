@@ -87,6 +87,15 @@ describe('sign-up of a phone that already has an account', () => {
     },
   );
 
+  it('audits a flood of refusals a few times an hour, and answers every one alike', async () => {
+    const user = await makeUser(t, 'client', sfd);
+    const answers = [];
+    for (let i = 0; i < 8; i++) answers.push((await signup(user.phone)).status);
+    expect(answers).toEqual(Array(8).fill(409));
+    const refused = (await auditOf(t, 'user', user.id)).filter((e) => e.action === 'user.signup_refused');
+    expect(refused).toHaveLength(5);
+  });
+
   it('answers the title in English when asked', async () => {
     const user = await makeUser(t, 'client', sfd, { phoneVerifiedAt: null });
     const res = await signup(user.phone).set('Accept-Language', 'en');

@@ -25,10 +25,7 @@ export function menuServices(
       return { userId: user.id, firstName: user.firstName };
     },
     verifyPin: ({ userId, pin }) => clients.checkPin(userId, pin),
-    setPin: async ({ userId, phone, pin }) => {
-      await clients.setPin(userId, pin);
-      await forgetCallers(kv, [phone]);
-    },
+    setPin: ({ userId, pin }) => clients.setPin(userId, pin), // it forgets the cached caller itself
     sendResetCode: ({ userId }) => clients.sendResetCode(userId),
     verifyResetCode: ({ userId, code }) => clients.verifyResetCode(userId, code),
     setLanguage: async ({ userId, phone, lang }) => {

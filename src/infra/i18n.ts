@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import i18next, { type i18n as I18n, type TFunction } from 'i18next';
+import { LAYOUT_CHARS } from './layout-chars';
 
 export const LANGUAGES = ['fr', 'en'] as const;
 export type Lang = (typeof LANGUAGES)[number];
@@ -17,6 +18,18 @@ function localesDir(): string {
     }
   }
   throw new Error('locales/ directory not found');
+}
+
+/** Runs of the characters that would reshape a screen (controls, line breaks, bidi marks). */
+const LAYOUT_RUNS = new RegExp(`[${LAYOUT_CHARS}]+`, 'gu');
+
+/**
+ * A value shown inside a screen or an SMS, on one line: a name stored before free text was checked (or
+ * by hand) must not add lines to a USSD screen, reorder it, or break an SMS. Every interpolated value
+ * goes through it (the i18next escape), and so do list labels.
+ */
+export function oneLine(value: string): string {
+  return value.replace(LAYOUT_RUNS, ' ');
 }
 
 let instance: I18n | undefined;
@@ -40,7 +53,8 @@ export function i18n(): I18n {
     lng: 'fr',
     fallbackLng: 'fr',
     supportedLngs: [...LANGUAGES],
-    interpolation: { escapeValue: false },
+    // Not HTML escaping: texts go to phones. Values are kept on one line (see oneLine).
+    interpolation: { escapeValue: true, escape: oneLine },
     returnNull: false,
     showSupportNotice: false,
   } as Parameters<I18n['init']>[0]);

@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
 import { foldToGsm7, gsm7Length } from './gsm7';
+import { oneLine } from '../infra/i18n';
 
 /**
  * Turns a screen's text into the pages a feature phone can show: folded to GSM-7, at most `limit`
@@ -71,7 +72,7 @@ export function screenText(
   let text = meta.screen ? translate(tr, meta.screen, params, context) : '';
   if (meta.list) {
     const items = (context[meta.list] as { label: string }[] | undefined) ?? [];
-    const options = items.map((item, i) => `${i + 1}. ${item.label}`).join('\n');
+    const options = items.map((item, i) => `${i + 1}. ${oneLine(item.label)}`).join('\n');
     text = text ? `${text}\n${options}` : options;
   }
   return text;

@@ -25,7 +25,7 @@ import { createLogger } from '../infra/logger';
 import { closeDeps, openDeps } from '../infra/open';
 import { PREFIX } from '../infra/queue-bull';
 import { SmsOutboxEntry } from '../notifications/entities';
-import { SMS_JOB } from '../notifications/outbox';
+import { SMS_JOB } from '../notifications/outbox-handoff';
 import { createReminders } from '../notifications/reminders-kyc';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100_000);

@@ -1,7 +1,8 @@
 import type { Config } from '../config';
 import type { Deps } from '../deps';
 import { AfricasTalkingSmsSender } from '../notifications/africastalking';
-import { OutboxHandOff, SmsOutbox } from '../notifications/outbox';
+import { SmsOutbox } from '../notifications/outbox';
+import { OutboxHandOff } from '../notifications/outbox-handoff';
 import { ConsoleSmsSender } from '../notifications/sms';
 import { systemClock } from './clock';
 import { openDatabase } from './db';

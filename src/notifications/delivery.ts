@@ -5,7 +5,8 @@ import type { ProcessOptions } from '../infra/queue';
 import { SmsRefusedError } from './africastalking';
 import { DeliveryReports } from './delivery-reports';
 import { SmsOptOut, SmsOutboxEntry, type SmsStatus } from './entities';
-import { handOffRows, smsSecretKey, textToSend, type SmsJob } from './outbox';
+import { handOffRows, type SmsJob } from './outbox-handoff';
+import { smsSecretKey, textToSend } from './sms-secrets';
 
 /** Rows still queued this long after they were written lost their job (a crash after the commit). */
 const SWEEP_AFTER_MS = 60_000;

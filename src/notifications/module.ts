@@ -1,7 +1,7 @@
 import type { Deps } from '../deps';
 import { Scheduler } from '../infra/scheduler';
 import { deliveryOptions, SmsDelivery } from './delivery';
-import { SMS_JOB, type SmsJob } from './outbox';
+import { SMS_JOB, type SmsJob } from './outbox-handoff';
 
 const SWEEP_EVERY_MS = 30_000;
 

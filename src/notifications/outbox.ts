@@ -1,37 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  EntityManager,
-  EntitySubscriberInterface,
-  QueryRunner,
-  TransactionCommitEvent,
-  TransactionRollbackEvent,
-} from 'typeorm';
+import type { EntityManager, QueryRunner } from 'typeorm';
 import type { Config } from '../config';
 import type { Clock } from '../infra/clock';
-import { decrypt, deriveKey, encrypt } from '../infra/crypto';
-import { i18n, t, type Lang } from '../infra/i18n';
+import { encrypt } from '../infra/crypto';
+import type { Lang } from '../infra/i18n';
 import type { Logger } from '../infra/logger';
 import type { JobQueue } from '../infra/queue';
 import { SmsOptOut, SmsOutboxEntry } from './entities';
+import { BULK_PRIORITY, handOff, holdUntilCommit, isReminder } from './outbox-handoff';
 import { MAX_SMS_SEGMENTS, shapeSms } from './segments';
 import type { SmsKind } from './sms';
+import { masked, renderSms, smsSecretKey } from './sms-secrets';
 
-/** The delivery job's name; its job id is `sms-<row id>`, so a row is queued at most once at a time. */
-export const SMS_JOB = 'sms';
-export interface SmsJob {
-  id: number;
-}
-export const smsJobId = (id: number) => `sms-${id}`;
-
-/** Where a transaction keeps the ids of the rows it queued until it commits (queryRunner.data). */
-const PENDING = 'smsOutboxIds';
-const PENDING_BULK = 'smsOutboxBulkIds';
-/**
- * Reminders go out after everything else waiting (BullMQ runs unprioritized jobs first): 100,000 of
- * them take hours at the provider's rate, and a one-time code must not wait behind them.
- */
-const BULK_PRIORITY = 10;
-const isReminder = (kind: SmsKind) => kind === 'reminder';
 /** Rows per INSERT of `queueMany`: 19 parameters a row stays far below SQLite's 32,766. */
 const MANY_CHUNK = 1000;
 
@@ -56,83 +36,6 @@ export type OutboxMessage = Base &
     | { template: string; params?: Record<string, unknown>; secret?: Record<string, string> }
     | { body: string; template?: undefined; secret?: undefined }
   );
-
-/** What a secret value may hold: one GSM-7 septet per character, like the `*` that masks it. */
-const SECRET_VALUE_RE = /^[0-9A-Za-z]+$/;
-
-/** The key that seals the secret params of outbox rows: DOCUMENT_KEY's, for this purpose only. */
-export const smsSecretKey = (config: Pick<Config, 'DOCUMENT_KEY'>) =>
-  deriveKey(config.DOCUMENT_KEY, 'sms-outbox-secret-params');
-
-/** Hands committed rows to the queue. A failure is only logged: the sweeper adds the jobs again. */
-export async function handOff(
-  queue: JobQueue,
-  logger: Logger,
-  ids: number[],
-  priority?: number,
-): Promise<void> {
-  if (ids.length === 0) return;
-  try {
-    await queue.addBulk<SmsJob>(
-      ids.map((id) => ({ name: SMS_JOB, data: { id }, opts: { jobId: smsJobId(id), priority } })),
-    );
-  } catch (err) {
-    logger.warn({ ids, err: (err as Error).message }, 'SMS jobs not queued: the sweeper will');
-  }
-}
-
-/** Hands rows to the queue, reminders with their low priority (the sweeper's re-adds too). */
-export async function handOffRows(
-  queue: JobQueue,
-  logger: Logger,
-  rows: Pick<SmsOutboxEntry, 'id' | 'kind'>[],
-): Promise<void> {
-  const ids = (bulk: boolean) => rows.filter((r) => isReminder(r.kind) === bulk).map((r) => r.id);
-  await handOff(queue, logger, ids(false));
-  await handOff(queue, logger, ids(true), BULK_PRIORITY);
-}
-
-/**
- * Business code writes outbox rows in its own transaction; only once that transaction commits are the
- * rows handed to the queue. A rolled-back transaction sent nothing, and a job never finds its row
- * missing. Registered on the DataSource (open.ts).
- */
-export class OutboxHandOff implements EntitySubscriberInterface {
-  constructor(
-    private readonly queue: JobQueue,
-    private readonly logger: Logger,
-  ) {}
-
-  async afterTransactionCommit(event: TransactionCommitEvent): Promise<void> {
-    // A released savepoint: the outer transaction may still roll back.
-    if (event.queryRunner.isTransactionActive) return;
-    // handOff never throws: an error here would make the committed transaction look failed.
-    await handOff(this.queue, this.logger, takePending(event.queryRunner, PENDING));
-    await handOff(this.queue, this.logger, takePending(event.queryRunner, PENDING_BULK), BULK_PRIORITY);
-  }
-
-  afterTransactionRollback(event: TransactionRollbackEvent): void {
-    // SQLite has one query runner for every transaction: nothing may be left for the next one.
-    if (event.queryRunner.isTransactionActive) return;
-    takePending(event.queryRunner, PENDING);
-    takePending(event.queryRunner, PENDING_BULK);
-  }
-}
-
-function takePending(qr: QueryRunner, slot: string): number[] {
-  const ids = (qr.data as Record<string, number[] | undefined>)[slot] ?? [];
-  delete (qr.data as Record<string, unknown>)[slot];
-  return ids;
-}
-
-/** Holds the ids until the transaction commits (true), or says the caller must hand them off now. */
-function holdUntilCommit(qr: QueryRunner, ids: number[], bulk: boolean): boolean {
-  if (!qr.isTransactionActive) return false;
-  const data = qr.data as Record<string, number[] | undefined>;
-  const slot = (data[bulk ? PENDING_BULK : PENDING] ??= []);
-  for (const id of ids) slot.push(id);
-  return true;
-}
 
 /** The SMS outbox: what business code calls to send an SMS. */
 export class SmsOutbox {
@@ -314,41 +217,6 @@ async function idsOfKeys(manager: EntityManager, keys: string[]): Promise<Map<st
     .where('o.dedupeKey IN (:...keys)', { keys })
     .getRawMany<{ id: number | string; key: string }>();
   return new Map(rows.map((r) => [r.key, Number(r.id)]));
-}
-
-/** An `sms` template in a language, filled. */
-function renderSms(lang: Lang, template: string, params: Record<string, unknown>): string {
-  // A missing key would send the key itself to a client's phone.
-  if (!i18n().exists(template, { lng: lang, ns: 'sms' })) {
-    throw new Error(`no SMS template '${template}' in locales/${lang}/sms.json`);
-  }
-  return t(lang, 'sms')(template, params);
-}
-
-/** Each secret value as as many `*`: the masked text is exactly as long, in the same encoding. */
-function masked(secret: Record<string, string> | undefined): Record<string, string> {
-  if (!secret) return {};
-  return Object.fromEntries(
-    Object.entries(secret).map(([name, value]) => {
-      if (!SECRET_VALUE_RE.test(value))
-        throw new Error(`secret SMS param '${name}' must be letters and digits`);
-      return [name, '*'.repeat(value.length)];
-    }),
-  );
-}
-
-/**
- * The text to send for a row: its body, or for a row with secret params its template rendered again
- * with them unsealed, folded as at queue time. Throws when they cannot be unsealed (another key).
- */
-export function textToSend(
-  row: Pick<SmsOutboxEntry, 'body' | 'lang' | 'template' | 'params' | 'secretParamsEnc'>,
-  secretKey: string,
-): string {
-  if (row.secretParamsEnc === null || row.template === null) return row.body;
-  const secret = JSON.parse(decrypt(row.secretParamsEnc, secretKey)) as Record<string, string>;
-  const params = JSON.parse(row.params ?? '{}') as Record<string, unknown>;
-  return shapeSms(renderSms(row.lang as Lang, row.template, { ...params, ...secret })).body;
 }
 
 /**

@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -12,19 +12,21 @@ export function maskPhone(value: unknown): string {
   return s.slice(0, 4) + '*'.repeat(s.length - 6) + s.slice(-2);
 }
 
-export function createLogger(level: string): Logger {
+/** `destination`: where the lines go, stdout unless given (tests keep them in memory). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
   const paths = [
     'req.headers.authorization',
     'req.headers.cookie',
     ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`]),
     ...PHONE_KEYS.flatMap((k) => [k, `*.${k}`]),
   ];
-  return pino({
+  const options: pino.LoggerOptions = {
     level,
     base: undefined,
     redact: {
       paths,
       censor: (value, path) => (PHONE_KEYS.includes(path[path.length - 1]) ? maskPhone(value) : '[REDACTED]'),
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

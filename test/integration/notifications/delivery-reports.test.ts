@@ -2,8 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { SmsOutboxEntry } from '../../../src/notifications/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { AfricasTalkingStub } from '../../helpers/stubs/africastalking-stub';
+import { appWithLogs } from '../../helpers/logs';
 import { sleep } from '../../helpers/stubs/provider-kit';
-import { recordLogs } from './sms-logs';
 
 /**
  * POST /sms/delivery-reports end to end: an SMS queued in the outbox, sent by the worker through the real
@@ -179,11 +179,11 @@ describe('AT_CALLBACK_TOKEN on the SMS callbacks', () => {
   let t: TestApp;
   const TOKEN = 'at-sms-callback-secret';
 
-  let logs: ReturnType<typeof recordLogs>;
+  let logs: ReturnType<typeof appWithLogs>;
 
   beforeAll(async () => {
-    t = await startTestApp({ AT_CALLBACK_TOKEN: TOKEN, LOG_LEVEL: 'warn' });
-    logs = recordLogs(t.deps.logger);
+    t = await startTestApp({ AT_CALLBACK_TOKEN: TOKEN });
+    logs = appWithLogs(t);
   });
   afterAll(() => t.close());
 
@@ -192,9 +192,9 @@ describe('AT_CALLBACK_TOKEN on the SMS callbacks', () => {
     async (path) => {
       const body = { id: 'ATXid_x', status: 'Success', from: '+2290197000001', text: 'AIDE' };
       for (const req of [
-        t.request.post(path).type('form').send(body),
-        t.request.post(`${path}?token=wrong-token-value`).type('form').send(body),
-        t.request.post(path).set('X-Callback-Token', 'wrong').type('form').send(body),
+        logs.request.post(path).type('form').send(body),
+        logs.request.post(`${path}?token=wrong-token-value`).type('form').send(body),
+        logs.request.post(path).set('X-Callback-Token', 'wrong').type('form').send(body),
       ]) {
         const res = await req;
         expect(res.status).toBe(403);
@@ -239,19 +239,19 @@ describe('AT_CALLBACK_TOKEN on the SMS callbacks', () => {
 
 describe('delivery reports for ids we do not know (yet)', () => {
   let t: TestApp;
-  let logs: ReturnType<typeof recordLogs>;
+  let logs: ReturnType<typeof appWithLogs>;
   const LIMIT = 3;
 
   beforeAll(async () => {
-    t = await startTestApp({ DLR_HOLD_PER_MINUTE: String(LIMIT), LOG_LEVEL: 'warn' });
-    logs = recordLogs(t.deps.logger);
+    t = await startTestApp({ DLR_HOLD_PER_MINUTE: String(LIMIT) });
+    logs = appWithLogs(t);
   });
   afterAll(() => t.close());
 
   const atId = () => `ATXid_${randomBytes(16).toString('hex')}`;
   const heldFor = (id: string) => t.deps.kv.get(`sms:dlr:${id}:delivered`);
   const success = (id: string) =>
-    t.request
+    logs.request
       .post('/sms/delivery-reports')
       .type('form')
       .send({ id, phoneNumber: '+2290197000001', status: 'Success', networkCode: '61603', retryCount: '0' });

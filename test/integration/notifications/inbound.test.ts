@@ -6,7 +6,7 @@ import { maskPhone } from '../../../src/infra/logger';
 import { ensureAccount, post, sfdAccount } from '../../../src/ledger/service';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, phone } from '../../helpers/factories';
-import { recordLogs } from './sms-logs';
+import { appWithLogs } from '../../helpers/logs';
 
 /**
  * POST /sms/inbound end to end: Africa's Talking's form, the keyword, the answer queued in the outbox
@@ -15,11 +15,11 @@ import { recordLogs } from './sms-logs';
 let t: TestApp;
 let sfd: Sfd;
 let seq = 0;
-let logs: ReturnType<typeof recordLogs>;
+let logs: ReturnType<typeof appWithLogs>;
 
 beforeAll(async () => {
-  t = await startTestApp({ LOG_LEVEL: 'warn' });
-  logs = recordLogs(t.deps.logger);
+  t = await startTestApp();
+  logs = appWithLogs(t);
   sfd = await makeSfd(t, 'INB');
 });
 afterAll(() => t.close());
@@ -28,7 +28,7 @@ const atId = () => `ATXid_${randomUUID().replace(/-/g, '')}`;
 
 /** One incoming SMS, as AT posts it (form-encoded). */
 function inbound(from: string, text: string, id = atId()) {
-  return t.request.post('/sms/inbound').type('form').send({
+  return logs.request.post('/sms/inbound').type('form').send({
     from,
     to: '12345',
     text,

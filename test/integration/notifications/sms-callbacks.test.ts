@@ -3,7 +3,7 @@ import { maskPhone } from '../../../src/infra/logger';
 import { SmsOptOut, SmsOutboxEntry } from '../../../src/notifications/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { phone } from '../../helpers/factories';
-import { recordLogs } from './sms-logs';
+import { appWithLogs } from '../../helpers/logs';
 
 /**
  * Africa's Talking's SMS callbacks answer 200 `OK` to a body they cannot use, whatever is wrong with
@@ -11,11 +11,11 @@ import { recordLogs } from './sms-logs';
  * would have answered 400 or 413 problem+json before the route.
  */
 let t: TestApp;
-let logs: ReturnType<typeof recordLogs>;
+let logs: ReturnType<typeof appWithLogs>;
 
 beforeAll(async () => {
-  t = await startTestApp({ BODY_LIMIT: '1kb', LOG_LEVEL: 'warn' });
-  logs = recordLogs(t.deps.logger);
+  t = await startTestApp({ BODY_LIMIT: '1kb' });
+  logs = appWithLogs(t);
 });
 afterAll(() => t.close());
 
@@ -72,7 +72,7 @@ const MALFORMED: [string, (r: Req) => Req, RegExp][] = [
 describe.each(PATHS)('POST %s with a body it cannot use', (path) => {
   it.each(MALFORMED)('%s: 200 OK text/plain, nothing changes, one warning', async (_, send, reason) => {
     const before = await counts();
-    const res = await send(t.request.post(path));
+    const res = await send(logs.request.post(path));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toBe('OK');
@@ -88,7 +88,7 @@ describe.each(PATHS)('POST %s with a body it cannot use', (path) => {
 
 describe('the warning of a malformed callback', () => {
   it('names the missing fields, and the phone masked', async () => {
-    const res = await t.request
+    const res = await logs.request
       .post('/sms/inbound')
       .type('form')
       .send({ from, text: ['a', 'b'] });
@@ -98,7 +98,7 @@ describe('the warning of a malformed callback', () => {
     expect(warning).toMatchObject({ fields: ['text'], phone: maskPhone(from) });
     expect(JSON.stringify(warning)).not.toContain(from);
 
-    const dlr = await t.request
+    const dlr = await logs.request
       .post('/sms/delivery-reports')
       .type('form')
       .send({ phoneNumber: from, status: 'Success' });

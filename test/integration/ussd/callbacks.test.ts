@@ -2,7 +2,7 @@ import { maskPhone } from '../../../src/infra/logger';
 import { UssdSessionLog } from '../../../src/ussd/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { phone } from '../../helpers/factories';
-import { appWithLog } from './warnings';
+import { appWithLogs } from '../../helpers/logs';
 
 /**
  * Africa's Talking needs HTTP 200, text/plain, `CON …` or `END …` whatever it posts to /ussd (an HTTP
@@ -13,11 +13,11 @@ const FAILED = 'END Une erreur est survenue. Reessayez plus tard.';
 const TOKEN = 'at-callback-secret';
 
 let t: TestApp;
-let logged: ReturnType<typeof appWithLog>;
+let logged: ReturnType<typeof appWithLogs>;
 
 beforeAll(async () => {
   t = await startTestApp({ USSD_CALLBACK_TOKEN: TOKEN, BODY_LIMIT: '4kb' });
-  logged = appWithLog(t);
+  logged = appWithLogs(t);
 });
 afterAll(() => t.close());
 

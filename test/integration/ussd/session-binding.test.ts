@@ -5,8 +5,8 @@ import { UssdSessionLog } from '../../../src/ussd/entities';
 import { resumeKey, sessionKey } from '../../../src/ussd/session';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, phone } from '../../helpers/factories';
+import { appWithLogs } from '../../helpers/logs';
 import { Phone } from '../../helpers/ussd';
-import { appWithLog } from './warnings';
 
 /**
  * A USSD session belongs to the phone that opened it, and only a valid mobile number opens one: a hop
@@ -19,13 +19,13 @@ const ACCOUNT_FR =
   'CON Mon compte\n1. Langue\n2. Changer PIN\n3. PIN oublie\n4. Mes informations\n0. Retour 00. Accueil';
 
 let t: TestApp;
-let logged: ReturnType<typeof appWithLog>;
+let logged: ReturnType<typeof appWithLogs>;
 let sfd: Awaited<ReturnType<typeof makeSfd>>;
 
 beforeAll(async () => {
   t = await startTestApp();
   sfd = await makeSfd(t, 'BND');
-  logged = appWithLog(t);
+  logged = appWithLogs(t);
 });
 afterAll(() => t.close());
 

@@ -20,7 +20,7 @@ export function createApp(deps: Deps) {
   const { config, logger } = deps;
   const app = new Koa({ proxy: config.TRUST_PROXY });
   const accounts = createAccounts(deps);
-  const ussd = createUssd(deps, accounts.pins);
+  const ussd = createUssd(deps, accounts.clients);
   const payments = createPayments(deps, accounts.tokens);
 
   app.on('error', (err: unknown, ctx?: Koa.Context) => {

@@ -1,5 +1,6 @@
 import { EntityNotFoundError } from 'typeorm';
 import type { Deps } from '../deps';
+import { forbidden, tooManyRequests, validationFailed } from '../http/errors';
 import { encrypt, hashSecret } from '../infra/crypto';
 import type { Lang } from '../infra/i18n';
 import { codeSms, OtpService } from '../notifications/otp';
@@ -183,6 +184,19 @@ export class ClientSelfService {
     });
     // The caller cache says whether a PIN is set: forget it once the change is committed.
     await forgetCallers(this.deps.kv, [phone]);
+  }
+
+  /**
+   * A client signed in to the API changes their PIN: the current PIN is checked under the USSD lockout
+   * (a wrong one is a 400 naming old_pin, a lock a 429), then replaced as on USSD (setPin).
+   */
+  async changePin(userId: number, body: { old_pin: string; new_pin: string }): Promise<void> {
+    const user = await this.deps.db.manager.findOne(User, { where: { id: userId, role: 'client' } });
+    if (!user) throw forbidden();
+    const check = await this.pins.check(user, body.old_pin);
+    if (check === 'locked') throw tooManyRequests(this.deps.config.PIN_LOCK_MINUTES * 60);
+    if (check === 'wrong') throw validationFailed({ old_pin: ['wrong_pin'] });
+    await this.setPin(user.id, body.new_pin);
   }
 
   async checkPin(userId: number, pin: string): Promise<'ok' | 'wrong' | 'locked'> {

@@ -3,6 +3,8 @@ import { authenticate, principalOf, type Authenticator } from '../http/auth';
 import { Router } from '../http/router';
 import { parse } from '../http/validate';
 import type { AuthService, LoginResult, Session } from './auth-service';
+import type { ClientSelfService } from './client-self-service';
+import type { SignupService } from './signup';
 import { User } from './entities';
 import type { OtpChallenge } from './login-otp';
 import {
@@ -33,21 +35,28 @@ function loginDto(result: LoginResult) {
   return 'access' in result ? sessionDto(result) : challengeDto(result);
 }
 
+/** The services behind the sign-up, login and token routes. */
+export interface AuthRouteServices {
+  auth: AuthService;
+  signup: SignupService;
+  clients: ClientSelfService;
+  tokens: TokenService & Authenticator;
+}
+
 export function authRoutes(
   router: Router,
   deps: Pick<Deps, 'db'>,
-  auth: AuthService,
-  tokens: TokenService & Authenticator,
+  { auth, signup, clients, tokens }: AuthRouteServices,
 ): void {
   router.post('/signup', async (ctx: Context) => {
     // Accepted, not created: the account exists only once the code is verified.
-    const { phone } = await auth.signup(parse(signupBody, ctx.request.body));
+    const { phone } = await signup.signup(parse(signupBody, ctx.request.body));
     ctx.status = 202;
     ctx.body = { phone, detail: 'verification code sent by SMS' };
   });
 
   router.post('/signup/verify', async (ctx: Context) => {
-    ctx.body = sessionDto(await auth.verifySignup(parse(verifyBody, ctx.request.body)));
+    ctx.body = sessionDto(await signup.verifySignup(parse(verifyBody, ctx.request.body)));
   });
 
   router.post('/login', async (ctx: Context) => {
@@ -82,7 +91,7 @@ export function authRoutes(
   router.post('/me/pin', authenticate(tokens), async (ctx: Context) => {
     const principal = principalOf(ctx);
     if (principal.role !== 'client') throw forbidden();
-    await auth.changePin(principal.userId, parse(changePinBody, ctx.request.body));
+    await clients.changePin(principal.userId, parse(changePinBody, ctx.request.body));
     ctx.status = 204;
   });
 }

@@ -3,8 +3,7 @@ import type { Context } from 'koa';
 import { parse as parseQueryString } from 'node:querystring';
 import { buildFlows } from '../../menus';
 import { CALLER_TTL_S, callerKey } from '../accounts/caller-cache';
-import { ClientSelfService } from '../accounts/client-self-service';
-import type { PinGuard } from '../accounts/pin-guard';
+import type { ClientSelfService } from '../accounts/client-self-service';
 import { normalizeMobile, normalizePhone } from '../accounts/phone';
 import type { Deps } from '../deps';
 import { readCallbackBody } from '../http/callback-body';
@@ -48,9 +47,8 @@ function bodyRefusal(err: unknown): Refusal {
   return status === 413 ? 'body_too_large' : 'malformed_body';
 }
 
-export function createUssd(deps: Deps, pins: PinGuard) {
+export function createUssd(deps: Deps, clients: ClientSelfService) {
   const { config, kv, logger, db, clock } = deps;
-  const clients = new ClientSelfService(deps, pins);
   const flows = buildFlows(config.USSD_PIN_KEY, menuServices(clients, kv, logger, config.USSD_PIN_KEY));
   const engine = new UssdEngine(
     flows,

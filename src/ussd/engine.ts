@@ -1,16 +1,12 @@
-import type { TFunction } from 'i18next';
-import { createActor, waitFor, type AnyMachineSnapshot } from 'xstate';
-import type { FlowName, Flows, InputEvent, Lang, MenuInput } from '../../menus';
+import type { FlowName, Flows, Lang } from '../../menus';
 import type { Caller } from '../accounts/client-self-service';
-import { i18n, t } from '../infra/i18n';
 import type { KeyValueStore } from '../infra/kv';
 import { maskPhone, type Logger } from '../infra/logger';
-import { foldToGsm7 } from './gsm7';
-import { persistedSnapshot, pureStepper, type Stepper } from './stepper';
-import { clampScreen, memoizeStatic, paginate, screenText, translate } from './render';
+import { FlowRunner } from './flow-runner';
+import { Screens, type Outcome } from './screens';
+import { pureStepper, type Stepper } from './stepper';
 import {
   isRepeat,
-  MAX_BACK,
   newInput,
   parseResumePoint,
   parseSession,
@@ -62,13 +58,6 @@ interface HopState {
   loadedCaller?: Caller;
 }
 
-interface Outcome {
-  end: boolean;
-  text: string;
-  /** The client is in the middle of a flow: a drop now may be resumed. */
-  resumable: boolean;
-}
-
 class HopTimeout extends Error {}
 
 /** Inputs of a dial string walked at most: a phone dials a few, the rest would be a script's. */
@@ -76,13 +65,15 @@ export const MAX_DIALED_INPUTS = 8;
 
 /**
  * One hop of a USSD session: read the session (one Redis round trip), feed the new input to the
- * current menu machine, render its screen, write the session back (one round trip). The machines
- * are built once at boot; nothing per hop is constructed that could be built once.
+ * current menu machine (flow-runner.ts), render its screen (screens.ts), write the session back (one
+ * round trip). The machines are built once at boot; nothing per hop is constructed that could be built
+ * once.
  */
 export class UssdEngine {
-  private readonly tr: Record<Lang, TFunction>;
   private readonly mac: TextMac;
   private readonly steppers: Record<FlowName, Stepper>;
+  private readonly screens: Screens;
+  private readonly runner: FlowRunner;
 
   constructor(
     private readonly flows: Flows,
@@ -91,12 +82,12 @@ export class UssdEngine {
     private readonly settings: EngineSettings,
     private readonly logger: Logger,
   ) {
-    const tr = (lang: Lang) => memoizeStatic(t(lang, 'ussd'), (key) => i18n().getResource(lang, 'ussd', key));
-    this.tr = { fr: tr('fr'), en: tr('en') };
     this.mac = textMacWith(settings.textKey);
     this.steppers = Object.fromEntries(
       Object.entries(flows).map(([name, flow]) => [name, pureStepper(flow.machine)]),
     ) as Record<FlowName, Stepper>;
+    this.screens = new Screens(this.steppers, settings);
+    this.runner = new FlowRunner(flows, this.steppers, this.screens, settings.hopBudgetMs);
   }
 
   /** Always answers `CON …` or `END …`; failures and overruns become a localized END. */
@@ -118,7 +109,7 @@ export class UssdEngine {
         },
         'ussd hop failed',
       );
-      return `END ${foldToGsm7(this.tr[state.lang]('common.unavailable'))}`;
+      return this.screens.endReply(state.lang, 'common.unavailable');
     } finally {
       clearTimeout(timer);
     }
@@ -217,7 +208,7 @@ export class UssdEngine {
       { session_id: req.sessionId, phone: maskPhone(req.phoneNumber), reason },
       'ussd hop refused',
     );
-    return `END ${foldToGsm7(this.tr.fr(key))}`;
+    return this.screens.endReply('fr', key);
   }
 
   /** First hop: who is calling decides the first flow; a recent drop is offered for resumption. */
@@ -225,14 +216,14 @@ export class UssdEngine {
     if (caller) {
       rec.userId = caller.id;
       rec.lang = caller.language;
-      if (caller.role !== 'client') return this.end(rec, 'common.staff_only');
-      if (caller.status !== 'active') return this.end(rec, 'common.suspended');
+      if (caller.role !== 'client') return this.screens.end(rec, 'common.staff_only');
+      if (caller.status !== 'active') return this.screens.end(rec, 'common.suspended');
     }
     if (resume) {
       rec.resume = resume;
-      return this.resumePrompt(rec);
+      return this.screens.resumePrompt(rec);
     }
-    return this.start(rec, this.homeFlow(rec, caller));
+    return this.runner.start(rec, this.homeFlow(rec, caller));
   }
 
   private homeFlow(rec: SessionRecord, caller?: Caller | null): FlowName {
@@ -240,43 +231,22 @@ export class UssdEngine {
     return caller && !caller.hasPin ? 'setPin' : 'main';
   }
 
-  private resumePrompt(rec: SessionRecord, prefix?: string): Outcome {
-    rec.frame = null;
-    const tr = this.tr[rec.lang];
-    const flow = tr(`flows.${rec.resume?.frame.flow ?? 'main'}`);
-    return this.show(rec, tr('resume.prompt', { flow }), null, prefix, false);
-  }
-
-  private start(rec: SessionRecord, flow: FlowName, notice?: string): Outcome {
-    const { machine, version } = this.flows[flow];
-    const input: MenuInput = { phone: rec.phone, lang: rec.lang, userId: rec.userId };
-    let snap = this.steppers[flow].initial(input);
-    if (!snap) {
-      // The first state runs something (an action): an actor starts it, as it always did.
-      const actor = createActor(machine, { input }).start();
-      snap = actor.getSnapshot();
-      actor.stop();
-    }
-    rec.frame = frameOf(flow, version, snap);
-    return this.renderState(rec, snap, notice ? this.tr[rec.lang](notice) : undefined);
-  }
-
   private async step(rec: SessionRecord, input: string): Promise<Outcome> {
     if (rec.frame === null) return this.answerResumePrompt(rec, input);
     if (input === '00') {
       rec.back = [];
-      return this.start(rec, this.homeFlow(rec));
+      return this.runner.start(rec, this.homeFlow(rec));
     }
     if (input === '0') {
       const previous = rec.back.pop();
       if (previous) rec.frame = previous;
-      return this.renderFrame(rec, rec.frame);
+      return this.screens.renderFrame(rec, rec.frame);
     }
-    if (input === '98' && rec.page < rec.pages.length - 1) {
-      rec.page += 1;
-      return { end: false, text: rec.pages[rec.page], resumable: true };
+    if (input === '98' && rec.page < rec.pages.length - 1) return this.screens.nextPage(rec);
+    if (this.flows[rec.frame.flow].version !== rec.frame.v) {
+      return this.runner.start(rec, this.homeFlow(rec)); // menus changed under the session
     }
-    return this.send(rec, rec.frame, input);
+    return this.runner.send(rec, rec.frame, input);
   }
 
   private answerResumePrompt(rec: SessionRecord, input: string): Promise<Outcome> | Outcome {
@@ -285,114 +255,11 @@ export class UssdEngine {
     if (input === '1' && resume && this.flows[resume.frame.flow].version === resume.frame.v) {
       rec.back = resume.back;
       rec.lang = resume.lang;
-      return this.renderFrame(rec, resume.frame);
+      return this.screens.renderFrame(rec, resume.frame);
     }
-    if (input === '2' || input === '00' || !resume) return this.start(rec, this.homeFlow(rec));
+    if (input === '2' || input === '00' || !resume) return this.runner.start(rec, this.homeFlow(rec));
     rec.resume = resume;
-    return this.invalid(rec, () => this.resumePrompt(rec, this.tr[rec.lang]('common.invalid')));
-  }
-
-  /** Feeds one input to the current machine and renders where it lands. */
-  private async send(rec: SessionRecord, frame: Frame, value: string): Promise<Outcome> {
-    const flow = this.flows[frame.flow];
-    if (flow.version !== frame.v) return this.start(rec, this.homeFlow(rec)); // menus changed under the session
-    const event: InputEvent = { type: 'INPUT', value };
-    // Most hops only move from one screen to the next: computed without an actor. A hop that lands
-    // where something must run (an invoked service, an action) is sent to an actor instead.
-    const stepper = this.steppers[frame.flow];
-    const before = stepper.restore(frame);
-    const next = stepper.transition(before, event);
-    if (next) return this.landed(rec, frame, before, next);
-    const actor = createActor(flow.machine, { snapshot: persistedSnapshot(frame) as never }).start();
-    try {
-      const start = actor.getSnapshot();
-      actor.send(event);
-      let snap: AnyMachineSnapshot = actor.getSnapshot();
-      if (snap !== start && snap.hasTag('busy')) {
-        snap = await waitFor(actor, (s) => !s.hasTag('busy') || s.status !== 'active', {
-          timeout: this.settings.hopBudgetMs,
-        });
-      }
-      return this.landed(rec, frame, start, snap);
-    } finally {
-      actor.stop();
-    }
-  }
-
-  /** Where the input led: the same state (an invalid input), a new screen, or the end of the flow. */
-  private landed(
-    rec: SessionRecord,
-    frame: Frame,
-    before: AnyMachineSnapshot,
-    snap: AnyMachineSnapshot,
-  ): Outcome {
-    if (snap === before) {
-      const key = this.steppers[frame.flow].meta(before).invalid ?? 'common.invalid'; // what this screen refused
-      return this.invalid(rec, () => this.renderState(rec, before, this.tr[rec.lang](key)));
-    }
-    if (snap.status === 'error') throw snap.error;
-    rec.bad = 0;
-    if (!sameStateValue(snap.value, before.value) || snap.status === 'done') {
-      rec.back.push(frame);
-      if (rec.back.length > MAX_BACK) rec.back.shift();
-    }
-    rec.lang = (snap.context as MenuInput).lang;
-    const meta = this.steppers[frame.flow].meta(snap);
-    if (snap.status === 'done') {
-      if (meta.goto) return this.start(rec, meta.goto, meta.notice);
-      return this.end(rec, meta.end ?? 'common.goodbye', snap.context as Record<string, unknown>);
-    }
-    rec.frame = frameOf(frame.flow, frame.v, snap);
-    return this.renderState(rec, snap);
-  }
-
-  private invalid(rec: SessionRecord, again: () => Outcome): Outcome {
-    rec.bad += 1;
-    if (rec.bad >= this.settings.maxInvalid) return this.end(rec, 'common.too_many_invalid');
-    return again();
-  }
-
-  private renderFrame(rec: SessionRecord, frame: Frame): Outcome {
-    rec.frame = frame;
-    return this.renderState(rec, this.steppers[frame.flow].restore(frame));
-  }
-
-  /** The screen of `snap`, a state of the current frame's machine. */
-  private renderState(rec: SessionRecord, snap: AnyMachineSnapshot, prefix?: string): Outcome {
-    const meta = this.steppers[rec.frame!.flow].meta(snap);
-    const tr = this.tr[rec.lang];
-    const text = screenText(tr, meta, snap.context as Record<string, unknown>, this.settings.params);
-    const resumable = !(meta.root ?? false);
-    return this.show(rec, text, meta.root ? null : tr('common.footer'), prefix, resumable);
-  }
-
-  private show(
-    rec: SessionRecord,
-    text: string,
-    footer: string | null,
-    prefix: string | undefined,
-    resumable: boolean,
-  ) {
-    const tr = this.tr[rec.lang];
-    const pages = paginate(
-      prefix ? `${prefix}\n${text}` : text,
-      this.settings.screenLimit,
-      tr('common.more'),
-      footer,
-    );
-    rec.pages = pages.length > 1 ? pages : [];
-    rec.page = 0;
-    return { end: false, text: pages[0], resumable };
-  }
-
-  private end(rec: SessionRecord, key: string, context: Record<string, unknown> = {}): Outcome {
-    // An END screen cannot page: a text the client's own data made too long is cut at the limit.
-    const text = clampScreen(
-      foldToGsm7(translate(this.tr[rec.lang], key, this.settings.params, context)),
-      this.settings.screenLimit,
-    );
-    rec.pages = [];
-    return { end: true, text, resumable: false };
+    return this.screens.invalidResumeAnswer(rec);
   }
 
   /**
@@ -418,14 +285,4 @@ export class UssdEngine {
     if (keep) sets.push([resumeKey(rec.phone), json, this.settings.resumeTtlS]); // see ResumePoint
     await this.kv.batch(sets, clear ? [resumeKey(rec.phone)] : []);
   }
-}
-
-function frameOf(flow: FlowName, v: number, snap: AnyMachineSnapshot): Frame {
-  return { flow, v, state: snap.value, ctx: snap.context as Record<string, unknown> };
-}
-
-/** Menus are flat: a state value is a string, compared as such (a nested value, as JSON). */
-function sameStateValue(a: unknown, b: unknown): boolean {
-  if (typeof a === 'string' || typeof b === 'string') return a === b;
-  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -25,7 +25,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     base: undefined,
     redact: {
       paths,
-      censor: (value, path) => (PHONE_KEYS.includes(path[path.length - 1]) ? maskPhone(value) : '[REDACTED]'),
+      // A key given no value stays out of the line (as it would unredacted), not "unde***ed".
+      censor: (value, path) => {
+        if (value === undefined) return undefined;
+        return PHONE_KEYS.includes(path[path.length - 1]) ? maskPhone(value) : '[REDACTED]';
+      },
     },
   };
   return destination ? pino(options, destination) : pino(options);

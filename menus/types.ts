@@ -7,7 +7,8 @@ import { deriveKey } from '../src/infra/crypto';
  * and given with `machine.provide()`. A PIN never enters a context: machines keep only a keyed digest of
  * a PIN being chosen (`pinDraft`) or the fact that the service checked it.
  */
-export type Lang = 'fr' | 'en';
+export type { Lang } from '../src/infra/i18n';
+import type { Lang } from '../src/infra/i18n';
 
 export type FlowName = 'main' | 'registration' | 'account' | 'setPin';
 

@@ -8,7 +8,7 @@ import { recordAudit } from './audit';
 import { Sfd, User } from './entities';
 import { LoginSecondFactor, type OtpChallenge } from './login-otp';
 import { PinGuard } from './pin-guard';
-import { isStaff } from './roles';
+import { isStaff } from '../http/roles';
 import type { TokenPair, TokenService } from './tokens';
 import type { z } from 'zod';
 import type { loginBody, loginOtpBody } from './schemas';

@@ -1,4 +1,4 @@
-import type { Role } from './roles';
+import type { Role } from '../http/roles';
 
 /**
  * The user collections of the accounts API and who may do what on each. A role's rights include those

@@ -1,10 +1,10 @@
+import type { Lang } from '../infra/i18n';
 import { Column, Entity, PrimaryGeneratedColumn, type EntityManager } from 'typeorm';
 import { booleanFlag } from '../infra/columns';
-import type { Role } from './roles';
+import type { Role } from '../http/roles';
 
 export type Status = 'active' | 'suspended';
 export type KycStatus = 'pending' | 'verified' | 'rejected';
-export type Language = 'fr' | 'en';
 
 @Entity('sfds')
 export class Sfd {
@@ -32,7 +32,7 @@ export class User {
   @Column({ type: 'varchar', length: 32 }) role: Role;
   @Column({ name: 'sfd_id', type: 'integer', nullable: true }) sfdId: number | null;
   @Column({ type: 'varchar', length: 16 }) status: Status;
-  @Column({ type: 'varchar', length: 2 }) language: Language;
+  @Column({ type: 'varchar', length: 2 }) language: Lang;
   @Column({ name: 'password_hash', type: 'varchar', length: 255, nullable: true }) passwordHash:
     string | null;
   @Column({ name: 'pin_hash', type: 'varchar', length: 255, nullable: true }) pinHash: string | null;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES } from './roles';
+import { ROLES } from '../http/roles';
 import { phoneSchema } from './phone';
 import { pinSchema } from './pin';
 import { safeText } from '../http/text';

@@ -2,7 +2,7 @@ import type { Deps } from '../deps';
 import { hashSecret } from '../infra/crypto';
 import { recordAudit } from './audit';
 import { newUser, Sfd, User } from './entities';
-import type { Role } from './roles';
+import type { Role } from '../http/roles';
 import { SfdsService } from './sfds-service';
 
 const DEMO_SFDS = [

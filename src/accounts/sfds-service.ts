@@ -5,7 +5,7 @@ import type { Page } from '../http/pagination';
 import { openSfdAccounts } from '../ledger/service';
 import { recordAudit } from './audit';
 import { Sfd, type Status } from './entities';
-import { isPlatformAdmin } from './roles';
+import { isPlatformAdmin } from '../http/roles';
 import type { CreateSfdBody, ListSfdsQuery, UpdateSfdBody } from './schemas';
 import { sfdDto } from './serializers';
 import { mapUniqueViolation } from './users-service';

@@ -6,7 +6,7 @@ import type { Authenticator, Principal } from '../http/auth';
 import { forbidden, unauthorized } from '../http/errors';
 import { randomToken, sha256 } from '../infra/crypto';
 import { RefreshToken, Sfd, User } from './entities';
-import { ROLES, type Role } from './roles';
+import { ROLES, type Role } from '../http/roles';
 
 interface AccessClaims {
   sub: string;

@@ -9,7 +9,7 @@ import { recordAudit } from './audit';
 import { forgetCallers } from './caller-cache';
 import { assignableRoles, type UserCollection } from './collections';
 import { newUser, Sfd, User, RefreshToken, type Status } from './entities';
-import { hasRank, isPlatformAdmin } from './roles';
+import { hasRank, isPlatformAdmin } from '../http/roles';
 import type { CreateClientBody, CreateStaffBody, ListUsersQuery, UpdateUserBody } from './schemas';
 import { userAuditView } from './serializers';
 

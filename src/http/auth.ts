@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
-import type { Role } from '../accounts/roles';
-import { hasRank } from '../accounts/roles';
+import type { Role } from './roles';
+import { hasRank } from './roles';
 import { forbidden, unauthorized } from './errors';
 
 /** Who is calling, after the access token was checked against the blacklist and the live account. */

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { In } from 'typeorm';
 import { z } from 'zod';
-import { isPlatformAdmin } from '../accounts/roles';
+import { isPlatformAdmin } from '../http/roles';
 import type { Deps } from '../deps';
 import { authenticate, principalOf, requireRole, type Authenticator, type Principal } from '../http/auth';
 import { notFound } from '../http/errors';

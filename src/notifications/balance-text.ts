@@ -1,5 +1,5 @@
 import { i18n, t, type Lang } from '../infra/i18n';
-import { formatXof } from '../payments/notices';
+import { formatXof } from '../shared/money';
 
 /**
  * At most this many accounts are listed in a balance SMS: with the longest labels, references and

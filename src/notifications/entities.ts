@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import type { SmsEncoding } from '../ussd/gsm7';
+import type { SmsEncoding } from '../shared/gsm7';
 import type { SmsKind } from './sms';
 
 /** queued → sent (→ delivered, from a delivery report) | failed (this number) | rejected (the request). */

@@ -1,6 +1,6 @@
 import { IsNull, Not, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { User } from '../accounts/entities';
-import { isPlatformAdmin, isStaff, type Role } from '../accounts/roles';
+import { isPlatformAdmin, isStaff, type Role } from '../http/roles';
 import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
 import { forbidden, notFound, validationFailed } from '../http/errors';

@@ -2,7 +2,7 @@ import { User } from '../accounts/entities';
 import type { Lang } from '../infra/i18n';
 import { SmsOptOut } from './entities';
 import { Reminders, type ReminderKind, type ReminderRow, type RemindersDeps } from './reminders';
-import { addDays, localDateOf, startOfLocalDay } from './reminders-calendar';
+import { addDays, localDateOf, startOfLocalDay } from '../shared/sfd-calendar';
 
 /** A client registered on local day D whose identity is still unchecked is reminded on day D + 7. */
 export const KYC_REMINDER_DAYS = 7;

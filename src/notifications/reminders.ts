@@ -3,7 +3,7 @@ import { Sfd } from '../accounts/entities';
 import type { Deps } from '../deps';
 import type { Lang } from '../infra/i18n';
 import type { OutboxMessage } from './outbox';
-import { DEFAULT_TIME_ZONE, isTimeZone, localTime, type LocalDate } from './reminders-calendar';
+import { DEFAULT_TIME_ZONE, isTimeZone, localTime, type LocalDate } from '../shared/sfd-calendar';
 
 /**
  * Scheduled reminders: a registry of kinds (this module's KYC reminder; tontines and loans add theirs)

@@ -1,4 +1,4 @@
-import { foldToGsm7, smsSegments, type SmsEncoding } from '../ussd/gsm7';
+import { foldToGsm7, smsSegments, type SmsEncoding } from '../shared/gsm7';
 
 /**
  * The SMS side of GSM 03.38. Detection and part counting live with the folding in src/ussd/gsm7.ts

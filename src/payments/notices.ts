@@ -2,9 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { User } from '../accounts/entities';
 import type { SmsOutbox } from '../notifications/outbox';
 import type { PaymentTransaction } from './entities';
-
-/** 1500000 → "1 500 000" (plain spaces: GSM-7 has no narrow no-break space). */
-export const formatXof = (amount: number) => String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+import { formatXof } from '../shared/money';
 
 /** Queues the client's SMS about a payment in `manager`'s transaction; once per payment and key. */
 export async function notifyClient(

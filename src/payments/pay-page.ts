@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { Deps } from '../deps';
 import { Router } from '../http/router';
 import { paymentLinkKey, readPaymentLink } from './payment-link';
-import { formatXof } from './notices';
+import { formatXof } from '../shared/money';
 
 const escape = (s: string) =>
   s.replace(

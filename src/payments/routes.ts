@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { User } from '../accounts/entities';
-import { isPlatformAdmin } from '../accounts/roles';
+import { isPlatformAdmin } from '../http/roles';
 import type { Deps } from '../deps';
 import { authenticate, principalOf, requireRole, type Authenticator, type Principal } from '../http/auth';
 import { notFound, unauthorized, validationFailed } from '../http/errors';

@@ -15,7 +15,7 @@ import { t } from '../infra/i18n';
 import { maskPhone } from '../infra/logger';
 import { UssdEngine } from './engine';
 import { UssdSessionLog } from './entities';
-import { foldToGsm7 } from './gsm7';
+import { foldToGsm7 } from '../shared/gsm7';
 import { menuServices } from './menu-services';
 import { eventBody, hopBody } from './schemas';
 import { samePhone, sessionKey, type SessionRecord } from './session';

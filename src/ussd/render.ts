@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { foldToGsm7, gsm7Length } from './gsm7';
+import { foldToGsm7, gsm7Length } from '../shared/gsm7';
 import { oneLine } from '../infra/i18n';
 
 /**

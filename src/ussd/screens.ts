@@ -2,7 +2,7 @@ import type { TFunction } from 'i18next';
 import type { AnyMachineSnapshot } from 'xstate';
 import type { FlowName, Lang } from '../../menus';
 import { i18n, t } from '../infra/i18n';
-import { foldToGsm7 } from './gsm7';
+import { foldToGsm7 } from '../shared/gsm7';
 import { clampScreen, memoizeStatic, paginate, screenText, translate } from './render';
 import type { Frame, SessionRecord } from './session';
 import type { Stepper } from './stepper';

@@ -1,5 +1,5 @@
 import { Sfd, User } from '../../src/accounts/entities';
-import type { Role } from '../../src/accounts/roles';
+import type { Role } from '../../src/http/roles';
 import { hashSecret } from '../../src/infra/crypto';
 import { openSfdAccounts } from '../../src/ledger/service';
 import type { TestApp } from './app';

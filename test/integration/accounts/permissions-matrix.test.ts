@@ -8,7 +8,7 @@
  */
 import type { Response } from 'supertest';
 import { Sfd, User } from '../../../src/accounts/entities';
-import type { Role } from '../../../src/accounts/roles';
+import type { Role } from '../../../src/http/roles';
 import { hashSecret } from '../../../src/infra/crypto';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, phone, tokenFor } from '../../helpers/factories';

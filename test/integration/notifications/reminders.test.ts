@@ -3,7 +3,7 @@ import { User as UserEntity } from '../../../src/accounts/entities';
 import { SmsOptOut, SmsOutboxEntry } from '../../../src/notifications/entities';
 import type { OutboxMessage } from '../../../src/notifications/outbox';
 import { Reminders, type ReminderKind } from '../../../src/notifications/reminders';
-import { addDays } from '../../../src/notifications/reminders-calendar';
+import { addDays } from '../../../src/shared/sfd-calendar';
 import { createReminders, kycPendingReminder } from '../../../src/notifications/reminders-kyc';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser } from '../../helpers/factories';

@@ -5,7 +5,7 @@ import { In } from 'typeorm';
 import { User } from '../../../src/accounts/entities';
 import { post as postForm, type UssdAnswer } from '../../../src/cli/bench-process';
 import { SmsOutboxEntry } from '../../../src/notifications/entities';
-import { isGsm7 } from '../../../src/ussd/gsm7';
+import { isGsm7 } from '../../../src/shared/gsm7';
 import { normalizeMobile } from '../../../src/accounts/phone';
 import { embedded, startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser } from '../../helpers/factories';

@@ -1,7 +1,7 @@
 import { AuditEvent, User } from '../../../src/accounts/entities';
 import { decrypt } from '../../../src/infra/crypto';
 import { Notification } from '../../../src/notifications/inapp-entities';
-import { isGsm7 } from '../../../src/ussd/gsm7';
+import { isGsm7 } from '../../../src/shared/gsm7';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, phone } from '../../helpers/factories';
 import { Phone } from '../../helpers/ussd';

@@ -3,10 +3,10 @@ import fr from '../../../locales/fr/sms.json';
 import { t, type Lang } from '../../../src/infra/i18n';
 import { ManualClock } from '../../../src/infra/clock';
 import { paymentLinkKey, signPaymentLink } from '../../../src/payments/payment-link';
-import { formatXof } from '../../../src/payments/notices';
+import { formatXof } from '../../../src/shared/money';
 import { newReference } from '../../../src/payments/service';
 import { MAX_SMS_SEGMENTS, shapeSms } from '../../../src/notifications/segments';
-import { isGsm7 } from '../../../src/ussd/gsm7';
+import { isGsm7 } from '../../../src/shared/gsm7';
 import { formatBalances, MAX_LISTED } from '../../../src/notifications/balance-text';
 
 /**

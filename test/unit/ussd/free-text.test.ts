@@ -2,7 +2,7 @@ import type { AnyStateNode } from 'xstate';
 import { getStateNodes } from 'xstate/graph';
 import { definitions, ID_NUMBER_RE, matches, NAME_RE, type FlowName, type ScreenMeta } from '../../../menus';
 import { t } from '../../../src/infra/i18n';
-import { foldToGsm7, gsm7Length, isGsm7 } from '../../../src/ussd/gsm7';
+import { foldToGsm7, gsm7Length, isGsm7 } from '../../../src/shared/gsm7';
 import { paginate, screenText } from '../../../src/ussd/render';
 
 /** What a phone can type that must never become a name or an ID number shown back on a screen or in an SMS. */

@@ -13,7 +13,7 @@ import {
   type SfdOption,
 } from '../../../menus';
 import { t } from '../../../src/infra/i18n';
-import { foldToGsm7, gsm7Length, isGsm7 } from '../../../src/ussd/gsm7';
+import { foldToGsm7, gsm7Length, isGsm7 } from '../../../src/shared/gsm7';
 import { paginate, screenText } from '../../../src/ussd/render';
 
 /**

@@ -1,4 +1,4 @@
-import { foldToGsm7, gsm7Length, isGsm7, smsSegments } from '../../../src/ussd/gsm7';
+import { foldToGsm7, gsm7Length, isGsm7, smsSegments } from '../../../src/shared/gsm7';
 
 /**
  * GSM 03.38 default alphabet written independently of the implementation (escapes, not literals, so a

@@ -3,7 +3,7 @@ import {
   isTimeZone,
   localTime,
   startOfLocalDay,
-} from '../../../src/notifications/reminders-calendar';
+} from '../../../src/shared/sfd-calendar';
 
 const at = (iso: string) => new Date(iso);
 

@@ -20,26 +20,55 @@ export interface Flow {
 
 export type Flows = Record<FlowName, Flow>;
 
-export function definitions(pinKey: string): Record<FlowName, Flow> {
-  return {
-    main: { machine: mainMenu, version: MAIN_VERSION },
-    registration: { machine: registrationMenu(pinKey), version: REGISTRATION_VERSION },
-    account: { machine: accountMenu(pinKey), version: ACCOUNT_VERSION },
-    setPin: { machine: setPinMenu(pinKey), version: SET_PIN_VERSION },
-  };
+/** A flow's machine, built with the server's menu key. Each module contributes its own (contract.ts). */
+export type FlowDefinition = (pinKey: string) => Flow;
+
+export const mainFlow: FlowDefinition = () => ({ machine: mainMenu, version: MAIN_VERSION });
+export const registrationFlow: FlowDefinition = (pinKey) => ({
+  machine: registrationMenu(pinKey),
+  version: REGISTRATION_VERSION,
+});
+export const accountFlow: FlowDefinition = (pinKey) => ({
+  machine: accountMenu(pinKey),
+  version: ACCOUNT_VERSION,
+});
+export const setPinFlow: FlowDefinition = (pinKey) => ({
+  machine: setPinMenu(pinKey),
+  version: SET_PIN_VERSION,
+});
+
+/** Every flow of this folder: the catalogue the graph and the menu tests walk. */
+export const FLOW_DEFINITIONS: Record<FlowName, FlowDefinition> = {
+  main: mainFlow,
+  registration: registrationFlow,
+  account: accountFlow,
+  setPin: setPinFlow,
+};
+
+export function definitions(
+  pinKey: string,
+  defs: Partial<Record<FlowName, FlowDefinition>> = FLOW_DEFINITIONS,
+) {
+  const flows = Object.fromEntries(Object.entries(defs).map(([name, define]) => [name, define(pinKey)]));
+  const missing = (Object.keys(FLOW_DEFINITIONS) as FlowName[]).filter((name) => !flows[name]);
+  if (missing.length > 0) throw new Error(`no module contributes the USSD flows ${missing.join(', ')}`);
+  return flows as Record<FlowName, Flow>;
 }
 
 /** The machines with their invoked actors implemented: what the engine runs. */
-export function buildFlows(pinKey: string, services: MenuServices): Flows {
+export function buildFlows(
+  pinKey: string,
+  services: MenuServices,
+  defs: Partial<Record<FlowName, FlowDefinition>> = FLOW_DEFINITIONS,
+): Flows {
   const actors = Object.fromEntries(
     Object.entries(services).map(([name, fn]) => [
       name,
       promiseActor(fn as (input: never) => Promise<unknown>),
     ]),
   );
-  const defs = definitions(pinKey);
   return Object.fromEntries(
-    Object.entries(defs).map(([name, flow]) => [
+    Object.entries(definitions(pinKey, defs)).map(([name, flow]) => [
       name,
       { ...flow, machine: flow.machine.provide({ actors }) },
     ]),

@@ -1,34 +1,56 @@
-import { bodyParser } from '@koa/bodyparser';
 import cors from '@koa/cors';
 import Koa from 'koa';
 import helmet from 'koa-helmet';
-import { createAccounts } from './accounts/module';
 import type { Deps } from './deps';
+import { bodyParser } from '@koa/bodyparser';
+import { docsRoutes } from './http/docs';
 import { problemHandler } from './http/errors';
 import { healthRoutes } from './http/health';
 import { publicBaseUrl } from './http/pagination';
 import { requestContext, stripTrailingSlash } from './http/request-context';
-import { createUssd } from './ussd/module';
-import { simulatorRoutes } from './ussd/simulator-routes';
-import { ledgerRouter } from './ledger/routes';
-import { createPayments } from './payments/module';
-import { createInAppNotifications } from './notifications/inapp-routes';
-import { createSmsCallbacks } from './notifications/sms-routes';
+import { mountRoutes, type RouteSpec } from './http/route';
+import { apiDocument, type DocumentedRoutes } from './http/openapi';
+import { buildModules } from './modules';
 
 /** Builds the Koa app from already-open dependencies (tests call this directly). */
 export function createApp(deps: Deps) {
   const { config, logger } = deps;
   const app = new Koa({ proxy: config.TRUST_PROXY });
-  const accounts = createAccounts(deps);
-  const ussd = createUssd(deps, accounts.clients);
-  const payments = createPayments(deps, accounts.tokens);
+  const modules = buildModules(deps);
+
+  // Every declared route, by the module that declares it, and the plumbing's own (health, docs).
+  // The document is built at its first request, from the same declarations.
+  let document: ReturnType<typeof apiDocument> | undefined;
+  const groups: DocumentedRoutes[] = [
+    { tag: 'platform', routes: [...healthRoutes(deps), ...docsRoutes(() => (document ??= documentOf()))] },
+    ...modules.all.map((m) => ({ tag: m.name, routes: m.routes })),
+  ];
+  const documentOf = () =>
+    apiDocument(groups, {
+      version: process.env.npm_package_version ?? '0.1.0',
+      serverUrl: config.PUBLIC_BASE_URL,
+    });
+  const routes: RouteSpec[] = groups.flatMap((g) => g.routes);
+  const mount = {
+    authenticator: modules.accounts.tokens,
+    bodyLimit: config.BODY_LIMIT,
+    checkResponses: config.NODE_ENV !== 'production',
+  };
+  const lane = mountRoutes(
+    routes.filter((r) => r.lane),
+    mount,
+  );
+  const api = mountRoutes(
+    routes.filter((r) => !r.lane),
+    mount,
+  );
 
   app.on('error', (err: unknown, ctx?: Koa.Context) => {
     const log = (ctx?.state.log as typeof logger | undefined) ?? logger;
     log.error({ err }, 'unhandled error');
   });
 
-  app.use(ussd.lane.routes()); // the USSD hop's own short chain: see createUssd
+  app.use(lane.routes()); // the USSD hop's own short chain: see createUssd
   app.use(requestContext(logger));
   app.use(publicBaseUrl(config.PUBLIC_BASE_URL)); // for the page links, never the Host header
   app.use(problemHandler());
@@ -44,10 +66,10 @@ export function createApp(deps: Deps) {
     }),
   );
   app.use(stripTrailingSlash());
-  // Africa's Talking's USSD end-of-session and SMS callbacks read their own body (a malformed one is
-  // answered 200, not 400/413), so they come before the API's parser.
-  app.use(ussd.router.routes());
-  app.use(createSmsCallbacks(deps, ussd.clients).router.routes());
+  // Each typed route parses its own body (route.ts): a callback that must answer 200 to a malformed
+  // body reads it itself.
+  app.use(api.routes());
+  // TRANSITIONAL: the routers not yet declared as typed routes, behind the API's parser.
   app.use(
     bodyParser({
       enableTypes: ['json', 'form'],
@@ -56,16 +78,8 @@ export function createApp(deps: Deps) {
       encoding: 'utf-8',
     }),
   );
+  for (const m of modules.all) for (const router of m.routers ?? []) app.use(router.routes());
+  app.use(api.allowedMethods());
 
-  const health = healthRoutes(deps);
-  app.use(health.routes());
-  app.use(simulatorRoutes(deps).routes()); // the web phone, and in demo mode the SMS it received
-  app.use(accounts.router.routes());
-  app.use(ledgerRouter(deps, accounts.tokens).routes());
-  app.use(payments.router.routes());
-  app.use(payments.payPage.routes());
-  app.use(createInAppNotifications(deps, accounts.tokens).router.routes());
-  app.use(accounts.router.allowedMethods());
-
-  return { app, accounts, ussd, payments };
+  return { app, modules, routes, document: () => (document ??= documentOf()) };
 }

@@ -5,7 +5,8 @@ import { createApp } from './app';
 import type { Deps } from './deps';
 import { seedDemo } from './accounts/seed';
 import { loadConfigOrExit, unauthenticatedCallbacks } from './config';
-import { closeDeps, openDeps } from './infra/open';
+import { closeDeps } from './infra/open';
+import { openDeps } from './modules';
 import { stopOnSignal } from './infra/shutdown';
 import { createLogger } from './infra/logger';
 import { User } from './accounts/entities';
@@ -22,9 +23,9 @@ async function main() {
     logger.info({ created }, 'demo data seeded (password from DEMO_PASSWORD)');
   }
 
-  const { app, payments } = createApp(deps);
+  const { app, modules } = createApp(deps);
   // RUN_WORKERS=false when `npm run worker` processes do the background work (worker.ts).
-  const workers = config.RUN_WORKERS ? await startWorkers(deps, payments) : null;
+  const workers = config.RUN_WORKERS ? await startWorkers(deps, modules.all) : null;
   const handle = app.callback();
   const server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 65_000;
@@ -50,7 +51,8 @@ async function main() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
-      await (workers ?? payments).close();
+      if (workers) await workers.close();
+      else for (const m of modules.all) await m.close?.();
       await closeDeps(deps);
     },
   );

@@ -1,6 +1,6 @@
-import { createApp } from './app';
 import { loadConfigOrExit } from './config';
-import { closeDeps, openDeps } from './infra/open';
+import { closeDeps } from './infra/open';
+import { buildModules, openDeps } from './modules';
 import { stopOnSignal } from './infra/shutdown';
 import { createLogger } from './infra/logger';
 import { startWorkers } from './workers';
@@ -21,8 +21,8 @@ async function main() {
   }
   const logger = createLogger(config.LOG_LEVEL);
   const deps = await openDeps(config, logger);
-  const { payments } = createApp(deps); // the payments' purposes and provider, as the app has them
-  const workers = await startWorkers(deps, payments);
+  const modules = buildModules(deps); // every module's jobs, with their purposes and providers
+  const workers = await startWorkers(deps, modules.all);
   logger.info({ redis: Boolean(config.REDIS_URL) }, 'TontiFlex worker running');
 
   stopOnSignal(logger, config.SHUTDOWN_TIMEOUT_MS, 'finishing the jobs in hand', async () => {

@@ -1,24 +1,28 @@
+import type { Module } from './contract';
 import type { Deps } from './deps';
-import { createNotifications } from './notifications/module';
-import { createReminders } from './notifications/reminders-kyc';
-import type { Payments } from './payments/module';
+
+/** Starts the modules' queued jobs in this process (tests start only these). */
+export function startQueuedJobs(deps: Pick<Deps, 'queue'>, modules: Module[]): void {
+  for (const m of modules) {
+    for (const job of m.jobs?.queued ?? []) deps.queue.process(job.name, job.handler, job.options);
+  }
+}
 
 /**
- * The background work: the SMS delivery worker and its sweeper, the scheduled reminders, the payments'
- * reconciliation. In the app process by default (main.ts); in `npm run worker` processes (worker.ts)
- * when the app processes run with RUN_WORKERS=false.
+ * The background work every module declares: its queued jobs (SMS delivery…) and its periodic ones
+ * (the SMS sweeper, the reminders, the payments' reconciliation), all on the one job queue: BullMQ job
+ * schedulers, or the in-process runner in embedded mode. In the app process by default (main.ts); in
+ * `npm run worker` processes (worker.ts) when the app processes run with RUN_WORKERS=false.
  */
-export async function startWorkers(deps: Deps, payments: Payments) {
-  payments.startJobs();
-  const notifications = createNotifications(deps);
-  notifications.startJobs();
-  // Scheduled reminders, from REMINDER_HOUR in each SFD's time zone; they stop with the queue.
-  await createReminders(deps).start();
+export async function startWorkers(deps: Pick<Deps, 'queue'>, modules: Module[]) {
+  startQueuedJobs(deps, modules);
+  for (const m of modules) {
+    for (const job of m.jobs?.periodic ?? []) await deps.queue.every(job.name, job.everyMs, job.run);
+  }
   return {
-    /** Stops the periodic jobs; the queue's workers stop with the queue (closeDeps). */
+    /** Releases what the modules hold; the queue's workers and schedules stop with the queue (closeDeps). */
     async close() {
-      await payments.close();
-      await notifications.close();
+      for (const m of modules) await m.close?.();
     },
   };
 }

@@ -1,8 +1,13 @@
+import { accountFlow, registrationFlow, setPinFlow } from '../../menus';
+import type { Module } from '../contract';
 import type { Deps } from '../deps';
 import { authenticate } from '../http/auth';
 import { Router } from '../http/router';
 import { AuthService } from './auth-service';
 import { ClientSelfService } from './client-self-service';
+import { AccountsDirectory } from './directory';
+import { accountsEntities } from './entities';
+import { menuServices } from './menu-services';
 import { PinGuard } from './pin-guard';
 import { authRoutes } from './routes-auth';
 import { sfdRoutes } from './routes-sfds';
@@ -12,7 +17,8 @@ import { SfdsService } from './sfds-service';
 import { TokenService } from './tokens';
 import { UsersService } from './users-service';
 
-export function createAccounts(deps: Deps) {
+/** SFDs, users and roles, sign-up and login, tokens, the client's own USSD services, KYC, audit trail. */
+export function createAccounts(deps: Deps, _needs: Record<string, never>) {
   const tokens = new TokenService(deps);
   const pins = new PinGuard(deps);
   const auth = new AuthService(deps, tokens, pins);
@@ -20,6 +26,7 @@ export function createAccounts(deps: Deps) {
   const clients = new ClientSelfService(deps, pins);
   const users = new UsersService(deps);
   const sfds = new SfdsService(deps);
+  const service = new AccountsDirectory(deps, clients);
 
   const router = new Router({ prefix: '/api/accounts' });
   // Public routes first; everything registered after the `use` below needs a valid access token.
@@ -30,7 +37,26 @@ export function createAccounts(deps: Deps) {
   sfdRoutes(guarded, sfds);
   router.use(guarded.routes());
 
-  return { router, tokens, pins, auth, signup, clients, users, sfds };
+  return {
+    name: 'accounts',
+    entities: accountsEntities,
+    routes: [],
+    routers: [router],
+    ussd: {
+      flows: { registration: registrationFlow, account: accountFlow, setPin: setPinFlow },
+      services: menuServices(clients, deps.kv, deps.logger, deps.config.USSD_PIN_KEY),
+    },
+    /** The read API other modules use instead of the users and SFDs tables. */
+    service,
+    /** Checks access tokens: the composition root gives it to every typed route (route.ts). */
+    tokens,
+    pins,
+    auth,
+    signup,
+    clients,
+    users,
+    sfds,
+  } satisfies Module & Record<string, unknown>;
 }
 
 export type Accounts = ReturnType<typeof createAccounts>;

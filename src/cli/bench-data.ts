@@ -7,7 +7,7 @@ import { seedDemo } from '../accounts/seed';
 import { loadConfig } from '../config';
 import { systemClock } from '../infra/clock';
 import { hashSecret } from '../infra/crypto';
-import { openDatabase } from '../infra/db';
+import { openDatabase } from '../modules';
 
 const PIN = '4827';
 

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config';
-import { openDatabase } from '../infra/db';
+import { openDatabase } from '../modules';
 import { checkLedger } from '../ledger/check';
 
 /** `npm run ledger:check`: exits 1 and lists the violations if any ledger invariant is broken. */

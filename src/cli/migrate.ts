@@ -1,5 +1,5 @@
 import { loadConfig } from '../config';
-import { openDatabase } from '../infra/db';
+import { openDatabase } from '../modules';
 
 /** `npm run migrate`: applies pending migrations to the configured database. */
 async function run() {

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config';
-import { openDatabase } from '../infra/db';
+import { openDatabase } from '../modules';
 import { systemClock } from '../infra/clock';
 import { seedDemo } from '../accounts/seed';
 

@@ -1,6 +1,6 @@
-import type { Context } from 'koa';
-import type { Deps } from '../deps';
-import { Router } from './router';
+import { z } from 'zod';
+import type { Infra } from '../infra/open';
+import { route, type RouteSpec } from './route';
 
 const READY_TIMEOUT_MS = 1000;
 
@@ -21,20 +21,42 @@ async function check(work: () => Promise<unknown>): Promise<'ok' | 'down'> {
   }
 }
 
+const state = z.enum(['ok', 'down']);
+
 /** /healthz: the process answers. /readyz: the database and the store answer too (503 otherwise). */
-export function healthRoutes(deps: Pick<Deps, 'db' | 'kv'>): Router {
-  const router = new Router();
-  router.get('/healthz', (ctx: Context) => {
-    ctx.body = { status: 'ok' };
-  });
-  router.get('/readyz', async (ctx: Context) => {
-    const [database, store] = await Promise.all([
-      check(() => deps.db.query('SELECT 1')),
-      check(() => deps.kv.ping()),
-    ]);
-    const ready = database === 'ok' && store === 'ok';
-    ctx.status = ready ? 200 : 503;
-    ctx.body = { status: ready ? 'ok' : 'unavailable', checks: { database, store } };
-  });
-  return router;
+export function healthRoutes(deps: Pick<Infra, 'db' | 'kv'>): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/healthz',
+      summary: 'Liveness: the process answers',
+      access: 'public',
+      response: { status: 200, description: 'Alive', schema: z.object({ status: z.literal('ok') }) },
+      handler: () => ({ status: 'ok' as const }),
+    }),
+    route({
+      method: 'get',
+      path: '/readyz',
+      summary: 'Readiness: the database and the store answer (503 otherwise, same body)',
+      access: 'public',
+      problems: [],
+      response: {
+        status: 200,
+        description: 'Ready; a 503 carries the same body with the failing check `down`',
+        schema: z.object({
+          status: z.enum(['ok', 'unavailable']),
+          checks: z.object({ database: state, store: state }),
+        }),
+      },
+      handler: async ({ ctx }) => {
+        const [database, store] = await Promise.all([
+          check(() => deps.db.query('SELECT 1')),
+          check(() => deps.kv.ping()),
+        ]);
+        const ready = database === 'ok' && store === 'ok';
+        if (!ready) ctx.status = 503;
+        return { status: ready ? ('ok' as const) : ('unavailable' as const), checks: { database, store } };
+      },
+    }),
+  ];
 }

@@ -50,3 +50,19 @@ export function paginated<T>(ctx: Context, page: Page, count: number, results: T
     results,
   };
 }
+
+/** The Page of a query parsed with a schema that extends `pageQuery`. */
+export function pageOf(query: { page: number; page_size: number }): Page {
+  const { page, page_size } = query;
+  return { page, pageSize: page_size, skip: (page - 1) * page_size, take: page_size };
+}
+
+/** The documented shape of `paginated`'s answer. */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    count: z.number().int(),
+    next: z.string().nullable(),
+    previous: z.string().nullable(),
+    results: z.array(item),
+  });
+}

@@ -3,24 +3,17 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { Config } from '../config';
-import { accountsEntities } from '../accounts/entities';
-import { ussdEntities } from '../ussd/entities';
-import { ledgerEntities } from '../ledger/entities';
-import { paymentEntities } from '../payments/entities';
-import { inAppEntities } from '../notifications/inapp-entities';
-import { smsEntities } from '../notifications/entities';
 import { migrations } from '../../migrations';
 
-export const entities = [
-  ...accountsEntities,
-  ...ussdEntities,
-  ...ledgerEntities,
-  ...paymentEntities,
-  ...inAppEntities,
-  ...smsEntities,
-];
+/** The modules' entity classes, given by the composition root (modules.ts): infra knows no module. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's entity classes
+export type EntityList = readonly Function[];
 
-export function createDataSource(config: Pick<Config, 'MYSQL_URL' | 'SQLITE_PATH'>): DataSource {
+export function createDataSource(
+  config: Pick<Config, 'MYSQL_URL' | 'SQLITE_PATH'>,
+  entityList: EntityList,
+): DataSource {
+  const entities = [...entityList];
   if (config.MYSQL_URL) {
     return new DataSource({
       type: 'mysql',
@@ -66,8 +59,11 @@ function serializeTransactions(ds: DataSource): void {
   }) as typeof manager.transaction;
 }
 
-export async function openDatabase(config: Pick<Config, 'MYSQL_URL' | 'SQLITE_PATH'>): Promise<DataSource> {
-  const ds = createDataSource(config);
+export async function openDatabase(
+  config: Pick<Config, 'MYSQL_URL' | 'SQLITE_PATH'>,
+  entities: EntityList,
+): Promise<DataSource> {
+  const ds = createDataSource(config, entities);
   await ds.initialize();
   if (config.MYSQL_URL) {
     await migrateUnderLock(ds);

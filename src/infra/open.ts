@@ -1,19 +1,25 @@
+import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
-import type { Deps } from '../deps';
-import { AfricasTalkingSmsSender } from '../notifications/africastalking';
-import { SmsOutbox } from '../notifications/outbox';
-import { OutboxHandOff } from '../notifications/outbox-handoff';
-import { ConsoleSmsSender } from '../notifications/sms';
-import { systemClock } from './clock';
-import { openDatabase } from './db';
+import { systemClock, type Clock } from './clock';
+import { openDatabase, type EntityList } from './db';
 import { connectRedis, MemoryStore, RedisStore, type KeyValueStore } from './kv';
 import type { Logger } from './logger';
 import { InProcessQueue, type JobQueue } from './queue';
 import { BullQueue } from './queue-bull';
 
+/** The outside systems: what every module may use (deps.ts adds the SMS outbox). */
+export interface Infra {
+  config: Config;
+  db: DataSource;
+  kv: KeyValueStore;
+  logger: Logger;
+  clock: Clock;
+  queue: JobQueue;
+}
+
 /** Opens every outside dependency the config names: the real ones, or the embedded stand-ins. */
-export async function openDeps(config: Config, logger: Logger): Promise<Deps> {
-  const db = await openDatabase(config);
+export async function openInfra(config: Config, logger: Logger, entities: EntityList): Promise<Infra> {
+  const db = await openDatabase(config, entities);
   let kv: KeyValueStore;
   let queue: JobQueue;
   if (config.REDIS_URL) {
@@ -25,17 +31,10 @@ export async function openDeps(config: Config, logger: Logger): Promise<Deps> {
     kv = new MemoryStore();
     queue = new InProcessQueue(logger);
   }
-  // Outbox rows written in a transaction go to the queue when it commits.
-  db.subscribers.push(new OutboxHandOff(queue, logger));
-  const sms =
-    config.SMS_PROVIDER === 'africastalking'
-      ? new AfricasTalkingSmsSender(config, logger)
-      : new ConsoleSmsSender(logger);
-  const outbox = new SmsOutbox({ config, clock: systemClock, queue, logger });
-  return { config, db, kv, logger, clock: systemClock, sms, queue, outbox };
+  return { config, db, kv, logger, clock: systemClock, queue };
 }
 
-export async function closeDeps(deps: Deps): Promise<void> {
+export async function closeDeps(deps: Pick<Infra, 'queue' | 'kv' | 'db'>): Promise<void> {
   // The queue first: its workers finish their running jobs, which need the database.
   await deps.queue.close();
   await deps.kv.close();

@@ -1,22 +1,31 @@
-import type { Context } from 'koa';
-import { In } from 'typeorm';
 import { z } from 'zod';
-import { isPlatformAdmin } from '../http/roles';
-import type { Deps } from '../deps';
-import { authenticate, principalOf, requireRole, type Authenticator, type Principal } from '../http/auth';
-import { notFound } from '../http/errors';
-import { paginated, readPage } from '../http/pagination';
-import { Router } from '../http/router';
-import { parse } from '../http/validate';
-import { JournalEntry, LedgerAccount, Posting } from './entities';
+import { pageOf, pageQuery, pageSchema, paginated } from '../http/pagination';
+import { route, type RouteSpec } from '../http/route';
+import { scopedSfdFilter, withinScope } from '../http/scope';
+import type { LedgerAccount } from './entities';
+import type { LedgerReads } from './reads';
 
-const listQuery = z.object({
+const listQuery = pageQuery.extend({
   kind: z.string().max(32).optional(),
-  sfd_id: z.coerce.number().int().positive().optional(),
+  sfd_id: z.coerce.number().int().positive().optional().meta({ description: 'Platform admin only' }),
   owner_id: z.coerce.number().int().positive().optional(),
 });
 
-const accountDto = (a: LedgerAccount) => ({
+const accountSchema = z
+  .object({
+    id: z.number().int(),
+    code: z.string(),
+    kind: z.string(),
+    sfd_id: z.number().int().nullable(),
+    owner_id: z.number().int().nullable(),
+    balance: z.number().int().meta({ description: 'XOF; positive: owed to the owner' }),
+    may_go_negative: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'LedgerAccount' });
+
+const accountDto = (a: LedgerAccount): z.input<typeof accountSchema> => ({
   id: a.id,
   code: a.code,
   kind: a.kind,
@@ -28,62 +37,69 @@ const accountDto = (a: LedgerAccount) => ({
   updated_at: a.updatedAt.toISOString(),
 });
 
-/** The SFD a caller may see: their own, or any for the platform admin. */
-const scopeOf = (p: Principal) => (isPlatformAdmin(p.role) ? null : (p.sfdId ?? -1));
+const lineSchema = z.object({
+  entry_id: z.number().int(),
+  key: z.string(),
+  kind: z.string(),
+  ref_type: z.string().nullable(),
+  ref_id: z.string().nullable(),
+  amount: z.number().int(),
+  created_at: z.string(),
+});
 
 /** Read-only views of the ledger for SFD administrators (own SFD) and the platform admin. */
-export function ledgerRouter(deps: Pick<Deps, 'db'>, authenticator: Authenticator): Router {
-  const router = new Router({ prefix: '/api/ledger' });
-  router.use(authenticate(authenticator), requireRole('admin_sfd'));
-
-  router.get('/accounts', async (ctx: Context) => {
-    const page = readPage(ctx);
-    const q = parse(listQuery, ctx.query);
-    const sfd = scopeOf(principalOf(ctx));
-    const qb = deps.db.getRepository(LedgerAccount).createQueryBuilder('a');
-    if (sfd !== null) qb.where('a.sfd_id = :sfd', { sfd });
-    else if (q.sfd_id) qb.where('a.sfd_id = :sfd', { sfd: q.sfd_id });
-    if (q.kind) qb.andWhere('a.kind = :kind', { kind: q.kind });
-    if (q.owner_id) qb.andWhere('a.owner_id = :owner', { owner: q.owner_id });
-    const [rows, count] = await qb.orderBy('a.id', 'ASC').skip(page.skip).take(page.take).getManyAndCount();
-    ctx.body = paginated(ctx, page, count, rows.map(accountDto));
-  });
-
-  router.get('/accounts/:code/entries', async (ctx: Context & { params: Record<string, string> }) => {
-    const page = readPage(ctx);
-    const sfd = scopeOf(principalOf(ctx));
-    const account = await deps.db.manager.findOne(LedgerAccount, { where: { code: ctx.params.code } });
-    if (!account || (sfd !== null && account.sfdId !== sfd)) throw notFound();
-    const [postings, count] = await deps.db.manager.findAndCount(Posting, {
-      where: { accountId: account.id },
-      order: { id: 'DESC' },
-      skip: page.skip,
-      take: page.take,
-    });
-    const entryIds = [...new Set(postings.map((p) => p.entryId))];
-    const entries = entryIds.length ? await deps.db.manager.findBy(JournalEntry, { id: In(entryIds) }) : [];
-    const byId = new Map(entries.map((e) => [e.id, e]));
-    ctx.body = {
-      ...paginated(
-        ctx,
-        page,
-        count,
-        postings.map((p) => {
-          const e = byId.get(p.entryId) as JournalEntry;
-          return {
-            entry_id: p.entryId,
-            key: e.key,
-            kind: e.kind,
-            ref_type: e.refType,
-            ref_id: e.refId,
-            amount: p.amount,
-            created_at: p.createdAt.toISOString(),
-          };
-        }),
-      ),
-      account: accountDto(account),
-    };
-  });
-
-  return router;
+export function ledgerRoutes(reads: LedgerReads): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/api/ledger/accounts',
+      summary: 'Ledger accounts, with their balances',
+      access: 'admin_sfd',
+      query: listQuery,
+      response: { status: 200, description: 'A page of accounts', schema: pageSchema(accountSchema) },
+      handler: async ({ query, principal, ctx }) => {
+        const page = pageOf(query);
+        const { rows, count } = await reads.accounts(
+          { sfdId: scopedSfdFilter(principal, query.sfd_id), kind: query.kind, ownerId: query.owner_id },
+          page,
+        );
+        return paginated(ctx, page, count, rows.map(accountDto));
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/ledger/accounts/:code/entries',
+      summary: 'An account’s postings, newest first',
+      access: 'admin_sfd',
+      params: z.object({ code: z.string().min(1).max(100) }),
+      query: pageQuery,
+      response: {
+        status: 200,
+        description: 'A page of postings, with the account',
+        schema: pageSchema(lineSchema).extend({ account: accountSchema }),
+      },
+      handler: async ({ params, query, principal, ctx }) => {
+        const page = pageOf(query);
+        const account = withinScope(principal, await reads.account(params.code));
+        const { lines, count } = await reads.statement(account, page);
+        return {
+          ...paginated(
+            ctx,
+            page,
+            count,
+            lines.map(({ posting, entry }) => ({
+              entry_id: posting.entryId,
+              key: entry.key,
+              kind: entry.kind,
+              ref_type: entry.refType,
+              ref_id: entry.refId,
+              amount: posting.amount,
+              created_at: posting.createdAt.toISOString(),
+            })),
+          ),
+          account: accountDto(account),
+        };
+      },
+    }),
+  ];
 }

@@ -1,37 +1,54 @@
+import type { AccountsDirectory } from '../accounts/directory';
+import type { Module } from '../contract';
 import type { Deps } from '../deps';
-import { Scheduler } from '../infra/scheduler';
+import type { Authenticator } from '../http/auth';
 import { deliveryOptions, SmsDelivery } from './delivery';
+import { smsEntities } from './entities';
+import { inAppEntities } from './inapp-entities';
+import { createInAppNotifications } from './inapp-routes';
 import { SMS_JOB, type SmsJob } from './outbox-handoff';
+import { kycPendingReminder } from './reminders-kyc';
+import { Reminders, REMINDERS_JOB } from './reminders';
+import { smsCallbackRoutes } from './sms-routes';
 
 const SWEEP_EVERY_MS = 30_000;
 
 /**
- * The SMS delivery worker and its sweeper. They run in the app process (main.ts) and need only the
- * opened dependencies, so a separate worker process can start them the same way.
+ * SMS (the outbox's delivery worker and sweeper, Africa's Talking's callbacks), scheduled reminders and
+ * in-app notifications. Other modules add reminder kinds through their own `reminders` (modules.ts).
  */
-export function createNotifications(deps: Deps) {
+export function createNotifications(
+  deps: Deps,
+  needs: { accounts: AccountsDirectory; /** TRANSITIONAL */ authenticator: Authenticator },
+) {
   const delivery = new SmsDelivery(deps);
-  const scheduler = new Scheduler(deps.kv, deps.logger);
-  let working = false;
-
-  const startWorker = () => {
-    if (working) return;
-    working = true;
-    deps.queue.process<SmsJob>(SMS_JOB, (job) => delivery.deliver(job), deliveryOptions(deps.config));
-  };
+  const reminders = new Reminders(deps); // every module's kinds, registered by modules.ts
+  const inApp = createInAppNotifications(deps, needs.authenticator);
 
   return {
-    delivery,
-    /** Sends what the outbox queues (tests start only this and call `delivery.sweep()` themselves). */
-    startWorker,
-    /** The worker and the sweeper (main.ts). */
-    startJobs() {
-      startWorker();
-      scheduler.every('sms:sweep', SWEEP_EVERY_MS, () => delivery.sweep());
+    name: 'notifications',
+    entities: [...smsEntities, ...inAppEntities],
+    routes: smsCallbackRoutes(deps, needs.accounts),
+    routers: [inApp.router],
+    jobs: {
+      queued: [
+        {
+          name: SMS_JOB,
+          handler: (job: SmsJob) => delivery.deliver(job),
+          options: deliveryOptions(deps.config),
+        },
+      ],
+      // Tests call `delivery.sweep()` and `reminders.tick()` themselves.
+      periodic: [
+        { name: 'sms-sweep', everyMs: SWEEP_EVERY_MS, run: () => delivery.sweep() },
+        { name: REMINDERS_JOB, everyMs: deps.config.REMINDER_EVERY_MS, run: () => reminders.tick() },
+      ],
     },
-    /** Stops the sweeper; the worker stops with the queue (closeDeps). */
-    close: () => scheduler.stop(),
-  };
+    reminders: [kycPendingReminder],
+    delivery,
+    reminderRunner: reminders,
+    inApp: inApp.service,
+  } satisfies Module & Record<string, unknown>;
 }
 
 export type Notifications = ReturnType<typeof createNotifications>;

@@ -82,11 +82,6 @@ export class Reminders {
     return [...this.kinds.values()];
   }
 
-  /** The scheduled job: every instance of the app calls it; BullMQ runs one tick per period. */
-  start(): Promise<void> {
-    return this.deps.queue.every(REMINDERS_JOB, this.deps.config.REMINDER_EVERY_MS, () => this.tick());
-  }
-
   /**
    * Every kind, for each active SFD whose local time has reached REMINDER_HOUR, for its local date.
    * A (kind, SFD, day) that completed is skipped until the next day; one that failed is logged and

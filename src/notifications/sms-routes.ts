@@ -1,10 +1,10 @@
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Deps } from '../deps';
 import { readCallbackBody } from '../http/callback-body';
 import { carriesCallbackToken } from '../http/callback-token';
 import { forbidden } from '../http/errors';
-import { Router } from '../http/router';
+import { route, type RouteSpec } from '../http/route';
 import type { Logger } from '../infra/logger';
 import { DeliveryReports } from './delivery-reports';
 import { InboundSms, type CallerLookup } from './inbound';
@@ -23,7 +23,7 @@ import { InboundSms, type CallerLookup } from './inbound';
  * (the inbound dedupe key and the conditional updates make a retry safe). Each refused or malformed
  * callback leaves one warning line with the reason (and the phone, masked by the logger, if there is one).
  *
- * So they read their own body (mounted before the API's body parser, app.ts): the API's parser would
+ * So they read their own body (`bodyType: 'own'`, route.ts): the API's parser would
  * answer invalid JSON or an oversized body 400/413 before the route, and AT would retry it for nothing.
  */
 
@@ -61,21 +61,17 @@ function phoneIn(body: Record<string, unknown>, field: string): string | undefin
 
 const fieldsOf = (err: z.ZodError) => [...new Set(err.issues.map((i) => i.path.join('.')))];
 
-const ok = (ctx: Context) => {
-  ctx.type = 'text/plain';
-  ctx.body = 'OK';
-};
+const plainOk = z.literal('OK');
 
-export function createSmsCallbacks(
+export function smsCallbackRoutes(
   deps: Pick<Deps, 'db' | 'outbox' | 'kv' | 'clock' | 'config' | 'logger'>,
   callers: CallerLookup,
-) {
+): RouteSpec[] {
   const reports = new DeliveryReports(deps);
   const inbound = new InboundSms(deps, callers);
-  const router = new Router({ prefix: '/sms' });
   const logOf = (ctx: Context) => (ctx.state.log as Logger | undefined) ?? deps.logger;
   // Checked before the body is read: an unauthenticated caller's body is not worth reading.
-  router.use(async (ctx: Context, next: Next) => {
+  const checkToken = (ctx: Context) => {
     if (!carriesCallbackToken(ctx, deps.config.AT_CALLBACK_TOKEN)) {
       logOf(ctx).warn(
         { path: ctx.path, reason: 'missing or wrong AT_CALLBACK_TOKEN' },
@@ -83,76 +79,106 @@ export function createSmsCallbacks(
       );
       throw forbidden(); // 403 problem+json
     }
-    await next();
-  });
+  };
+  const answer = {
+    status: 200,
+    description: 'Always `OK`, known or not, well-formed or not',
+    schema: plainOk,
+    type: 'text/plain',
+  } as const;
 
-  router.post('/delivery-reports', async (ctx: Context) => {
-    const log = logOf(ctx);
-    const read = await readCallbackBody(ctx, deps.config.BODY_LIMIT);
-    if ('reason' in read) {
-      log.warn({ reason: read.reason }, 'SMS delivery report malformed');
-      return ok(ctx);
-    }
-    const parsed = reportBody.safeParse(read.body);
-    if (!parsed.success) {
-      const fields = fieldsOf(parsed.error);
-      log.warn(
-        { reason: 'missing or invalid fields', fields, phone: phoneIn(read.body, 'phoneNumber') },
-        'SMS delivery report malformed',
-      );
-      return ok(ctx);
-    }
-    const report = parsed.data;
-    const outcome = await reports.apply(report);
-    const dlr = {
-      id: report.id,
-      status: report.status,
-      failure_reason: report.failureReason,
-      network: report.networkCode,
-      retry: report.retryCount,
-      phone: report.phoneNumber, // masked by the logger
-      outcome,
-    };
-    if (outcome === 'unknown_status') {
-      log.warn({ dlr }, 'SMS delivery report: unknown status');
-    } else if (outcome === 'ignored') {
-      log.warn({ dlr }, "SMS delivery report for an unknown id that is not Africa's Talking's: dropped");
-    } else if (outcome === 'dropped') {
-      log.warn({ dlr }, 'SMS delivery report for an unknown id beyond DLR_HOLD_PER_MINUTE: dropped');
-    } else {
-      log.info({ dlr }, 'SMS delivery report');
-    }
-    ok(ctx);
-  });
-
-  router.post('/inbound', async (ctx: Context) => {
-    const log = logOf(ctx);
-    const read = await readCallbackBody(ctx, deps.config.BODY_LIMIT);
-    if ('reason' in read) {
-      log.warn({ reason: read.reason }, 'inbound SMS malformed');
-      return ok(ctx);
-    }
-    const parsed = inboundBody.safeParse(read.body);
-    if (!parsed.success) {
-      const fields = fieldsOf(parsed.error);
-      log.warn(
-        { reason: 'missing or invalid fields', fields, phone: phoneIn(read.body, 'from') },
-        'inbound SMS malformed',
-      );
-      return ok(ctx);
-    }
-    const msg = parsed.data;
-    const outcome = await inbound.handle({ id: msg.id || undefined, from: msg.from, text: msg.text });
-    // Never the text: a client may well type their PIN into an SMS.
-    const sms = { id: msg.id, from: msg.from, to: msg.to, network: msg.networkCode, ...outcome };
-    if (outcome.result === 'invalid_sender' || outcome.result === 'throttled') {
-      const reason = outcome.result.replace('_', ' ');
-      log.warn({ reason, sms_inbound: sms }, `inbound SMS not answered: ${reason}`);
-    } else {
-      log.info({ sms_inbound: sms }, 'inbound SMS');
-    }
-    ok(ctx);
-  });
-
-  return { router, reports, inbound };
+  return [
+    route({
+      method: 'post',
+      path: '/sms/delivery-reports',
+      summary: "Africa's Talking SMS delivery report",
+      description: 'The outbox row whose provider_message_id is `id` moves forward.',
+      access: 'callback',
+      callback: 'callbackToken',
+      bodyType: 'own',
+      body: reportBody,
+      problems: [403],
+      response: answer,
+      handler: async ({ ctx }) => {
+        checkToken(ctx);
+        const log = logOf(ctx);
+        const read = await readCallbackBody(ctx, deps.config.BODY_LIMIT);
+        if ('reason' in read) {
+          log.warn({ reason: read.reason }, 'SMS delivery report malformed');
+          return 'OK' as const;
+        }
+        const parsed = reportBody.safeParse(read.body);
+        if (!parsed.success) {
+          const fields = fieldsOf(parsed.error);
+          log.warn(
+            { reason: 'missing or invalid fields', fields, phone: phoneIn(read.body, 'phoneNumber') },
+            'SMS delivery report malformed',
+          );
+          return 'OK' as const;
+        }
+        const report = parsed.data;
+        const outcome = await reports.apply(report);
+        const dlr = {
+          id: report.id,
+          status: report.status,
+          failure_reason: report.failureReason,
+          network: report.networkCode,
+          retry: report.retryCount,
+          phone: report.phoneNumber, // masked by the logger
+          outcome,
+        };
+        if (outcome === 'unknown_status') {
+          log.warn({ dlr }, 'SMS delivery report: unknown status');
+        } else if (outcome === 'ignored') {
+          log.warn({ dlr }, "SMS delivery report for an unknown id that is not Africa's Talking's: dropped");
+        } else if (outcome === 'dropped') {
+          log.warn({ dlr }, 'SMS delivery report for an unknown id beyond DLR_HOLD_PER_MINUTE: dropped');
+        } else {
+          log.info({ dlr }, 'SMS delivery report');
+        }
+        return 'OK' as const;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/sms/inbound',
+      summary: "Africa's Talking inbound SMS",
+      description: 'Keywords: SOLDE|BALANCE, AIDE|HELP, ARRET|STOP, REPRISE|START (inbound.ts).',
+      access: 'callback',
+      callback: 'callbackToken',
+      bodyType: 'own',
+      body: inboundBody,
+      problems: [403],
+      response: answer,
+      handler: async ({ ctx }) => {
+        checkToken(ctx);
+        const log = logOf(ctx);
+        const read = await readCallbackBody(ctx, deps.config.BODY_LIMIT);
+        if ('reason' in read) {
+          log.warn({ reason: read.reason }, 'inbound SMS malformed');
+          return 'OK' as const;
+        }
+        const parsed = inboundBody.safeParse(read.body);
+        if (!parsed.success) {
+          const fields = fieldsOf(parsed.error);
+          log.warn(
+            { reason: 'missing or invalid fields', fields, phone: phoneIn(read.body, 'from') },
+            'inbound SMS malformed',
+          );
+          return 'OK' as const;
+        }
+        const msg = parsed.data;
+        const outcome = await inbound.handle({ id: msg.id || undefined, from: msg.from, text: msg.text });
+        // Never the text: a client may well type their PIN into an SMS.
+        const sms = { id: msg.id, from: msg.from, to: msg.to, network: msg.networkCode, ...outcome };
+        if (outcome.result === 'invalid_sender' || outcome.result === 'throttled') {
+          const reason = outcome.result.replace('_', ' ');
+          log.warn({ reason, sms_inbound: sms }, `inbound SMS not answered: ${reason}`);
+        } else {
+          log.info({ sms_inbound: sms }, 'inbound SMS');
+        }
+        return 'OK' as const;
+      },
+    }),
+  ];
 }

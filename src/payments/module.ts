@@ -1,27 +1,34 @@
+import type { AccountsDirectory } from '../accounts/directory';
+import type { Module } from '../contract';
 import type { Deps } from '../deps';
 import type { Authenticator } from '../http/auth';
-import { Scheduler } from '../infra/scheduler';
+import { paymentEntities } from './entities';
 import { post, sfdAccount } from '../ledger/service';
 import { createProvider } from './providers';
-import { PurposeRegistry, paymentEntryKey } from './purposes';
+import { PurposeRegistry, paymentEntryKey, type PurposeHandler } from './purposes';
 import { paymentRoutes } from './routes';
 import { PaymentsService } from './service';
 import { payPageRoutes } from './pay-page';
 
 const RECONCILE_EVERY_MS = 60_000;
 
-export function createPayments(deps: Deps, authenticator: Authenticator) {
+export function createPayments(
+  deps: Deps,
+  needs: { accounts: AccountsDirectory; /** TRANSITIONAL */ authenticator: Authenticator },
+) {
+  const { authenticator } = needs;
   const { config } = deps;
   const provider = createProvider(config, {
     clock: deps.clock,
     logger: deps.logger,
     webhookUrl: `${config.PUBLIC_BASE_URL}/api/payments/webhook/`,
   });
+  // Filled by the composition root with every module's `purposes`, this one's included.
   const purposes = new PurposeRegistry();
   const service = new PaymentsService(deps, provider, purposes);
 
   // Sandbox round trips: the test money is parked in the SFD's suspense account.
-  purposes.register('sandbox', {
+  const sandbox: PurposeHandler = {
     applyCollection: async (manager, payment, at) => {
       await post(manager, {
         key: paymentEntryKey(payment.reference),
@@ -35,25 +42,28 @@ export function createPayments(deps: Deps, authenticator: Authenticator) {
         at,
       });
     },
-  });
+  };
 
   const router = paymentRoutes(deps, service, authenticator);
   const payPage = payPageRoutes(deps);
-  const scheduler = new Scheduler(deps.kv, deps.logger);
 
   return {
-    router,
-    payPage,
+    name: 'payments',
+    entities: paymentEntities,
+    routes: [],
+    routers: [router, payPage],
+    purposes: { sandbox },
+    // Tests call `service.reconcile()` themselves.
+    jobs: {
+      periodic: [{ name: 'payments-reconcile', everyMs: RECONCILE_EVERY_MS, run: () => service.reconcile() }],
+    },
     service,
     provider,
-    purposes,
-    /** Starts the reconciliation job (main.ts; tests call `service.reconcile()` themselves). */
-    startJobs: () => scheduler.every('payments:reconcile', RECONCILE_EVERY_MS, () => service.reconcile()),
+    registry: purposes,
     async close() {
-      await scheduler.stop();
       provider.close();
     },
-  };
+  } satisfies Module & Record<string, unknown>;
 }
 
 export type Payments = ReturnType<typeof createPayments>;

@@ -1,22 +1,24 @@
 import coBody from 'co-body';
 import type { Context } from 'koa';
 import { parse as parseQueryString } from 'node:querystring';
-import { buildFlows } from '../../menus';
+import { z } from 'zod';
+import { buildFlows, mainFlow, type MenuServices } from '../../menus';
 import { CALLER_TTL_S, callerKey } from '../accounts/caller-cache';
-import type { ClientSelfService } from '../accounts/client-self-service';
+import type { AccountsDirectory } from '../accounts/directory';
 import { normalizeMobile, normalizePhone } from '../accounts/phone';
+import type { Module } from '../contract';
 import type { Deps } from '../deps';
 import { readCallbackBody } from '../http/callback-body';
 import { carriesCallbackToken } from '../http/callback-token';
 import { forbidden } from '../http/errors';
-import { Router } from '../http/router';
+import { route } from '../http/route';
 import { uniqueViolationField } from '../infra/db-errors';
 import { t } from '../infra/i18n';
 import { maskPhone } from '../infra/logger';
 import { UssdEngine } from './engine';
-import { UssdSessionLog } from './entities';
+import { UssdSessionLog, ussdEntities } from './entities';
+import { simulatorRoutes } from './simulator-routes';
 import { foldToGsm7 } from '../shared/gsm7';
-import { menuServices } from './menu-services';
 import { eventBody, hopBody } from './schemas';
 import { samePhone, sessionKey, type SessionRecord } from './session';
 
@@ -47,9 +49,17 @@ function bodyRefusal(err: unknown): Refusal {
   return status === 413 ? 'body_too_large' : 'malformed_body';
 }
 
-export function createUssd(deps: Deps, clients: ClientSelfService) {
+export function createUssd(deps: Deps, needs: { accounts: AccountsDirectory; modules: Module[] }) {
   const { config, kv, logger, db, clock } = deps;
-  const flows = buildFlows(config.USSD_PIN_KEY, menuServices(clients, kv, logger, config.USSD_PIN_KEY));
+  const { accounts } = needs;
+  // The main menu is this module's; every other flow, and the services they invoke, come from the
+  // module that owns the business.
+  const contributed = needs.modules.flatMap((m) => (m.ussd ? [m.ussd] : []));
+  const flows = buildFlows(
+    config.USSD_PIN_KEY,
+    Object.assign({}, ...contributed.map((u) => u.services)) as MenuServices,
+    Object.assign({ main: mainFlow }, ...contributed.map((u) => u.flows)),
+  );
   const engine = new UssdEngine(
     flows,
     kv,
@@ -57,7 +67,7 @@ export function createUssd(deps: Deps, clients: ClientSelfService) {
       phone: phoneNormalizer(),
       key: callerKey,
       ttlS: CALLER_TTL_S,
-      load: (phone) => clients.findByPhone(phone),
+      load: (phone) => accounts.findByPhone(phone),
     },
     {
       sessionTtlS: config.USSD_SESSION_TTL_S,
@@ -109,76 +119,108 @@ export function createUssd(deps: Deps, clients: ClientSelfService) {
    * parse, invalid fields, are all answered `END <failed>` and leave one warning each; so are the hops
    * the engine refuses (an invalid number, another phone's session), and a failed hop.
    */
-  const lane = new Router();
-  lane.post('/ussd', async (ctx: Context) => {
-    const reply = await answer(ctx);
-    ctx.status = 200;
-    ctx.type = 'text/plain';
-    if (typeof reply === 'string') {
-      ctx.body = reply;
-      return;
-    }
-    const phone = typeof reply.phone === 'string' ? maskPhone(reply.phone) : undefined;
-    logger.warn(
-      { reason: reply.refused, phone, content_type: ctx.get('Content-Type').slice(0, 100) },
-      'ussd callback refused',
-    );
-    ctx.body = malformed;
+  const hop = route({
+    method: 'post',
+    path: '/ussd',
+    summary: "Africa's Talking USSD hop",
+    description:
+      'Form fields sessionId, serviceCode, phoneNumber, text (the inputs so far, `*`-separated). Always 200 ' +
+      'text/plain starting with `CON ` (a screen awaiting input) or `END ` (the last one).',
+    access: 'callback',
+    callback: 'callbackToken',
+    bodyType: 'own',
+    body: hopBody,
+    lane: true,
+    response: {
+      status: 200,
+      description: '`CON <screen>` or `END <screen>`',
+      schema: z.string(),
+      type: 'text/plain',
+      example: 'CON Bienvenue sur TontiFlex\n1. Tontines\n2. Epargne',
+    },
+    handler: async ({ ctx }) => {
+      const reply = await answer(ctx);
+      if (typeof reply === 'string') return reply;
+      const phone = typeof reply.phone === 'string' ? maskPhone(reply.phone) : undefined;
+      logger.warn(
+        { reason: reply.refused, phone, content_type: ctx.get('Content-Type').slice(0, 100) },
+        'ussd callback refused',
+      );
+      return malformed;
+    },
   });
-
-  const router = new Router();
 
   /**
    * Africa's Talking's end-of-session notification, read before the API's body parser: a wrong token
    * is a 403; a body that cannot be used is answered 200 (a retry would not make it better). Each
    * refusal leaves one warning.
    */
-  router.post('/ussd/events', async (ctx: Context) => {
-    const refuse = (reason: string, phone?: unknown, sessionId?: string) =>
-      logger.warn(
-        { reason, phone: typeof phone === 'string' ? maskPhone(phone) : undefined, session_id: sessionId },
-        'ussd end-of-session notification refused',
-      );
-    if (!carriesCallbackToken(ctx, config.USSD_CALLBACK_TOKEN)) {
-      refuse('token');
-      throw forbidden();
-    }
-    ctx.type = 'text/plain';
-    ctx.body = 'OK';
-    const read = await readCallbackBody(ctx, config.BODY_LIMIT);
-    if ('reason' in read) return refuse(read.reason);
-    const parsed = eventBody.safeParse(read.body);
-    if (!parsed.success) return refuse('invalid_fields', read.body.phoneNumber);
-    const event = parsed.data;
-    const key = sessionKey(event.sessionId);
-    const raw = await kv.get(key);
-    const rec = raw ? (JSON.parse(raw) as SessionRecord) : null;
-    // Only the session's own end ends it: a notification naming a live session with another phone is
-    // answered 200 (Africa's Talking retries anything else) and changes nothing, not even the log row
-    // the genuine notification will write. A session no longer stored (expired, already ended) is
-    // recorded, with nothing to delete.
-    if (rec && !samePhone(rec, event.phoneNumber, normalizePhone))
-      return refuse('phone_mismatch', event.phoneNumber, event.sessionId);
-    try {
-      await db.manager.insert(UssdSessionLog, {
-        sessionId: event.sessionId,
-        phone: normalizePhone(event.phoneNumber) ?? event.phoneNumber,
-        serviceCode: event.serviceCode ?? null,
-        networkCode: event.networkCode ?? null,
-        status: event.status,
-        durationMs: event.durationInMillis,
-        hops: event.hopsCount || rec?.hops || 0,
-        flow: rec?.frame?.flow ?? null,
-        // The app's last screen, never the inputs: they contain PINs.
-        lastScreen: event.lastAppResponse ?? rec?.reply ?? null,
-        errorMessage: event.errorMessage?.slice(0, 255) ?? null,
-        createdAt: clock.now(),
-      });
-    } catch (err) {
-      if (!uniqueViolationField(err)) throw err; // a retried notification: already recorded
-    }
-    await kv.del(key);
+  const events = route({
+    method: 'post',
+    path: '/ussd/events',
+    summary: "Africa's Talking USSD end-of-session notification",
+    description:
+      'Recorded in ussd_session_logs; the session is deleted. A body that cannot be used is answered 200.',
+    access: 'callback',
+    callback: 'callbackToken',
+    bodyType: 'own',
+    body: eventBody,
+    problems: [403],
+    response: { status: 200, description: 'Always `OK`', schema: z.literal('OK'), type: 'text/plain' },
+    handler: async ({ ctx }) => {
+      const refuse = (reason: string, phone?: unknown, sessionId?: string) => {
+        logger.warn(
+          { reason, phone: typeof phone === 'string' ? maskPhone(phone) : undefined, session_id: sessionId },
+          'ussd end-of-session notification refused',
+        );
+        return 'OK' as const;
+      };
+      if (!carriesCallbackToken(ctx, config.USSD_CALLBACK_TOKEN)) {
+        refuse('token');
+        throw forbidden();
+      }
+      const read = await readCallbackBody(ctx, config.BODY_LIMIT);
+      if ('reason' in read) return refuse(read.reason);
+      const parsed = eventBody.safeParse(read.body);
+      if (!parsed.success) return refuse('invalid_fields', read.body.phoneNumber);
+      const event = parsed.data;
+      const key = sessionKey(event.sessionId);
+      const raw = await kv.get(key);
+      const rec = raw ? (JSON.parse(raw) as SessionRecord) : null;
+      // Only the session's own end ends it: a notification naming a live session with another phone is
+      // answered 200 (Africa's Talking retries anything else) and changes nothing, not even the log row
+      // the genuine notification will write. A session no longer stored (expired, already ended) is
+      // recorded, with nothing to delete.
+      if (rec && !samePhone(rec, event.phoneNumber, normalizePhone)) {
+        return refuse('phone_mismatch', event.phoneNumber, event.sessionId);
+      }
+      try {
+        await db.manager.insert(UssdSessionLog, {
+          sessionId: event.sessionId,
+          phone: normalizePhone(event.phoneNumber) ?? event.phoneNumber,
+          serviceCode: event.serviceCode ?? null,
+          networkCode: event.networkCode ?? null,
+          status: event.status,
+          durationMs: event.durationInMillis,
+          hops: event.hopsCount || rec?.hops || 0,
+          flow: rec?.frame?.flow ?? null,
+          // The app's last screen, never the inputs: they contain PINs.
+          lastScreen: event.lastAppResponse ?? rec?.reply ?? null,
+          errorMessage: event.errorMessage?.slice(0, 255) ?? null,
+          createdAt: clock.now(),
+        });
+      } catch (err) {
+        if (!uniqueViolationField(err)) throw err; // a retried notification: already recorded
+      }
+      await kv.del(key);
+      return 'OK' as const;
+    },
   });
 
-  return { lane, router, engine, clients };
+  return {
+    name: 'ussd',
+    entities: ussdEntities,
+    routes: [hop, events, ...simulatorRoutes(deps)],
+    engine,
+  } satisfies Module & Record<string, unknown>;
 }

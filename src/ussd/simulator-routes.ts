@@ -1,8 +1,7 @@
-import type { Context } from 'koa';
 import { z } from 'zod';
 import { phoneSchema } from '../accounts/phone';
 import type { Deps } from '../deps';
-import { Router } from '../http/router';
+import { route, type RouteSpec } from '../http/route';
 import { receivedSms } from '../notifications/received-sms';
 import { simulatorPage } from './simulator-page';
 
@@ -16,26 +15,51 @@ const smsQuery = z.object({ phone: phoneSchema });
  * received (GET /simulator/sms?phone=…): outside it that route does not exist (404), since it shows
  * any phone's messages to whoever asks.
  */
-export function simulatorRoutes(deps: Pick<Deps, 'config' | 'db' | 'sms'>) {
+export function simulatorRoutes(deps: Pick<Deps, 'config' | 'db' | 'sms'>): RouteSpec[] {
   const { config } = deps;
-  const router = new Router();
-
-  router.get('/simulator', (ctx: Context) => {
-    ctx.type = 'text/html';
-    ctx.set(
-      'Content-Security-Policy',
-      "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
-    );
-    ctx.body = simulatorPage;
-  });
-
+  const routes = [
+    route({
+      method: 'get',
+      path: '/simulator',
+      summary: 'The web phone (USSD simulator page)',
+      access: 'public',
+      response: { status: 200, description: 'The page', schema: z.string(), type: 'text/html' },
+      handler: ({ ctx }) => {
+        ctx.set(
+          'Content-Security-Policy',
+          "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+        );
+        return simulatorPage;
+      },
+    }),
+  ];
   if (config.demoMode && config.SMS_PROVIDER === 'console') {
-    router.get('/simulator/sms', async (ctx: Context) => {
-      const { phone } = smsQuery.parse(ctx.query);
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = await receivedSms(deps, phone, SMS_SHOWN);
-    });
+    routes.push(
+      route({
+        method: 'get',
+        path: '/simulator/sms',
+        summary: 'The SMS a phone received (demo mode with the console sender only)',
+        access: 'public',
+        query: smsQuery,
+        response: {
+          status: 200,
+          description: 'The newest SMS first',
+          schema: z.array(
+            z.object({
+              id: z.number().int(),
+              kind: z.string(),
+              status: z.string(),
+              created_at: z.string(),
+              text: z.string(),
+            }),
+          ),
+        },
+        handler: async ({ query, ctx }) => {
+          ctx.set('Cache-Control', 'no-store');
+          return receivedSms(deps, query.phone, SMS_SHOWN);
+        },
+      }),
+    );
   }
-
-  return router;
+  return routes;
 }

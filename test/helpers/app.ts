@@ -10,10 +10,12 @@ import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import type { Deps } from '../../src/deps';
 import { ManualClock } from '../../src/infra/clock';
-import { closeDeps, openDeps } from '../../src/infra/open';
+import { closeDeps } from '../../src/infra/open';
+import { openDeps } from '../../src/modules';
 import { createLogger } from '../../src/infra/logger';
 import { checkLedger } from '../../src/ledger/check';
-import { createNotifications, type Notifications } from '../../src/notifications/module';
+import type { Modules } from '../../src/modules';
+import { startQueuedJobs } from '../../src/workers';
 import { SmsOutbox } from '../../src/notifications/outbox';
 import { Inbox } from './sms';
 
@@ -29,9 +31,10 @@ export interface TestApp {
   inbox: Inbox;
   server: Server;
   request: ReturnType<typeof supertest>;
-  accounts: ReturnType<typeof createApp>['accounts'];
-  payments: ReturnType<typeof createApp>['payments'];
-  notifications: Notifications;
+  modules: Modules;
+  accounts: Modules['accounts'];
+  payments: Modules['payments'];
+  notifications: Modules['notifications'];
   close(): Promise<void>;
 }
 
@@ -110,10 +113,11 @@ export async function startTestApp(
   await truncateAll(deps);
   if (deps.kv.redis) await deps.kv.redis.flushdb();
   const built = createApp(deps);
-  const { accounts, payments } = built;
+  const { modules } = built;
+  const { accounts, payments, notifications } = modules;
   app.handle = built.app.callback();
-  const notifications = createNotifications(deps);
-  notifications.startWorker();
+  // The queued jobs (SMS delivery) only: the tests run the periodic ones (sweep, reminders) themselves.
+  startQueuedJobs(deps, modules.all);
   return {
     deps,
     config,
@@ -121,13 +125,13 @@ export async function startTestApp(
     inbox,
     server,
     request: supertest(server),
+    modules,
     accounts,
     payments,
     notifications,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await payments.close();
-      await notifications.close();
+      for (const m of modules.all) await m.close?.();
       // Every integration test file ends by proving the ledger's invariants on what it left behind.
       const violations = await checkLedger(deps.db);
       await closeDeps(deps);

@@ -594,7 +594,7 @@ describe('the matrix covers the whole accounts API', () => {
       'POST /api/accounts/logout',
       'POST /api/accounts/me/pin', // a client's own PIN: pin-change.test.ts
     ];
-    const routes = t.accounts.router.stack
+    const routes = t.accounts.routers[0].stack
       .filter((layer) => layer.methods.length > 0)
       .flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`));
     expect(new Set(routes)).toEqual(new Set([...inMatrix, ...publicOrSession]));

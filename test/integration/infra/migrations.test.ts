@@ -1,6 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { migrations } from '../../../migrations';
-import { openDatabase } from '../../../src/infra/db';
+import { openDatabase } from '../../../src/modules';
 import { embedded, startTestApp, type TestApp } from '../../helpers/app';
 
 /** The newest migrations go down and up again on the test database (MySQL, or SQLite embedded). */

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../../src/config';
-import { openDatabase } from '../../../src/infra/db';
+import { openDatabase } from '../../../src/modules';
 import { systemClock } from '../../../src/infra/clock';
 import { seedDemo } from '../../../src/accounts/seed';
 import { ensureAccount, post, sfdAccount } from '../../../src/ledger/service';

@@ -2,7 +2,7 @@ import type { Sfd, User } from '../../../src/accounts/entities';
 import { User as UserEntity } from '../../../src/accounts/entities';
 import { SmsOptOut, SmsOutboxEntry } from '../../../src/notifications/entities';
 import type { OutboxMessage } from '../../../src/notifications/outbox';
-import { Reminders, type ReminderKind } from '../../../src/notifications/reminders';
+import { Reminders, REMINDERS_JOB, type ReminderKind } from '../../../src/notifications/reminders';
 import { addDays } from '../../../src/shared/sfd-calendar';
 import { createReminders, kycPendingReminder } from '../../../src/notifications/reminders-kyc';
 import { startTestApp, type TestApp } from '../../helpers/app';
@@ -227,7 +227,8 @@ describe('scheduled reminders: KYC still pending 7 days after registration', () 
     t.clock.set(at(0, 9));
     const fatou = await client(sfd);
     t.clock.set(at(7, 10));
-    await reminders.start(); // every REMINDER_EVERY_MS = 100 ms
+    // The notifications module's periodic job, on the app's queue, every REMINDER_EVERY_MS = 100 ms.
+    await t.deps.queue.every(REMINDERS_JOB, t.deps.config.REMINDER_EVERY_MS, () => reminders.tick());
     const until = Date.now() + 10_000;
     while ((await rowsTo(fatou.phone)).length === 0) {
       if (Date.now() > until) throw new Error('the scheduled reminders did not run');

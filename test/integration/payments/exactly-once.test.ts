@@ -37,7 +37,7 @@ interface Faults {
 
 function registerPurposes(t: TestApp): Faults {
   const faults: Faults = { crashApply: 0 };
-  t.payments.purposes.register('depot_epargne', {
+  t.payments.registry.register('depot_epargne', {
     applyCollection: async (manager, payment, at) => {
       await post(manager, {
         key: paymentEntryKey(payment.reference),
@@ -56,7 +56,7 @@ function registerPurposes(t: TestApp): Faults {
       }
     },
   });
-  t.payments.purposes.register('retrait_epargne', {
+  t.payments.registry.register('retrait_epargne', {
     revertPayout: async (manager, payment, at) => {
       await reverse(manager, withdrawalKey(payment.purposeRef as string), {
         key: reversalEntryKey(payment.reference),

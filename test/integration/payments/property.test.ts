@@ -66,7 +66,7 @@ beforeAll(async () => {
     }),
   );
   // Deposits credit the wallet named by purpose_ref; a failed withdrawal reverses its debit.
-  t.payments.purposes.register('depot_epargne', {
+  t.payments.registry.register('depot_epargne', {
     applyCollection: async (manager, payment, at) => {
       await post(manager, {
         key: paymentEntryKey(payment.reference),
@@ -81,7 +81,7 @@ beforeAll(async () => {
       });
     },
   });
-  t.payments.purposes.register('retrait_epargne', {
+  t.payments.registry.register('retrait_epargne', {
     revertPayout: async (manager, payment, at) => {
       await reverse(manager, withdrawalKey(payment.purposeRef as string), {
         key: reversalEntryKey(payment.reference),

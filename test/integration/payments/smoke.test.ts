@@ -23,7 +23,7 @@ it('a client deposit through the simulator reaches the ledger once, with a recei
     mayGoNegative: false,
     at: t.clock.now(),
   });
-  t.payments.purposes.register('depot_epargne', {
+  t.payments.registry.register('depot_epargne', {
     applyCollection: async (m, p, at) => {
       await post(m, {
         key: paymentEntryKey(p.reference),

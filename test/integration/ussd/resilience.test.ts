@@ -1,7 +1,7 @@
 import supertest from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../../src/app';
-import { createDataSource } from '../../../src/infra/db';
+import { createDataSource } from '../../../src/modules';
 import { connectRedis, RedisStore, type KeyValueStore } from '../../../src/infra/kv';
 import { UssdSessionLog } from '../../../src/ussd/entities';
 import { embedded, startTestApp, type TestApp } from '../../helpers/app';

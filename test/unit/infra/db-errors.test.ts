@@ -1,7 +1,7 @@
 import { createConnection } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import { User } from '../../../src/accounts/entities';
-import { openDatabase } from '../../../src/infra/db';
+import { openDatabase } from '../../../src/modules';
 import { uniqueViolationField } from '../../../src/infra/db-errors';
 
 const embedded = process.env.TEST_EMBEDDED === '1';

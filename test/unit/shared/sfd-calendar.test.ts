@@ -1,9 +1,4 @@
-import {
-  addDays,
-  isTimeZone,
-  localTime,
-  startOfLocalDay,
-} from '../../../src/shared/sfd-calendar';
+import { addDays, isTimeZone, localTime, startOfLocalDay } from '../../../src/shared/sfd-calendar';
 
 const at = (iso: string) => new Date(iso);
 

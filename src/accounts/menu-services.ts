@@ -1,6 +1,6 @@
 import { idNumberKey, type MenuServices } from '../../menus';
-import { forgetCallers } from '../accounts/caller-cache';
-import type { ClientSelfService } from '../accounts/client-self-service';
+import { forgetCallers } from './caller-cache';
+import type { ClientSelfService } from './client-self-service';
 import { decrypt } from '../infra/crypto';
 import type { KeyValueStore } from '../infra/kv';
 import type { Logger } from '../infra/logger';

@@ -1,0 +1,84 @@
+import { In, type EntityManager } from 'typeorm';
+import type { Deps } from '../deps';
+import type { Lang } from '../infra/i18n';
+import type { Role } from '../http/roles';
+import { DEFAULT_TIME_ZONE } from '../shared/sfd-calendar';
+import type { Caller, ClientSelfService } from './client-self-service';
+import { Sfd, User } from './entities';
+
+/** What another module may know of a user: enough to reach them, never their secrets. */
+export interface Contact {
+  id: number;
+  role: Role;
+  status: User['status'];
+  phone: string | null;
+  language: Lang;
+  firstName: string;
+  lastName: string;
+  sfdId: number | null;
+}
+
+export interface SfdSummary {
+  id: number;
+  name: string;
+  timeZone: string;
+}
+
+const contactOf = (u: User): Contact => ({
+  id: u.id,
+  role: u.role,
+  status: u.status,
+  phone: u.phone,
+  language: u.language,
+  firstName: u.firstName,
+  lastName: u.lastName,
+  sfdId: u.sfdId,
+});
+
+/**
+ * The accounts module's read API for the other modules (payments, notifications, the business modules):
+ * they ask here instead of reading the `users` and `sfds` tables. Each call takes an optional manager,
+ * so a read can sit in the caller's transaction.
+ */
+export class AccountsDirectory {
+  constructor(
+    private readonly deps: Pick<Deps, 'db'>,
+    private readonly clients: ClientSelfService,
+  ) {}
+
+  /** Who dials or texts from `phone` (E.164): the USSD engine's and the inbound SMS's one query. */
+  findByPhone(phone: string): Promise<Caller | null> {
+    return this.clients.findByPhone(phone);
+  }
+
+  private m(manager?: EntityManager) {
+    return manager ?? this.deps.db.manager;
+  }
+
+  /** A client (role `client`) by id, or null. */
+  async client(id: number, manager?: EntityManager): Promise<Contact | null> {
+    const user = await this.m(manager).findOne(User, { where: { id, role: 'client' } });
+    return user ? contactOf(user) : null;
+  }
+
+  /** Any user by id, or null. */
+  async contact(id: number, manager?: EntityManager): Promise<Contact | null> {
+    const user = await this.m(manager).findOne(User, { where: { id } });
+    return user ? contactOf(user) : null;
+  }
+
+  /** The active staff of an SFD with one of `roles`, by id. */
+  async staffOf(sfdId: number, roles: readonly Role[], manager?: EntityManager): Promise<Contact[]> {
+    const users = await this.m(manager).find(User, {
+      where: { sfdId, role: In([...roles]), status: 'active' },
+      order: { id: 'ASC' },
+    });
+    return users.map(contactOf);
+  }
+
+  /** The active SFDs, by id, with their time zone (a missing one: the default). */
+  async activeSfds(manager?: EntityManager): Promise<SfdSummary[]> {
+    const sfds = await this.m(manager).find(Sfd, { where: { status: 'active' }, order: { id: 'ASC' } });
+    return sfds.map((s) => ({ id: s.id, name: s.name, timeZone: s.timeZone || DEFAULT_TIME_ZONE }));
+  }
+}

@@ -5,22 +5,21 @@ import { z } from 'zod';
 import { buildFlows, mainFlow, type MenuServices } from '../../menus';
 import { CALLER_TTL_S, callerKey } from '../accounts/caller-cache';
 import type { AccountsDirectory } from '../accounts/directory';
-import { normalizeMobile, normalizePhone } from '../accounts/phone';
+import { normalizeMobile } from '../accounts/phone';
 import type { Module } from '../contract';
 import type { Deps } from '../deps';
 import { readCallbackBody } from '../http/callback-body';
 import { carriesCallbackToken } from '../http/callback-token';
 import { forbidden } from '../http/errors';
 import { route } from '../http/route';
-import { uniqueViolationField } from '../infra/db-errors';
 import { t } from '../infra/i18n';
 import { maskPhone } from '../infra/logger';
 import { UssdEngine } from './engine';
-import { UssdSessionLog, ussdEntities } from './entities';
+import { ussdEntities } from './entities';
+import { SessionEnds } from './session-ends';
 import { simulatorRoutes } from './simulator-routes';
 import { foldToGsm7 } from '../shared/gsm7';
 import { eventBody, hopBody } from './schemas';
-import { samePhone, sessionKey, type SessionRecord } from './session';
 
 /**
  * normalizeMobile (libphonenumber with full metadata) costs about 10 µs, on the first hop of every session,
@@ -50,7 +49,8 @@ function bodyRefusal(err: unknown): Refusal {
 }
 
 export function createUssd(deps: Deps, needs: { accounts: AccountsDirectory; modules: Module[] }) {
-  const { config, kv, logger, db, clock } = deps;
+  const { config, kv, logger } = deps;
+  const sessionEnds = new SessionEnds(deps);
   const { accounts } = needs;
   // The main menu is this module's; every other flow, and the services they invoke, come from the
   // module that owns the business.
@@ -184,35 +184,8 @@ export function createUssd(deps: Deps, needs: { accounts: AccountsDirectory; mod
       const parsed = eventBody.safeParse(read.body);
       if (!parsed.success) return refuse('invalid_fields', read.body.phoneNumber);
       const event = parsed.data;
-      const key = sessionKey(event.sessionId);
-      const raw = await kv.get(key);
-      const rec = raw ? (JSON.parse(raw) as SessionRecord) : null;
-      // Only the session's own end ends it: a notification naming a live session with another phone is
-      // answered 200 (Africa's Talking retries anything else) and changes nothing, not even the log row
-      // the genuine notification will write. A session no longer stored (expired, already ended) is
-      // recorded, with nothing to delete.
-      if (rec && !samePhone(rec, event.phoneNumber, normalizePhone)) {
-        return refuse('phone_mismatch', event.phoneNumber, event.sessionId);
-      }
-      try {
-        await db.manager.insert(UssdSessionLog, {
-          sessionId: event.sessionId,
-          phone: normalizePhone(event.phoneNumber) ?? event.phoneNumber,
-          serviceCode: event.serviceCode ?? null,
-          networkCode: event.networkCode ?? null,
-          status: event.status,
-          durationMs: event.durationInMillis,
-          hops: event.hopsCount || rec?.hops || 0,
-          flow: rec?.frame?.flow ?? null,
-          // The app's last screen, never the inputs: they contain PINs.
-          lastScreen: event.lastAppResponse ?? rec?.reply ?? null,
-          errorMessage: event.errorMessage?.slice(0, 255) ?? null,
-          createdAt: clock.now(),
-        });
-      } catch (err) {
-        if (!uniqueViolationField(err)) throw err; // a retried notification: already recorded
-      }
-      await kv.del(key);
+      const outcome = await sessionEnds.record(event);
+      if (outcome === 'phone_mismatch') return refuse('phone_mismatch', event.phoneNumber, event.sessionId);
       return 'OK' as const;
     },
   });

@@ -16,12 +16,15 @@ const ASSETS = {
 type Asset = keyof typeof ASSETS;
 
 // The page's own script is a file, not inline: the app's Content-Security-Policy allows 'self' only.
+// validatorUrl: Swagger UI otherwise shows a badge, an image from validator.swagger.io given this
+// document's URL, on every page not served from localhost (refused by the CSP anyway).
 const INITIALIZER = `window.onload = function () {
   window.ui = SwaggerUIBundle({
     url: '/api/schema',
     dom_id: '#swagger-ui',
     deepLinking: true,
     persistAuthorization: true,
+    validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
     layout: 'StandaloneLayout',
   });

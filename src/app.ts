@@ -34,7 +34,7 @@ export function createApp(deps: Deps) {
   const mount = {
     authenticator: modules.accounts.tokens,
     bodyLimit: config.BODY_LIMIT,
-    checkResponses: config.NODE_ENV !== 'production',
+    checkResponses: config.NODE_ENV === 'test', // a lying schema fails the tests, never a user
   };
   const lane = mountRoutes(
     routes.filter((r) => r.lane),

@@ -60,10 +60,7 @@ export async function openDeps(config: Config, logger: Logger): Promise<Deps> {
 export function buildModules(deps: Deps) {
   const accounts = createAccounts(deps, {});
   const ledger = createLedger(deps, { accounts: accounts.service });
-  const notifications = createNotifications(deps, {
-    accounts: accounts.service,
-    authenticator: accounts.tokens,
-  });
+  const notifications = createNotifications(deps, { accounts: accounts.service });
   const payments = createPayments(deps, { accounts: accounts.service, authenticator: accounts.tokens });
   const before: Module[] = [accounts, ledger, notifications, payments];
   // The USSD engine runs the flows and menu services every module before it contributes.

@@ -1,12 +1,14 @@
-import type { Context } from 'koa';
-import type { Deps } from '../deps';
-import { authenticate, principalOf, requireRole, type Authenticator } from '../http/auth';
-import { paginated, pageQuery, readPage } from '../http/pagination';
-import { idParam, Router } from '../http/router';
-import { parse } from '../http/validate';
+import { z } from 'zod';
+import { pageOf, pageSchema, paginated } from '../http/pagination';
+import { route, type RouteSpec } from '../http/route';
+import type { InAppNotifications } from './inapp';
 import type { Notification } from './inapp-entities';
-import { InAppNotifications } from './inapp';
-import { createNotificationBody, listNotificationsQuery } from './inapp-schemas';
+import {
+  createNotificationBody,
+  listNotificationsQuery,
+  notificationSchema,
+  unreadQuery,
+} from './inapp-schemas';
 
 /**
  * In-app notifications, for every role; each caller only ever sees their own.
@@ -23,63 +25,118 @@ import { createNotificationBody, listNotificationsQuery } from './inapp-schemas'
  *   GET  /api/notifications/non-lues/            → { count: total unread, results: newest unread, at most
  *                                                ?page_size= (default 20, max 100) }
  *
- * A notification: { id, user_id, type, title, message, data (object|null), lue (boolean: read_at set),
- * read_at (ISO|null), created_at (ISO) }. The original platform's `titre`/`utilisateur`/`date_creation`
- * are `title`/`user_id`/`created_at`; its `canal` is gone (this table is the in-app channel only; SMS
- * have their own outbox).
+ * The original platform's `titre`/`utilisateur`/`date_creation` are `title`/`user_id`/`created_at`;
+ * its `canal` is gone (this table is the in-app channel only; SMS have their own outbox).
  */
-export const notificationDto = (n: Notification) => ({
+export const notificationDto = (n: Notification): z.input<typeof notificationSchema> => ({
   id: n.id,
   user_id: n.userId,
   type: n.type,
   title: n.title,
   message: n.message,
-  data: n.data === null ? null : (JSON.parse(n.data) as unknown),
+  data: n.data === null ? null : (JSON.parse(n.data) as Record<string, unknown>),
   lue: n.readAt !== null,
   read_at: n.readAt?.toISOString() ?? null,
   created_at: n.createdAt.toISOString(),
 });
 
-export function createInAppNotifications(deps: Pick<Deps, 'db' | 'clock'>, authenticator: Authenticator) {
-  const service = new InAppNotifications(deps);
-  const router = new Router({ prefix: '/api/notifications' });
-  router.use(authenticate(authenticator));
+const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 
-  router.get('/', async (ctx: Context) => {
-    const page = readPage(ctx);
-    const { rows, count } = await service.list(
-      principalOf(ctx),
-      parse(listNotificationsQuery, ctx.query),
-      page,
-    );
-    ctx.body = paginated(ctx, page, count, rows.map(notificationDto));
-  });
+const example = {
+  id: 42,
+  user_id: 12,
+  type: 'info',
+  title: 'Réunion',
+  message: 'Assemblée des membres samedi à 9 h.',
+  data: { room: 2 },
+  lue: false,
+  read_at: null,
+  created_at: '2025-03-03T09:00:00.000Z',
+};
 
-  // Any staff role (the rank below is the lowest staff one); clients get 403 before their body is read.
-  router.post('/', requireRole('agent_sfd'), async (ctx: Context) => {
-    const body = parse(createNotificationBody, ctx.request.body);
-    ctx.status = 201;
-    ctx.body = notificationDto(await service.create(principalOf(ctx), body));
-  });
-
-  // The fixed paths before `/:id`, so `non-lues` is never read as an id.
-  router.get('/non-lues', async (ctx: Context) => {
-    const { page_size } = parse(pageQuery, ctx.query);
-    const { rows, count } = await service.unread(principalOf(ctx), page_size);
-    ctx.body = { count, results: rows.map(notificationDto) };
-  });
-
-  router.post('/marquer-toutes-lues', async (ctx: Context) => {
-    ctx.body = { updated: await service.markAllRead(principalOf(ctx)) };
-  });
-
-  router.get('/:id', async (ctx: Context) => {
-    ctx.body = notificationDto(await service.get(principalOf(ctx), idParam(ctx)));
-  });
-
-  router.post('/:id/marquer-lue', async (ctx: Context) => {
-    ctx.body = notificationDto(await service.markRead(principalOf(ctx), idParam(ctx)));
-  });
-
-  return { router, service };
+/**
+ * The routes, fixed paths before `/:id` (a router runs the first matching route, and `non-lues` must
+ * never be read as an id; the id schema would make it a 404).
+ */
+export function inAppRoutes(service: InAppNotifications): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/api/notifications',
+      summary: 'My notifications, newest first',
+      access: 'user',
+      query: listNotificationsQuery,
+      response: {
+        status: 200,
+        description: 'A page of notifications',
+        schema: pageSchema(notificationSchema),
+      },
+      handler: async ({ query, principal, ctx }) => {
+        const page = pageOf(query);
+        const { rows, count } = await service.list(principal, query, page);
+        return paginated(ctx, page, count, rows.map(notificationDto));
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/notifications',
+      summary: 'Notify a user',
+      description:
+        'Staff notify the users of their own SFD, the platform admin anyone. A recipient out of ' +
+        'reach is answered like a missing one: 400 `{ "user_id": ["unknown user"] }`.',
+      access: 'agent_sfd', // the lowest staff rank: any staff; clients 403 before their body is read
+      body: createNotificationBody,
+      example: { user_id: 12, title: 'Réunion', message: 'Assemblée des membres samedi à 9 h.' },
+      response: { status: 201, description: 'The notification', schema: notificationSchema, example },
+      handler: async ({ body, principal }) => notificationDto(await service.create(principal, body)),
+    }),
+    route({
+      method: 'get',
+      path: '/api/notifications/non-lues',
+      summary: 'My unread notifications: how many, and the newest of them',
+      access: 'user',
+      query: unreadQuery,
+      response: {
+        status: 200,
+        description: 'The unread count and at most page_size of the newest unread',
+        schema: z.object({ count: z.number().int(), results: z.array(notificationSchema) }),
+      },
+      handler: async ({ query, principal }) => {
+        const { rows, count } = await service.unread(principal, query.page_size);
+        return { count, results: rows.map(notificationDto) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/notifications/marquer-toutes-lues',
+      summary: 'Mark all my notifications read',
+      access: 'user',
+      response: {
+        status: 200,
+        description: 'How many were unread',
+        schema: z.object({ updated: z.number().int() }),
+        example: { updated: 3 },
+      },
+      handler: async ({ principal }) => ({ updated: await service.markAllRead(principal) }),
+    }),
+    route({
+      method: 'get',
+      path: '/api/notifications/:id',
+      summary: 'One of my notifications',
+      access: 'user',
+      params: idParams,
+      response: { status: 200, description: 'The notification', schema: notificationSchema, example },
+      handler: async ({ params, principal }) => notificationDto(await service.get(principal, params.id)),
+    }),
+    route({
+      method: 'post',
+      path: '/api/notifications/:id/marquer-lue',
+      summary: 'Mark one of my notifications read',
+      description: 'Idempotent: one already read keeps its first `read_at`.',
+      access: 'user',
+      params: idParams,
+      response: { status: 200, description: 'The notification', schema: notificationSchema, example },
+      handler: async ({ params, principal }) => notificationDto(await service.markRead(principal, params.id)),
+    }),
+  ];
 }

@@ -1,10 +1,11 @@
 import { IsNull, Not, type EntityManager, type FindOptionsWhere } from 'typeorm';
-import { User } from '../accounts/entities';
-import { isPlatformAdmin, isStaff, type Role } from '../http/roles';
+import { AccountsDirectory } from '../accounts/directory';
 import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
 import { forbidden, notFound, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
+import { isStaff, type Role } from '../http/roles';
+import { inScope } from '../http/scope';
 import { LANGUAGES, t, type Lang } from '../infra/i18n';
 import { Notification } from './inapp-entities';
 import type { CreateNotificationBody, ListNotificationsQuery } from './inapp-schemas';
@@ -66,56 +67,85 @@ export async function insertNotification(
   return row;
 }
 
-/** Runs a write and returns its affected rows (EntityManager.query hides them; a query runner does not). */
-async function execute(manager: EntityManager, sql: string, params: unknown[]): Promise<number> {
-  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
-  try {
-    const result = await runner.query(sql, params, true);
-    return result.affected ?? 0;
-  } finally {
-    if (runner !== manager.queryRunner) await runner.release();
-  }
+/**
+ * One notification per active member of the SFD with one of `roles`, each in their own language: the
+ * recipients from the accounts directory, read through the caller's manager (so inside its
+ * transaction), then one multi-row INSERT whatever the staff size (an SFD's staff is tens or hundreds,
+ * far below a statement's placeholder limit). Returns how many were created.
+ */
+export async function notifyStaffAt(
+  manager: EntityManager,
+  input: StaffNotification,
+  at: Date,
+  directory: AccountsDirectory,
+): Promise<number> {
+  if (input.roles.length === 0) return 0;
+  const staff = await directory.staffOf(input.sfdId, input.roles, manager);
+  if (staff.length === 0) return 0;
+  const [fallback] = LANGUAGES;
+  const texts = new Map<Lang, NotificationText>();
+  // Rendered once per language; anything unexpected gets the fallback language.
+  const textIn = (lang: Lang) => {
+    const known = LANGUAGES.includes(lang) ? lang : fallback;
+    let text = texts.get(known);
+    if (!text) texts.set(known, (text = localized(known, input.text)));
+    return text;
+  };
+  const data = input.data ? JSON.stringify(input.data) : null;
+  await manager
+    .createQueryBuilder()
+    .insert()
+    .into(Notification)
+    .values(
+      staff.map((recipient) => ({
+        userId: recipient.id,
+        sfdId: recipient.sfdId,
+        type: input.type,
+        ...textIn(recipient.language),
+        data,
+        readAt: null,
+        createdAt: at,
+      })),
+    )
+    .updateEntity(false) // no read-back of the generated ids: nobody needs them
+    .execute();
+  return staff.length;
+}
+
+/** What a notification is about: its `type` and its `data`, as given when it was created. */
+export interface NotificationSubject {
+  type: string;
+  data: object;
 }
 
 /**
- * One notification per active member of the SFD with one of `roles`, each in their own language, in a
- * single INSERT ... SELECT: one round trip whatever the staff size, and exactly the staff that exist
- * when the caller's transaction writes. Returns how many were created.
+ * The matter is settled (a KYC decided…): every recipient's unread notifications of `type` whose
+ * `data` is `JSON.stringify(data)` are marked read at `at`, so no one acts on them again. `data` is
+ * compared as stored text: give the same keys in the same order as at creation. Call it with the
+ * manager of the transaction that settles the matter. Returns how many were closed.
  */
-export async function notifyStaffAt(manager: EntityManager, input: StaffNotification, at: Date) {
-  if (input.roles.length === 0) return 0;
-  const [fallback, ...others] = LANGUAGES;
-  const text = Object.fromEntries(LANGUAGES.map((l) => [l, localized(l, input.text)])) as Record<
-    Lang,
-    NotificationText
-  >;
-  // Pick the text by the recipient's language; anything unexpected gets the fallback language.
-  const byLanguage = (field: keyof NotificationText) => ({
-    sql: `CASE u.language ${others.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ? END`,
-    params: [...others.flatMap((l) => [l, text[l][field]]), text[fallback][field]],
-  });
-  const title = byLanguage('title');
-  const message = byLanguage('message');
-  // The driver's own conversion, as for an entity write (SQLite stores datetimes as UTC strings).
-  const createdAtColumn = manager.connection
-    .getMetadata(Notification)
-    .findColumnWithPropertyName('createdAt');
-  if (!createdAtColumn) throw new Error('Notification.createdAt metadata missing');
-  const createdAt: unknown = manager.connection.driver.preparePersistentValue(at, createdAtColumn);
-  const sql =
-    'INSERT INTO notifications (user_id, sfd_id, type, title, message, data, read_at, created_at) ' +
-    `SELECT u.id, u.sfd_id, ?, ${title.sql}, ${message.sql}, ?, NULL, ? FROM users u ` +
-    `WHERE u.sfd_id = ? AND u.status = 'active' AND u.role IN (${input.roles.map(() => '?').join(', ')})`;
-  return execute(manager, sql, [
-    input.type,
-    ...title.params,
-    ...message.params,
-    input.data ? JSON.stringify(input.data) : null,
-    createdAt,
-    input.sfdId,
-    ...input.roles,
-  ]);
+export async function closeNotifications(
+  manager: EntityManager,
+  subject: NotificationSubject,
+  at: Date,
+): Promise<number> {
+  const result = await manager.update(
+    Notification,
+    { type: subject.type, data: JSON.stringify(subject.data), readAt: IsNull() },
+    { readAt: at },
+  );
+  return result.affected ?? 0;
 }
+
+/**
+ * TRANSITIONAL, while kycAwaitsValidation lives here (it moves to accounts, which passes its own
+ * directory): a directory over the caller's connection. notifyStaffAt only calls its `staffOf`, with
+ * the caller's manager. Built from the `db` alone, whatever else the accounts module gives its own.
+ */
+const directoryOf = (manager: EntityManager) =>
+  new AccountsDirectory(
+    ...([{ db: manager.connection }] as unknown as ConstructorParameters<typeof AccountsDirectory>),
+  );
 
 /**
  * A new client's KYC awaits validation: tells the agents and supervisors of the client's SFD. Call it
@@ -137,19 +167,27 @@ export async function kycAwaitsValidation(
       data: { client_id: client.id },
     },
     at,
+    directoryOf(manager),
   );
 }
 
 /** The in-app notification centre: every caller sees and marks only their own notifications. */
 export class InAppNotifications {
-  constructor(private readonly deps: Pick<Deps, 'db' | 'clock'>) {}
+  constructor(
+    private readonly deps: Pick<Deps, 'db' | 'clock'>,
+    private readonly directory: AccountsDirectory,
+  ) {}
 
   notify(manager: EntityManager, input: NewNotification): Promise<Notification> {
     return insertNotification(manager, input, this.deps.clock.now());
   }
 
   notifyStaff(manager: EntityManager, input: StaffNotification): Promise<number> {
-    return notifyStaffAt(manager, input, this.deps.clock.now());
+    return notifyStaffAt(manager, input, this.deps.clock.now(), this.directory);
+  }
+
+  close(manager: EntityManager, subject: NotificationSubject): Promise<number> {
+    return closeNotifications(manager, subject, this.deps.clock.now());
   }
 
   async list(p: Principal, query: ListNotificationsQuery, page: Page) {
@@ -178,13 +216,8 @@ export class InAppNotifications {
   async create(p: Principal, body: CreateNotificationBody): Promise<Notification> {
     if (!isStaff(p.role)) throw forbidden();
     const manager = this.deps.db.manager;
-    const recipient = await manager.findOne(User, {
-      where: { id: body.user_id },
-      select: { id: true, sfdId: true },
-    });
-    const visible =
-      recipient && (isPlatformAdmin(p.role) || (p.sfdId !== null && recipient.sfdId === p.sfdId));
-    if (!visible) throw validationFailed({ user_id: ['unknown user'] });
+    const recipient = await this.directory.contact(body.user_id, manager);
+    if (!recipient || !inScope(p, recipient.sfdId)) throw validationFailed({ user_id: ['unknown user'] });
     return this.notify(manager, {
       userId: recipient.id,
       sfdId: recipient.sfdId,

@@ -1,11 +1,11 @@
 import type { AccountsDirectory } from '../accounts/directory';
 import type { Module } from '../contract';
 import type { Deps } from '../deps';
-import type { Authenticator } from '../http/auth';
 import { deliveryOptions, SmsDelivery } from './delivery';
 import { smsEntities } from './entities';
 import { inAppEntities } from './inapp-entities';
-import { createInAppNotifications } from './inapp-routes';
+import { InAppNotifications } from './inapp';
+import { inAppRoutes } from './inapp-routes';
 import { SMS_JOB, type SmsJob } from './outbox-handoff';
 import { kycPendingReminder } from './reminders-kyc';
 import { Reminders, REMINDERS_JOB } from './reminders';
@@ -13,23 +13,22 @@ import { smsCallbackRoutes } from './sms-routes';
 
 const SWEEP_EVERY_MS = 30_000;
 
+/** The in-app types this module creates itself (staff may write others through POST /api/notifications). */
+const IN_APP_KINDS = ['info'] as const;
+
 /**
  * SMS (the outbox's delivery worker and sweeper, Africa's Talking's callbacks), scheduled reminders and
  * in-app notifications. Other modules add reminder kinds through their own `reminders` (modules.ts).
  */
-export function createNotifications(
-  deps: Deps,
-  needs: { accounts: AccountsDirectory; /** TRANSITIONAL */ authenticator: Authenticator },
-) {
+export function createNotifications(deps: Deps, needs: { accounts: AccountsDirectory }) {
   const delivery = new SmsDelivery(deps);
   const reminders = new Reminders(deps); // every module's kinds, registered by modules.ts
-  const inApp = createInAppNotifications(deps, needs.authenticator);
+  const inApp = new InAppNotifications(deps, needs.accounts);
 
   return {
     name: 'notifications',
     entities: [...smsEntities, ...inAppEntities],
-    routes: smsCallbackRoutes(deps, needs.accounts),
-    routers: [inApp.router],
+    routes: [...smsCallbackRoutes(deps, needs.accounts), ...inAppRoutes(inApp)],
     jobs: {
       queued: [
         {
@@ -47,7 +46,8 @@ export function createNotifications(
     reminders: [kycPendingReminder],
     delivery,
     reminderRunner: reminders,
-    inApp: inApp.service,
+    inAppKinds: IN_APP_KINDS,
+    inApp,
   } satisfies Module & Record<string, unknown>;
 }
 

@@ -1,9 +1,16 @@
 import type { Sfd, User } from '../../../src/accounts/entities';
 import { Notification } from '../../../src/notifications/inapp-entities';
-import { insertNotification, kycAwaitsValidation } from '../../../src/notifications/inapp';
+import {
+  closeNotifications,
+  insertNotification,
+  kycAwaitsValidation,
+  notifyStaffAt,
+  type StaffNotification,
+} from '../../../src/notifications/inapp';
 import { authed } from '../../helpers/api';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
+import { expectProblem } from '../../helpers/problem';
 
 let t: TestApp;
 let a: Sfd;
@@ -67,15 +74,6 @@ async function give(user: User, n: number, fields: { type?: string; data?: objec
     );
   }
   return rows;
-}
-
-function expectProblem(res: { status: number; headers: Record<string, string>; body: any }, status: number) {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({
-    status,
-    type: expect.stringMatching(/^https:\/\/tontiflex\.app\/problems\//),
-  });
 }
 
 describe('listing', () => {
@@ -296,5 +294,89 @@ describe('kycAwaitsValidation', () => {
     expect((await kycRows(client.id)).map((r) => r.userId).sort((x, y) => x - y)).toEqual(
       [u.agentB.id, u.superB.id].sort((x, y) => x - y),
     );
+  });
+});
+
+describe('notifyStaffAt and closeNotifications', () => {
+  const review = (clientId: number, fields: Partial<StaffNotification> = {}): StaffNotification => ({
+    sfdId: a.id,
+    roles: ['superviseur_sfd', 'admin_sfd'],
+    type: 'staff_review',
+    text: { key: 'kyc_pending', params: { firstName: 'Koffi', lastName: 'Dossou' } },
+    data: { client_id: clientId },
+    ...fields,
+  });
+  const rowsOf = (type: string) =>
+    t.deps.db.manager.find(Notification, { where: { type }, order: { id: 'ASC' } });
+  const directory = () => t.modules.accounts.service;
+
+  it("notifies the SFD's active staff of the roles given, each in their language, in the caller's transaction", async () => {
+    const at = t.clock.now();
+    const created = await t.deps.db.transaction((m) => notifyStaffAt(m, review(900_001), at, directory()));
+    expect(created).toBe(2);
+    const rows = await rowsOf('staff_review');
+    expect(rows.map((r) => r.userId).sort((x, y) => x - y)).toEqual(
+      [u.superA.id, u.adminA.id].sort((x, y) => x - y),
+    );
+    const byUser = new Map(rows.map((r) => [r.userId, r]));
+    expect(byUser.get(u.adminA.id)).toMatchObject({
+      sfdId: a.id,
+      title: 'Nouveau client à valider',
+      message: expect.stringContaining('Koffi Dossou'),
+      data: JSON.stringify({ client_id: 900_001 }),
+      readAt: null,
+      createdAt: at,
+    });
+    expect(byUser.get(u.superA.id)).toMatchObject({ title: 'New client to validate' });
+
+    // Nothing for no role, an SFD without such staff, or a transaction that rolls back.
+    expect(await notifyStaffAt(t.deps.db.manager, review(900_002, { roles: [] }), at, directory())).toBe(0);
+    const empty = await makeSfd(t);
+    expect(
+      await notifyStaffAt(t.deps.db.manager, review(900_002, { sfdId: empty.id }), at, directory()),
+    ).toBe(0);
+    await expect(
+      t.deps.db.transaction(async (m) => {
+        expect(await notifyStaffAt(m, review(900_002), at, directory())).toBe(2);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await rowsOf('staff_review')).toHaveLength(2);
+  });
+
+  it('closes the unread notifications of one subject for every recipient, and only those', async () => {
+    const at = t.clock.now();
+    const subject = { type: 'staff_close', data: { client_id: 900_010 } };
+    await notifyStaffAt(t.deps.db.manager, review(900_010, { type: 'staff_close' }), at, directory());
+    await notifyStaffAt(t.deps.db.manager, review(900_011, { type: 'staff_close' }), at, directory());
+    // Same data, another type: not the same subject.
+    await notifyStaffAt(t.deps.db.manager, review(900_010, { type: 'staff_other' }), at, directory());
+    // The admin read hers already: she keeps her first read_at.
+    const [adminRow] = await t.deps.db.manager.findBy(Notification, {
+      type: 'staff_close',
+      userId: u.adminA.id,
+      data: JSON.stringify(subject.data),
+    });
+    expect((await post(tok.adminA, `/api/notifications/${adminRow.id}/marquer-lue`)).status).toBe(200);
+    const firstRead = t.clock.now();
+
+    t.clock.advance(60_000);
+    const closedAt = t.clock.now();
+    expect(await t.deps.db.transaction((m) => closeNotifications(m, subject, closedAt))).toBe(1);
+
+    const rows = await rowsOf('staff_close');
+    const state = (userId: number, clientId: number) =>
+      rows.find((r) => r.userId === userId && r.data === JSON.stringify({ client_id: clientId }))?.readAt;
+    expect(state(u.superA.id, 900_010)).toEqual(closedAt);
+    expect(state(u.adminA.id, 900_010)).toEqual(firstRead);
+    expect(state(u.superA.id, 900_011)).toBeNull();
+    expect(state(u.adminA.id, 900_011)).toBeNull();
+    expect((await rowsOf('staff_other')).every((r) => r.readAt === null)).toBe(true);
+    // What the supervisor sees: read.
+    const seen = await get(tok.superA, '/api/notifications/?type=staff_close&lue=true');
+    expect(seen.body.results.map((r: any) => r.data)).toEqual([{ client_id: 900_010 }]);
+
+    // Nothing left to close.
+    expect(await closeNotifications(t.deps.db.manager, subject, closedAt)).toBe(0);
   });
 });

@@ -15,6 +15,8 @@ import { startTestApp, type TestApp } from '../helpers/app';
  */
 
 interface Operation {
+  operationId?: string;
+  parameters?: { name: string; in: string; required?: boolean }[];
   security?: Record<string, string[]>[];
   responses: Record<string, { description: string; content?: Record<string, { schema?: unknown }> }>;
 }
@@ -278,6 +280,25 @@ describe('each operation of GET /api/schema', () => {
   it('declares the security its access needs: bearerAuth signed in, none public, its scheme for a callback', () => {
     expect(doc.components?.securitySchemes?.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(securityProblems(doc, built.routes)).toEqual([]);
+  });
+
+  it('has its own operationId and declares each parameter of its path', () => {
+    const ids = new Map<string, string[]>();
+    const wrong: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const name = `${method.toUpperCase()} ${path}`;
+        if (!op.operationId) wrong.push(`${name}: no operationId`);
+        else ids.set(op.operationId, [...(ids.get(op.operationId) ?? []), name]);
+        const declared = (op.parameters ?? []).filter((p) => p.in === 'path' && p.required);
+        for (const [, param] of path.matchAll(/\{(\w+)\}/g)) {
+          if (!declared.some((p) => p.name === param))
+            wrong.push(`${name}: path parameter ${param} undeclared`);
+        }
+      }
+    }
+    for (const [id, names] of ids) if (names.length > 1) wrong.push(`operationId ${id}: ${names.join(', ')}`);
+    expect(wrong).toEqual([]);
   });
 
   it('reports a missing success schema or a wrong security (the checks can fail)', () => {

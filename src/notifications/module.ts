@@ -22,7 +22,8 @@ const IN_APP_KINDS = ['info'] as const;
  */
 export function createNotifications(deps: Deps, needs: { accounts: AccountsDirectory }) {
   const delivery = new SmsDelivery(deps);
-  const reminders = new Reminders(deps); // every module's kinds, registered by modules.ts
+  // Every module's kinds, registered by modules.ts.
+  const reminders = new Reminders(deps, needs.accounts);
   const inApp = new InAppNotifications(deps, needs.accounts);
 
   return {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { Sfd } from '../accounts/entities';
+import type { AccountsDirectory, SfdSummary } from '../accounts/directory';
 import type { Deps } from '../deps';
 import type { Lang } from '../infra/i18n';
 import type { OutboxMessage } from './outbox';
@@ -15,7 +15,8 @@ import { DEFAULT_TIME_ZONE, isTimeZone, localTime, type LocalDate } from '../sha
 export const REMINDERS_JOB = 'reminders';
 
 export interface ReminderQuery {
-  sfd: Sfd;
+  /** The SFD, as the accounts directory lists it. */
+  sfd: SfdSummary;
   /** The SFD's IANA zone, already checked. */
   timeZone: string;
   /** Today in the SFD. */
@@ -61,6 +62,9 @@ export const reminderKey = (kind: string, userId: number, date: LocalDate, ref?:
 
 export type RemindersDeps = Pick<Deps, 'db' | 'kv' | 'clock' | 'logger' | 'config' | 'queue' | 'outbox'>;
 
+/** Where the SFDs come from: the accounts directory (notifications never reads the `sfds` table). */
+export type SfdDirectory = Pick<AccountsDirectory, 'activeSfds'>;
+
 /** A finished (kind, SFD, day) is remembered this long: past the day in every zone. */
 const DONE_TTL_S = 3 * 86_400;
 /** One process at a time per (kind, SFD, day); a crashed holder's lock expires. */
@@ -70,7 +74,14 @@ export class Reminders {
   private readonly kinds = new Map<string, ReminderKind>();
   private readonly badZones = new Set<string>();
 
-  constructor(private readonly deps: RemindersDeps) {}
+  constructor(
+    private readonly deps: RemindersDeps,
+    /**
+     * Required in effect (tick() throws without it). TRANSITIONAL: optional only while reminders-kyc.ts's
+     * createReminders (moving to accounts) still builds a Reminders without one; make it required then.
+     */
+    private readonly directory?: SfdDirectory,
+  ) {}
 
   register(kind: ReminderKind): void {
     if (!/^[a-z][a-z0-9_]*$/.test(kind.name)) throw new Error(`bad reminder kind name '${kind.name}'`);
@@ -88,9 +99,10 @@ export class Reminders {
    * tried again by the next tick. Returns how many reminders this tick queued.
    */
   async tick(): Promise<number> {
-    const { db, kv, clock, config, logger } = this.deps;
+    const { kv, clock, config, logger } = this.deps;
     const now = clock.now();
-    const sfds = await db.manager.find(Sfd, { where: { status: 'active' }, order: { id: 'ASC' } });
+    if (!this.directory) throw new Error('Reminders: no accounts directory given to the constructor');
+    const sfds = await this.directory.activeSfds();
     let queued = 0;
     for (const sfd of sfds) {
       const local = localTime(now, this.zoneOf(sfd));
@@ -116,7 +128,7 @@ export class Reminders {
    * One kind for one SFD and local date, to the end: page after page, each page queued in its own
    * transaction with one multi-row insert. Returns how many reminders were new.
    */
-  async run(kind: ReminderKind, sfd: Sfd, localDate: LocalDate): Promise<number> {
+  async run(kind: ReminderKind, sfd: SfdSummary, localDate: LocalDate): Promise<number> {
     const { db, outbox, config, logger } = this.deps;
     const started = Date.now();
     const base = {
@@ -155,7 +167,7 @@ export class Reminders {
   }
 
   /** The SFD's zone; the API validates it, but a row written before that must not stop every SFD. */
-  private zoneOf(sfd: Sfd): string {
+  private zoneOf(sfd: SfdSummary): string {
     if (isTimeZone(sfd.timeZone)) return sfd.timeZone;
     if (!this.badZones.has(sfd.timeZone)) {
       this.badZones.add(sfd.timeZone);

@@ -2,9 +2,14 @@ import type { Sfd, User } from '../../../src/accounts/entities';
 import { User as UserEntity } from '../../../src/accounts/entities';
 import { SmsOptOut, SmsOutboxEntry } from '../../../src/notifications/entities';
 import type { OutboxMessage } from '../../../src/notifications/outbox';
-import { Reminders, REMINDERS_JOB, type ReminderKind } from '../../../src/notifications/reminders';
+import {
+  Reminders,
+  REMINDERS_JOB,
+  type ReminderKind,
+  type ReminderQuery,
+} from '../../../src/notifications/reminders';
 import { addDays } from '../../../src/shared/sfd-calendar';
-import { createReminders, kycPendingReminder } from '../../../src/notifications/reminders-kyc';
+import { kycPendingReminder } from '../../../src/notifications/reminders-kyc';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser } from '../../helpers/factories';
 import { sleep } from '../../helpers/stubs/provider-kit';
@@ -24,15 +29,24 @@ describe('scheduled reminders: KYC still pending 7 days after registration', () 
   let t: TestApp;
   let reminders: Reminders;
 
+  /**
+   * A Reminders of its own (the SFDs from the accounts directory), with the KYC kind only, and settings
+   * that may differ from the app's (a test-local REMINDER_HOUR, batch size…).
+   */
+  const withConfig = (config: Partial<TestApp['config']> = {}, ...kinds: ReminderKind[]) => {
+    const own = new Reminders(
+      { ...t.deps, config: { ...t.deps.config, ...config } },
+      t.modules.accounts.service,
+    );
+    for (const kind of kinds.length > 0 ? kinds : [kycPendingReminder]) own.register(kind);
+    return own;
+  };
+
   beforeAll(async () => {
     t = await startTestApp({ REMINDER_EVERY_MS: '100' });
-    reminders = createReminders(t.deps);
+    reminders = withConfig();
   });
   afterAll(() => t.close());
-
-  /** A Reminders whose settings differ from the app's (a test-local REMINDER_HOUR, batch size…). */
-  const withConfig = (config: Partial<TestApp['config']>) =>
-    createReminders({ ...t.deps, config: { ...t.deps.config, ...config } });
 
   const rowsTo = (phone: string) =>
     t.deps.db.manager.find(SmsOutboxEntry, { where: { toPhone: phone }, order: { id: 'ASC' } });
@@ -213,8 +227,7 @@ describe('scheduled reminders: KYC still pending 7 days after registration', () 
         return rows;
       },
     };
-    const small = new Reminders({ ...t.deps, config: { ...t.deps.config, REMINDER_BATCH_SIZE: 2 } });
-    small.register(counting);
+    const small = withConfig({ REMINDER_BATCH_SIZE: 2 }, counting);
     t.clock.set(at(7, 9));
     expect(await small.run(counting, sfd, date(7))).toBe(5);
     expect(pages).toEqual([2, 2, 1]);
@@ -237,5 +250,48 @@ describe('scheduled reminders: KYC still pending 7 days after registration', () 
     await sleep(400); // several more ticks
     expect(await rowsTo(fatou.phone)).toHaveLength(1);
     expect(await t.inbox.to(fatou.phone)).toHaveLength(1);
+  });
+});
+
+describe('the SFDs a tick visits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it("are the accounts directory's active SFDs (an unknown zone falling back to the default)", async () => {
+    const listed = await makeSfd(t);
+    await makeSfd(t); // active, but not listed by the directory below: not visited
+    const asked: ReminderQuery[] = [];
+    const probe: ReminderKind = {
+      name: 'probe',
+      template: 'reminders.kyc_pending',
+      select(_manager, query) {
+        asked.push(query);
+        return Promise.resolve([]);
+      },
+    };
+    const directory = {
+      activeSfds: () => Promise.resolve([{ id: listed.id, name: 'Listed', timeZone: 'Mars/Olympus' }]),
+    };
+    const reminders = new Reminders({ ...t.deps, config: { ...t.deps.config, REMINDER_HOUR: 0 } }, directory);
+    reminders.register(probe);
+    t.clock.set(at(7, 12));
+    expect(await reminders.tick()).toBe(0);
+    expect(asked).toEqual([
+      expect.objectContaining({
+        sfd: { id: listed.id, name: 'Listed', timeZone: 'Mars/Olympus' },
+        timeZone: 'Africa/Porto-Novo',
+        localDate: date(7),
+        afterId: 0,
+      }),
+    ]);
+
+    // The app's runner asks the accounts module: every active SFD, the suspended ones left out.
+    const suspended = await makeSfd(t, undefined, 'suspended');
+    const ids = (await t.modules.accounts.service.activeSfds()).map((s) => s.id);
+    expect(ids).toContain(listed.id);
+    expect(ids).not.toContain(suspended.id);
   });
 });

@@ -7,7 +7,8 @@ import { hashSecret, verifySecret } from '../infra/crypto';
 import { recordAudit } from './audit';
 import { Sfd, User } from './entities';
 import { LoginSecondFactor, type OtpChallenge } from './login-otp';
-import { PinGuard } from './pin-guard';
+import type { PinGuard } from './pin-guard';
+import type { OtpService } from '../notifications/otp';
 import { isStaff } from '../http/roles';
 import type { TokenPair, TokenService } from './tokens';
 import type { z } from 'zod';
@@ -38,6 +39,7 @@ export class AuthService {
     private readonly deps: Pick<Deps, 'db' | 'kv' | 'clock' | 'config' | 'outbox'>,
     private readonly tokens: TokenService,
     private readonly pins: PinGuard,
+    otp: OtpService,
   ) {
     const window = deps.config.LOGIN_FAILURE_WINDOW_S;
     this.perAccount = createLimiter(deps.kv, {
@@ -50,7 +52,7 @@ export class AuthService {
       points: deps.config.LOGIN_MAX_FAILURES_PER_IP,
       durationS: window,
     });
-    this.secondFactor = new LoginSecondFactor(deps);
+    this.secondFactor = new LoginSecondFactor(deps, otp);
   }
 
   /**

@@ -3,11 +3,11 @@ import type { Deps } from '../deps';
 import { forbidden, tooManyRequests, validationFailed } from '../http/errors';
 import { encrypt, hashSecret } from '../infra/crypto';
 import type { Lang } from '../infra/i18n';
-import { codeSms, OtpService } from '../notifications/otp';
-import { kycAwaitsValidation } from '../notifications/inapp';
+import { codeSms, type OtpService } from '../notifications/otp';
 import { recordAudit } from './audit';
 import { Sfd, User } from './entities';
 import { forgetCallers } from './caller-cache';
+import type { KycService } from './kyc';
 import { pinChangedSms } from './pin';
 import type { PinGuard } from './pin-guard';
 import { assertUniqueContact, mapUniqueViolation } from './users-service';
@@ -31,24 +31,11 @@ export interface UssdRegistration {
   pin: string;
 }
 
-// The USSD hot path's queries, written once: `?` placeholders work on mysql2 and better-sqlite3 alike.
-// Every column read here is INT or VARCHAR; `has_pin` is a boolean expression, 0/1 on SQLite and on
-// MySQL (where a driver set to return big numbers as strings may give "0"/"1": read with Number()).
-const FIND_BY_PHONE =
-  'SELECT id, role, status, language, first_name, (pin_hash IS NOT NULL) AS has_pin ' +
-  'FROM users WHERE phone = ? LIMIT 1';
+// The USSD hot path's query, written once: `?` placeholders work on mysql2 and better-sqlite3 alike
+// (the caller lookup of the first hop is the directory's: directory.ts).
 const PROFILE =
   'SELECT u.first_name, u.last_name, u.kyc_status, s.name AS sfd_name ' +
   'FROM users u LEFT JOIN sfds s ON s.id = u.sfd_id WHERE u.id = ? LIMIT 1';
-
-interface CallerRow {
-  id: number | string;
-  role: User['role'];
-  status: User['status'];
-  language: Lang;
-  first_name: string;
-  has_pin: number | string;
-}
 
 interface ProfileRow {
   first_name: string;
@@ -63,32 +50,12 @@ interface ProfileRow {
  * the operator authenticated it, so a USSD registration counts as a verified phone.
  */
 export class ClientSelfService {
-  private readonly otp: OtpService;
-
   constructor(
     private readonly deps: Pick<Deps, 'db' | 'clock' | 'config' | 'kv' | 'outbox'>,
     private readonly pins: PinGuard,
-  ) {
-    this.otp = new OtpService(deps);
-  }
-
-  /**
-   * Every USSD session's first hop asks this: one plain query. TypeORM's findOne spends three times its
-   * CPU (about 117 against 38 µs a call, warm) building the query and hydrating an entity nobody sees.
-   */
-  async findByPhone(phone: string): Promise<Caller | null> {
-    const rows = (await this.deps.db.query(FIND_BY_PHONE, [phone])) as CallerRow[];
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      id: Number(row.id),
-      role: row.role,
-      status: row.status,
-      language: row.language,
-      firstName: row.first_name,
-      hasPin: Number(row.has_pin) === 1,
-    };
-  }
+    private readonly otp: OtpService,
+    private readonly kyc: Pick<KycService, 'awaitsValidation'>,
+  ) {}
 
   async activeSfds(): Promise<{ id: number; label: string }[]> {
     const sfds = await this.deps.db.manager.find(Sfd, {
@@ -149,7 +116,7 @@ export class ClientSelfService {
           params: { firstName: created.firstName, sfd: sfd.name },
           dedupeKey: `user:${created.id}:welcome`,
         });
-        await kycAwaitsValidation(manager, created, now); // the branch's agents see a new client to check
+        await this.kyc.awaitsValidation(manager, created, now); // the branch's agents see a new client to check
         return created;
       }),
     );

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps';
 import { Problem, validationFailed } from '../http/errors';
 import { randomToken } from '../infra/crypto';
-import { codeSms, OtpService } from '../notifications/otp';
+import { codeSms, type OtpService } from '../notifications/otp';
 import { User } from './entities';
 
 const PURPOSE = 'staff_login';
@@ -23,11 +23,10 @@ const expired = (detail: string) =>
  * names the login it answers and lives exactly as long as that code. A newer login replaces both.
  */
 export class LoginSecondFactor {
-  private readonly otp: OtpService;
-
-  constructor(private readonly deps: Pick<Deps, 'db' | 'kv' | 'clock' | 'config' | 'outbox'>) {
-    this.otp = new OtpService(deps);
-  }
+  constructor(
+    private readonly deps: Pick<Deps, 'db' | 'kv' | 'clock' | 'config' | 'outbox'>,
+    private readonly otp: OtpService,
+  ) {}
 
   /**
    * After the right password. Within the resend delay of a live code, the login is answered with the

@@ -3,10 +3,13 @@ import type { Module } from '../contract';
 import type { Deps } from '../deps';
 import { authenticate } from '../http/auth';
 import { Router } from '../http/router';
+import { OtpService } from '../notifications/otp';
 import { AuthService } from './auth-service';
 import { ClientSelfService } from './client-self-service';
 import { AccountsDirectory } from './directory';
 import { accountsEntities } from './entities';
+import { KYC_PENDING, KycService } from './kyc';
+import { kycPendingReminder } from './kyc-reminder';
 import { menuServices } from './menu-services';
 import { PinGuard } from './pin-guard';
 import { authRoutes } from './routes-auth';
@@ -21,12 +24,15 @@ import { UsersService } from './users-service';
 export function createAccounts(deps: Deps, _needs: Record<string, never>) {
   const tokens = new TokenService(deps);
   const pins = new PinGuard(deps);
-  const auth = new AuthService(deps, tokens, pins);
-  const signup = new SignupService(deps, tokens);
-  const clients = new ClientSelfService(deps, pins);
+  // One set of one-time codes for sign-up, the staff login's second factor and the PIN reset.
+  const otp = new OtpService(deps);
+  const service = new AccountsDirectory(deps);
+  const kyc = new KycService(deps, service);
+  const auth = new AuthService(deps, tokens, pins, otp);
+  const signup = new SignupService(deps, tokens, otp, kyc);
+  const clients = new ClientSelfService(deps, pins, otp, kyc);
   const users = new UsersService(deps);
   const sfds = new SfdsService(deps);
-  const service = new AccountsDirectory(deps, clients);
 
   const router = new Router({ prefix: '/api/accounts' });
   // Public routes first; everything registered after the `use` below needs a valid access token.
@@ -42,6 +48,8 @@ export function createAccounts(deps: Deps, _needs: Record<string, never>) {
     entities: accountsEntities,
     routes: [],
     routers: [router],
+    reminders: [kycPendingReminder],
+    inAppKinds: [KYC_PENDING],
     ussd: {
       flows: { registration: registrationFlow, account: accountFlow, setPin: setPinFlow },
       services: menuServices(clients, deps.kv, deps.logger, deps.config.USSD_PIN_KEY),
@@ -51,11 +59,13 @@ export function createAccounts(deps: Deps, _needs: Record<string, never>) {
     /** Checks access tokens: the composition root gives it to every typed route (route.ts). */
     tokens,
     pins,
+    otp,
     auth,
     signup,
     clients,
     users,
     sfds,
+    kyc,
   } satisfies Module & Record<string, unknown>;
 }
 

@@ -5,11 +5,11 @@ import { forbidden, Problem, tooManyRequests, validationFailed } from '../http/e
 import { hashSecret, verifySecret } from '../infra/crypto';
 import { uniqueViolationField } from '../infra/db-errors';
 import type { Lang } from '../infra/i18n';
-import { kycAwaitsValidation } from '../notifications/inapp';
-import { codeSms, OtpService } from '../notifications/otp';
+import { codeSms, type OtpService } from '../notifications/otp';
 import type { Session } from './auth-service';
 import { recordAudit } from './audit';
 import { newUser, Sfd, User } from './entities';
+import type { KycService } from './kyc';
 import type { signupBody, verifyBody } from './schemas';
 import type { TokenService } from './tokens';
 
@@ -34,14 +34,12 @@ const SIGNUP_REFUSALS_AUDITED_PER_HOUR = 5;
 
 /** Client self sign-up: the details wait with a code sent by SMS; the right code creates the client. */
 export class SignupService {
-  private readonly otp: OtpService;
-
   constructor(
     private readonly deps: Pick<Deps, 'db' | 'kv' | 'clock' | 'config' | 'outbox'>,
     private readonly tokens: TokenService,
-  ) {
-    this.otp = new OtpService(deps);
-  }
+    private readonly otp: OtpService,
+    private readonly kyc: Pick<KycService, 'awaitsValidation'>,
+  ) {}
 
   /**
    * Client self sign-up, step 1: nothing is written to the users table. The requested details (the PIN
@@ -120,7 +118,7 @@ export class SignupService {
           now,
         );
         // Only a verified sign-up reaches the branch's agents: unverified attempts would be noise.
-        await kycAwaitsValidation(manager, user, now);
+        await this.kyc.awaitsValidation(manager, user, now);
         return { ...(await this.tokens.issue(manager, user)), user };
       });
     } catch (err) {

@@ -27,7 +27,7 @@ import { openDeps } from '../modules';
 import { PREFIX } from '../infra/queue-bull';
 import { SmsOutboxEntry } from '../notifications/entities';
 import { SMS_JOB } from '../notifications/outbox-handoff';
-import { createReminders } from '../notifications/reminders-kyc';
+import { createReminders } from '../accounts/kyc-reminder';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100_000);
 const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/tontiflex_bench_reminders';

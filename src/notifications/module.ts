@@ -7,7 +7,6 @@ import { inAppEntities } from './inapp-entities';
 import { InAppNotifications } from './inapp';
 import { inAppRoutes } from './inapp-routes';
 import { SMS_JOB, type SmsJob } from './outbox-handoff';
-import { kycPendingReminder } from './reminders-kyc';
 import { Reminders, REMINDERS_JOB } from './reminders';
 import { smsCallbackRoutes } from './sms-routes';
 
@@ -44,7 +43,6 @@ export function createNotifications(deps: Deps, needs: { accounts: AccountsDirec
         { name: REMINDERS_JOB, everyMs: deps.config.REMINDER_EVERY_MS, run: () => reminders.tick() },
       ],
     },
-    reminders: [kycPendingReminder],
     delivery,
     reminderRunner: reminders,
     inAppKinds: IN_APP_KINDS,

@@ -1,6 +1,5 @@
 import type { Sfd } from '../../../src/accounts/entities';
 import { User } from '../../../src/accounts/entities';
-import { ClientSelfService } from '../../../src/accounts/client-self-service';
 import { Notification } from '../../../src/notifications/inapp-entities';
 import { auditOf } from '../../helpers/api';
 import { startTestApp, type TestApp } from '../../helpers/app';
@@ -207,8 +206,7 @@ describe('sign-up of a new phone', () => {
     const number = phone();
     await signup(number, { first_name: 'Web' });
     const code = await t.inbox.lastCode(number);
-    const clients = new ClientSelfService(t.deps, t.accounts.pins);
-    const ussd = await clients.register({
+    const ussd = await t.accounts.clients.register({
       phone: number,
       lang: 'fr',
       lastName: 'Dossou',

@@ -1,8 +1,13 @@
-import { User } from '../accounts/entities';
 import type { Lang } from '../infra/i18n';
-import { SmsOptOut } from './entities';
-import { Reminders, type ReminderKind, type ReminderRow, type RemindersDeps } from './reminders';
+import {
+  Reminders,
+  type ReminderKind,
+  type ReminderRow,
+  type RemindersDeps,
+} from '../notifications/reminders';
 import { addDays, localDateOf, startOfLocalDay } from '../shared/sfd-calendar';
+import { AccountsDirectory } from './directory';
+import { User } from './entities';
 
 /** A client registered on local day D whose identity is still unchecked is reminded on day D + 7. */
 export const KYC_REMINDER_DAYS = 7;
@@ -27,8 +32,9 @@ const toDate = (v: Date | string) => (v instanceof Date ? v : new Date(`${v.repl
  * nudge is worth less than the surprise of an SMS out of nowhere.
  *
  * The created_at range is computed in UTC from the SFD's zone, so the (sfd_id, role, created_at) index
- * reads only the clients registered in it; the STOP'd phones are left out by a join on sms_opt_outs'
- * primary key.
+ * reads only the clients registered in it. The STOP'd phones are not looked up here (sms_opt_outs is
+ * the notifications module's table): the outbox refuses a reminder to them whoever selected it.
+ * Only the SFD's id and name are read (SfdSummary, directory.ts).
  */
 export const kycPendingReminder: ReminderKind = {
   name: 'kyc_pending',
@@ -39,7 +45,6 @@ export const kycPendingReminder: ReminderKind = {
     const to = startOfLocalDay(addDays(lastDay, 1), timeZone);
     const rows = await manager
       .createQueryBuilder(User, 'u')
-      .leftJoin(SmsOptOut, 'o', 'o.phone = u.phone')
       .select('u.id', 'id')
       .addSelect('u.phone', 'phone')
       .addSelect('u.language', 'language')
@@ -49,7 +54,6 @@ export const kycPendingReminder: ReminderKind = {
       .andWhere('u.status = :status AND u.kycStatus = :kyc', { status: 'active', kyc: 'pending' })
       .andWhere('u.createdAt >= :from AND u.createdAt < :to', { from, to })
       .andWhere('u.id > :afterId', { afterId })
-      .andWhere('o.phone IS NULL')
       .orderBy('u.id', 'ASC')
       .limit(limit)
       .getRawMany<Raw>();
@@ -64,9 +68,9 @@ export const kycPendingReminder: ReminderKind = {
   },
 };
 
-/** The reminders of this module, registered; tontines and loans register theirs on the result. */
+/** A reminders runner with only the KYC reminder registered, on its own directory (bench:reminders). */
 export function createReminders(deps: RemindersDeps): Reminders {
-  const reminders = new Reminders(deps);
+  const reminders = new Reminders(deps, new AccountsDirectory(deps));
   reminders.register(kycPendingReminder);
   return reminders;
 }

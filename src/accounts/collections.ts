@@ -4,13 +4,16 @@ import type { Role } from '../http/roles';
  * The user collections of the accounts API and who may do what on each. A role's rights include those
  * of the roles below it, inside its own SFD; admin_plateforme has all rights everywhere.
  */
+/** The least rank of a right: always a staff role (clients manage no collection). */
+export type StaffRole = Exclude<Role, 'client'>;
+
 export interface UserCollection {
   path: string;
   role: Role;
-  view: Role;
-  create: Role;
-  update: Role;
-  suspend: Role;
+  view: StaffRole;
+  create: StaffRole;
+  update: StaffRole;
+  suspend: StaffRole;
   /** Members belong to an SFD (all but platform admins). */
   sfdScoped: boolean;
 }

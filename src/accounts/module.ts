@@ -1,8 +1,6 @@
 import { accountFlow, registrationFlow, setPinFlow } from '../../menus';
 import type { Module } from '../contract';
 import type { Deps } from '../deps';
-import { authenticate } from '../http/auth';
-import { Router } from '../http/router';
 import { OtpService } from '../notifications/otp';
 import { AuthService } from './auth-service';
 import { ClientSelfService } from './client-self-service';
@@ -13,10 +11,11 @@ import { kycPendingReminder } from './kyc-reminder';
 import { menuServices } from './menu-services';
 import { PinGuard } from './pin-guard';
 import { authRoutes } from './routes-auth';
+import { kycRoutes } from './routes-kyc';
 import { sfdRoutes } from './routes-sfds';
-import { SignupService } from './signup';
 import { userRoutes } from './routes-users';
 import { SfdsService } from './sfds-service';
+import { SignupService } from './signup';
 import { TokenService } from './tokens';
 import { UsersService } from './users-service';
 
@@ -34,20 +33,15 @@ export function createAccounts(deps: Deps, _needs: Record<string, never>) {
   const users = new UsersService(deps);
   const sfds = new SfdsService(deps);
 
-  const router = new Router({ prefix: '/api/accounts' });
-  // Public routes first; everything registered after the `use` below needs a valid access token.
-  authRoutes(router, deps, { auth, signup, clients, tokens });
-  const guarded = new Router();
-  guarded.use(authenticate(tokens));
-  userRoutes(guarded, users);
-  sfdRoutes(guarded, sfds);
-  router.use(guarded.routes());
-
   return {
     name: 'accounts',
     entities: accountsEntities,
-    routes: [],
-    routers: [router],
+    routes: [
+      ...authRoutes({ auth, signup, clients, users, tokens }),
+      ...userRoutes(users),
+      ...kycRoutes(kyc),
+      ...sfdRoutes(sfds),
+    ],
     reminders: [kycPendingReminder],
     inAppKinds: [KYC_PENDING],
     ussd: {

@@ -1,38 +1,79 @@
-import type { Context } from 'koa';
-import { principalOf, requireRole } from '../http/auth';
-import { paginated, readPage } from '../http/pagination';
-import { idParam, Router } from '../http/router';
-import { parse } from '../http/validate';
-import { createSfdBody, listSfdsQuery, updateSfdBody } from './schemas';
-import { sfdDto } from './serializers';
+import { pageOf, pageSchema, paginated } from '../http/pagination';
+import { route, type RouteSpec } from '../http/route';
+import { createSfdBody, idParams, listSfdsQuery, updateSfdBody } from './schemas';
+import { sfdDto, sfdSchema } from './serializers';
 import type { SfdsService } from './sfds-service';
 
-export function sfdRoutes(router: Router, sfds: SfdsService): void {
-  router.get('/sfds', requireRole('agent_sfd'), async (ctx: Context) => {
-    const page = readPage(ctx);
-    const { sfds: rows, count } = await sfds.list(principalOf(ctx), parse(listSfdsQuery, ctx.query), page);
-    ctx.body = paginated(ctx, page, count, rows.map(sfdDto));
-  });
+const SCOPE = 'SFD staff reach their own SFD only (another is a 404); the platform admin all of them.';
 
-  router.post('/sfds', requireRole('admin_plateforme'), async (ctx: Context) => {
-    ctx.status = 201;
-    ctx.body = sfdDto(await sfds.create(principalOf(ctx), parse(createSfdBody, ctx.request.body)));
-  });
-
-  router.get('/sfds/:id', requireRole('agent_sfd'), async (ctx: Context) => {
-    ctx.body = sfdDto(await sfds.get(principalOf(ctx), idParam(ctx)));
-  });
-
-  router.patch('/sfds/:id', requireRole('admin_sfd'), async (ctx: Context) => {
-    const body = parse(updateSfdBody, ctx.request.body);
-    ctx.body = sfdDto(await sfds.update(principalOf(ctx), idParam(ctx), body));
-  });
-
-  router.post('/sfds/:id/suspend', requireRole('admin_plateforme'), async (ctx: Context) => {
-    ctx.body = sfdDto(await sfds.setStatus(principalOf(ctx), idParam(ctx), 'suspended'));
-  });
-
-  router.post('/sfds/:id/reactivate', requireRole('admin_plateforme'), async (ctx: Context) => {
-    ctx.body = sfdDto(await sfds.setStatus(principalOf(ctx), idParam(ctx), 'active'));
-  });
+export function sfdRoutes(sfds: SfdsService): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/api/accounts/sfds',
+      summary: 'SFDs, by id',
+      description: SCOPE,
+      access: 'agent_sfd',
+      query: listSfdsQuery,
+      response: { status: 200, description: 'A page of SFDs', schema: pageSchema(sfdSchema) },
+      handler: async ({ query, principal, ctx }) => {
+        const page = pageOf(query);
+        const { sfds: rows, count } = await sfds.list(principal, query, page);
+        return paginated(ctx, page, count, rows.map(sfdDto));
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/accounts/sfds',
+      summary: 'Create an SFD, with its ledger accounts',
+      access: 'admin_plateforme',
+      body: createSfdBody,
+      example: { name: 'FECECAM Benin', code: 'FECECAM', city: 'Cotonou', phone: '+2290121300000' },
+      response: { status: 201, description: 'The new SFD', schema: sfdSchema },
+      problems: [409],
+      handler: async ({ body, principal }) => sfdDto(await sfds.create(principal, body)),
+    }),
+    route({
+      method: 'get',
+      path: '/api/accounts/sfds/:id',
+      summary: 'One SFD',
+      description: SCOPE,
+      access: 'agent_sfd',
+      params: idParams,
+      response: { status: 200, description: 'The SFD', schema: sfdSchema },
+      handler: async ({ params, principal }) => sfdDto(await sfds.get(principal, params.id)),
+    }),
+    route({
+      method: 'patch',
+      path: '/api/accounts/sfds/:id',
+      summary: 'Update an SFD (its code never changes)',
+      description: `${SCOPE} An SFD administrator updates their own SFD.`,
+      access: 'admin_sfd',
+      params: idParams,
+      body: updateSfdBody,
+      response: { status: 200, description: 'The updated SFD', schema: sfdSchema },
+      handler: async ({ params, body, principal }) => sfdDto(await sfds.update(principal, params.id, body)),
+    }),
+    route({
+      method: 'post',
+      path: '/api/accounts/sfds/:id/suspend',
+      summary: 'Suspend an SFD: its staff and clients can no longer sign in',
+      access: 'admin_plateforme',
+      params: idParams,
+      response: { status: 200, description: 'The suspended SFD', schema: sfdSchema },
+      problems: [409],
+      handler: async ({ params, principal }) =>
+        sfdDto(await sfds.setStatus(principal, params.id, 'suspended')),
+    }),
+    route({
+      method: 'post',
+      path: '/api/accounts/sfds/:id/reactivate',
+      summary: 'Reactivate an SFD',
+      access: 'admin_plateforme',
+      params: idParams,
+      response: { status: 200, description: 'The active SFD', schema: sfdSchema },
+      problems: [409],
+      handler: async ({ params, principal }) => sfdDto(await sfds.setStatus(principal, params.id, 'active')),
+    }),
+  ];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQuery } from '../http/pagination';
 import { ROLES } from '../http/roles';
 import { phoneSchema } from './phone';
 import { pinSchema } from './pin';
@@ -19,11 +20,20 @@ const timeZone = z
   .string()
   .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'unknown time zone');
 
-export const listUsersQuery = z.object({
+/** A record's id in a path: a value that cannot name one is a 404, like a missing record. */
+export const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+
+export const listUsersQuery = pageQuery.extend({
   status: status.optional(),
   kyc_status: kycStatus.optional(),
-  sfd_id: z.coerce.number().int().positive().optional(),
-  search: z.string().trim().min(1).max(80).optional(),
+  sfd_id: z.coerce.number().int().positive().optional().meta({ description: 'Platform admin only' }),
+  search: z
+    .string()
+    .trim()
+    .min(1)
+    .max(80)
+    .optional()
+    .meta({ description: 'In first and last name, phone, email' }),
 });
 
 export const createStaffBody = z.object({
@@ -82,9 +92,9 @@ export const updateSfdBody = createSfdBody
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'nothing to update');
 
-export const listSfdsQuery = z.object({
+export const listSfdsQuery = pageQuery.extend({
   status: status.optional(),
-  search: z.string().trim().min(1).max(80).optional(),
+  search: z.string().trim().min(1).max(80).optional().meta({ description: 'In name, code, city' }),
 });
 
 export const signupBody = z.object({

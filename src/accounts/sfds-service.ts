@@ -5,7 +5,7 @@ import type { Page } from '../http/pagination';
 import { openSfdAccounts } from '../ledger/service';
 import { recordAudit } from './audit';
 import { Sfd, type Status } from './entities';
-import { isPlatformAdmin } from '../http/roles';
+import { inScope, sfdScope } from '../http/scope';
 import type { CreateSfdBody, ListSfdsQuery, UpdateSfdBody } from './schemas';
 import { sfdDto } from './serializers';
 import { mapUniqueViolation } from './users-service';
@@ -21,7 +21,8 @@ export class SfdsService {
 
   async list(actor: Principal, query: ListSfdsQuery, page: Page) {
     const qb = this.deps.db.getRepository(Sfd).createQueryBuilder('s');
-    if (!isPlatformAdmin(actor.role)) qb.where('s.id = :id', { id: actor.sfdId ?? -1 });
+    const scope = sfdScope(actor);
+    if (scope !== null) qb.where('s.id = :id', { id: scope });
     if (query.status) qb.andWhere('s.status = :status', { status: query.status });
     if (query.search) {
       // Wildcards in the search are literal; '!' as escape is written alike in MySQL and SQLite.
@@ -37,7 +38,7 @@ export class SfdsService {
   }
 
   async get(actor: Principal, id: number, manager = this.deps.db.manager): Promise<Sfd> {
-    if (!isPlatformAdmin(actor.role) && actor.sfdId !== id) throw notFound();
+    if (!inScope(actor, id)) throw notFound();
     const sfd = await manager.findOne(Sfd, { where: { id } });
     if (!sfd) throw notFound();
     return sfd;

@@ -3,13 +3,14 @@ import type { Deps } from '../deps';
 import { badRequest, conflict, duplicate, notFound, validationFailed } from '../http/errors';
 import type { Principal } from '../http/auth';
 import type { Page } from '../http/pagination';
-import { hashSecret } from '../infra/crypto';
+import { decrypt, hashSecret } from '../infra/crypto';
 import { uniqueViolationField } from '../infra/db-errors';
 import { recordAudit } from './audit';
 import { forgetCallers } from './caller-cache';
 import { assignableRoles, type UserCollection } from './collections';
 import { newUser, Sfd, User, RefreshToken, type Status } from './entities';
 import { hasRank, isPlatformAdmin } from '../http/roles';
+import { scopedSfdFilter, sfdScope } from '../http/scope';
 import type { CreateClientBody, CreateStaffBody, ListUsersQuery, UpdateUserBody } from './schemas';
 import { userAuditView } from './serializers';
 
@@ -40,21 +41,35 @@ export async function mapUniqueViolation<T>(work: () => Promise<T>): Promise<T> 
   }
 }
 
-export class UsersService {
-  constructor(private readonly deps: Pick<Deps, 'db' | 'clock' | 'kv'>) {}
+/** One client's record as their SFD's staff read it: the user and the decrypted ID number. */
+export interface ClientRecord {
+  user: User;
+  idNumber: string | null;
+}
 
+export class UsersService {
+  constructor(private readonly deps: Pick<Deps, 'db' | 'clock' | 'kv' | 'config' | 'logger'>) {}
+
+  /** The collection's members the caller reaches: its own SFD's (http/scope.ts), or all for the platform admin. */
   private scope(actor: Actor, coll: UserCollection) {
-    return isPlatformAdmin(actor.role) ? { role: coll.role } : { role: coll.role, sfdId: actor.sfdId ?? -1 };
+    const sfdId = sfdScope(actor);
+    return sfdId === null ? { role: coll.role } : { role: coll.role, sfdId };
+  }
+
+  /** The caller's own record (GET /me). */
+  async me(actor: Pick<Actor, 'userId'>): Promise<User> {
+    const user = await this.deps.db.manager.findOne(User, { where: { id: actor.userId } });
+    if (!user) throw notFound();
+    return user;
   }
 
   async list(actor: Actor, coll: UserCollection, query: ListUsersQuery, page: Page) {
-    const scope = this.scope(actor, coll);
     const qb = this.deps.db
       .getRepository(User)
       .createQueryBuilder('u')
-      .where('u.role = :role', { role: scope.role });
-    if ('sfdId' in scope) qb.andWhere('u.sfd_id = :sfdId', { sfdId: scope.sfdId });
-    else if (query.sfd_id) qb.andWhere('u.sfd_id = :sfdId', { sfdId: query.sfd_id });
+      .where('u.role = :role', { role: coll.role });
+    const sfdId = scopedSfdFilter(actor, query.sfd_id);
+    if (sfdId !== null) qb.andWhere('u.sfd_id = :sfdId', { sfdId });
     if (query.status) qb.andWhere('u.status = :status', { status: query.status });
     if (query.kyc_status) qb.andWhere('u.kyc_status = :kyc', { kyc: query.kyc_status });
     if (query.search) {
@@ -79,6 +94,35 @@ export class UsersService {
     const user = await manager.findOne(User, { where: { id, ...this.scope(actor, coll) } });
     if (!user) throw notFound();
     return user;
+  }
+
+  /**
+   * One client's record for their SFD's staff (or the platform admin), with the identity document
+   * number decrypted. Every read that reveals a number is in the client's audit trail (who, when).
+   */
+  async clientRecord(actor: Actor, coll: UserCollection, id: number): Promise<ClientRecord> {
+    const user = await this.get(actor, coll, id);
+    if (coll.role !== 'client' || user.idNumberEnc === null) return { user, idNumber: null };
+    let idNumber: string;
+    try {
+      idNumber = decrypt(user.idNumberEnc, this.deps.config.DOCUMENT_KEY);
+    } catch (err) {
+      // Sealed under another key (DOCUMENT_KEY changed since): the record still reads, without it.
+      this.deps.logger.warn({ user: user.id, err: (err as Error).message }, 'ID number cannot be decrypted');
+      return { user, idNumber: null };
+    }
+    await recordAudit(
+      this.deps.db.manager,
+      {
+        actor,
+        sfdId: user.sfdId,
+        action: 'user.id_number_read',
+        targetType: 'user',
+        targetId: user.id,
+      },
+      this.deps.clock.now(),
+    );
+    return { user, idNumber };
   }
 
   private async targetSfd(manager: EntityManager, actor: Actor, coll: UserCollection, requested?: number) {

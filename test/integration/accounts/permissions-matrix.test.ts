@@ -594,10 +594,12 @@ describe('the matrix covers the whole accounts API', () => {
       'POST /api/accounts/logout',
       'POST /api/accounts/me/pin', // a client's own PIN: pin-change.test.ts
     ];
-    const routes = t.accounts.routers[0].stack
-      .filter((layer) => layer.methods.length > 0)
-      .flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`));
-    expect(new Set(routes)).toEqual(new Set([...inMatrix, ...publicOrSession]));
+    // A decision workflow, with its own roles and states: kyc-decision.test.ts (401 below).
+    const workflows = ['POST /api/accounts/clients/:id/valider-kyc'];
+    // The routes the accounts module declares (and the app registers and documents).
+    const routes = t.accounts.routes.map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    expect(routes).toHaveLength(new Set(routes).size);
+    expect(new Set(routes)).toEqual(new Set([...inMatrix, ...publicOrSession, ...workflows]));
     expect(inMatrix.size).toBe(RESOURCES.length * OPS.length + 1);
     expect(new Set([...CASES, ...ROLE_CASES].map((c) => c.name)).size).toBe(CASES.length + ROLE_CASES.length);
   });
@@ -662,6 +664,10 @@ describe('without a valid access token', () => {
   const guarded = new Map<string, { method: Method; op: Op | null; path: string }>([
     ['GET /me/', { method: 'get', op: null, path: '/api/accounts/me/' }],
     ['POST /logout/', { method: 'post', op: null, path: '/api/accounts/logout/' }],
+    [
+      'POST /clients/{id}/valider-kyc/',
+      { method: 'post', op: null, path: '/api/accounts/clients/{id}/valider-kyc/' },
+    ],
   ]);
   for (const resource of RESOURCES) {
     for (const op of OPS) {

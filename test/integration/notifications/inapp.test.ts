@@ -3,7 +3,6 @@ import { Notification } from '../../../src/notifications/inapp-entities';
 import {
   closeNotifications,
   insertNotification,
-  kycAwaitsValidation,
   notifyStaffAt,
   type StaffNotification,
 } from '../../../src/notifications/inapp';
@@ -244,56 +243,6 @@ describe('creating', () => {
     );
     expectProblem(big, 400);
     expect(Object.keys(big.body.errors)).toEqual(['data']);
-  });
-});
-
-describe('kycAwaitsValidation', () => {
-  const kycRows = (clientId: number) =>
-    t.deps.db.manager
-      .findBy(Notification, { type: 'kyc_pending' })
-      .then((rows) => rows.filter((r) => JSON.parse(r.data ?? '{}').client_id === clientId));
-
-  it('notifies each active agent and supervisor of the client’s SFD, in their language, once', async () => {
-    const client = await makeUser(t, 'client', a, { firstName: 'Awa', lastName: 'Houngbo' });
-    const created = await t.deps.db.transaction((m) => kycAwaitsValidation(m, client, t.clock.now()));
-    expect(created).toBe(3);
-    const rows = await kycRows(client.id);
-    expect(rows.map((r) => r.userId).sort((x, y) => x - y)).toEqual(
-      [u.agentA.id, u.agentAen.id, u.superA.id].sort((x, y) => x - y),
-    );
-    const byUser = new Map(rows.map((r) => [r.userId, r]));
-    expect(byUser.get(u.agentA.id)).toMatchObject({
-      sfdId: a.id,
-      title: 'Nouveau client à valider',
-      message: expect.stringContaining('Awa Houngbo'),
-      readAt: null,
-      createdAt: t.clock.now(),
-    });
-    expect(byUser.get(u.superA.id)).toMatchObject({ title: 'New client to validate' });
-    expect(byUser.get(u.superA.id)?.message).toMatch(/^Awa Houngbo has registered/);
-
-    // What the agent sees through the API.
-    const seen = await get(tok.agentA, '/api/notifications/?type=kyc_pending');
-    expect(seen.body.results[0]).toMatchObject({ type: 'kyc_pending', data: { client_id: client.id } });
-  });
-
-  it('writes nothing when the caller’s transaction rolls back, nor for a client without an SFD', async () => {
-    const client = await makeUser(t, 'client', b);
-    await expect(
-      t.deps.db.transaction(async (m) => {
-        await kycAwaitsValidation(m, client, t.clock.now());
-        throw new Error('registration failed later');
-      }),
-    ).rejects.toThrow('registration failed later');
-    expect(await kycRows(client.id)).toEqual([]);
-    const orphan = { id: client.id, sfdId: null, firstName: 'X', lastName: 'Y' };
-    expect(await t.deps.db.transaction((m) => kycAwaitsValidation(m, orphan, t.clock.now()))).toBe(0);
-
-    // The same client committed: SFD B's agent and supervisor only.
-    await t.deps.db.transaction((m) => kycAwaitsValidation(m, client, t.clock.now()));
-    expect((await kycRows(client.id)).map((r) => r.userId).sort((x, y) => x - y)).toEqual(
-      [u.agentB.id, u.superB.id].sort((x, y) => x - y),
-    );
   });
 });
 

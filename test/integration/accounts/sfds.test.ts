@@ -3,6 +3,7 @@ import { AuditEvent, Sfd } from '../../../src/accounts/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
 import { auditOf as auditOfRecord, authed } from '../../helpers/api';
+import { expectProblem } from '../../helpers/problem';
 
 let t: TestApp;
 let platform: User;
@@ -22,15 +23,6 @@ const counts = async () => ({
   sfds: await t.deps.db.manager.count(Sfd),
   audit: await t.deps.db.manager.count(AuditEvent),
 });
-
-function expectProblem(res: { status: number; headers: Record<string, string>; body: any }, status: number) {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({
-    status,
-    type: expect.stringMatching(/^https:\/\/tontiflex\.app\/problems\//),
-  });
-}
 
 describe('creating an SFD', () => {
   it('lets the platform admin create one: code upper-cased, phone E.164, default time zone, row and sfd.create audit', async () => {

@@ -2,6 +2,7 @@ import { Sfd, User } from '../../../src/accounts/entities';
 import { auditOf, authed } from '../../helpers/api';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, PASSWORD, PIN, tokenFor } from '../../helpers/factories';
+import { expectProblem } from '../../helpers/problem';
 
 let t: TestApp;
 let on: Sfd;
@@ -26,11 +27,6 @@ const me = (access: string) => get(access, '/api/accounts/me/');
 const other = (code: string) => (code === '000000' ? '111111' : '000000');
 const sent = async (user: User) => (await t.inbox.to(user.phone)).filter((m) => m.kind === 'otp').length;
 
-function expectProblem(res: { status: number; headers: Record<string, string>; body: any }, status: number) {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body.status).toBe(status);
-}
 const expectExpired = (res: Parameters<typeof expectProblem>[0]) => {
   expectProblem(res, 400);
   expect(res.body.type).toMatch(/\/invalid-code$/);

@@ -3,6 +3,7 @@ import { AuditEvent, User } from '../../../src/accounts/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
 import { auditOf as auditOfRecord, authed } from '../../helpers/api';
+import { expectProblem } from '../../helpers/problem';
 
 let t: TestApp;
 let sfd: Sfd;
@@ -53,15 +54,6 @@ const staffBody = (fields: object = {}) => {
     ...fields,
   };
 };
-
-function expectProblem(res: { status: number; headers: Record<string, string>; body: any }, status: number) {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({
-    status,
-    type: expect.stringMatching(/^https:\/\/tontiflex\.app\/problems\//),
-  });
-}
 
 describe('creating users', () => {
   it('lets an agent create a client of its SFD: 201 snake_case, no secrets, the row, a user.create audit event', async () => {

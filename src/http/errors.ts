@@ -65,9 +65,53 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: 'unavailable',
 };
 
+/**
+ * The ledger's refusals (ledger/service.ts LedgerError), known by name and code: http imports no module.
+ * The message names ledger accounts, so it never becomes the detail.
+ */
+const LEDGER_PROBLEMS: Record<string, { status: number; code: string }> = {
+  insufficient_funds: { status: 409, code: 'insufficient_funds' },
+  key_reused: { status: 409, code: 'conflict' },
+  unknown_account: { status: 409, code: 'account_unavailable' },
+  // Programming errors (a caller built a bad entry): still a problem, and logged as an error.
+  unbalanced: { status: 422, code: 'ledger_rejected' },
+  invalid_amount: { status: 422, code: 'ledger_rejected' },
+};
+
+function ledgerProblem(err: unknown): Problem | undefined {
+  const e = err as { name?: unknown; code?: unknown } | null;
+  if (e?.name !== 'LedgerError' || typeof e.code !== 'string') return undefined;
+  const known = LEDGER_PROBLEMS[e.code] ?? LEDGER_PROBLEMS.unbalanced;
+  return new Problem(known.status, known.code);
+}
+
+/** Ledger refusals that are our bug, not the caller's: answered 422, emitted like a 5xx. */
+function isLedgerBug(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown } | null;
+  return e?.name === 'LedgerError' && LEDGER_PROBLEMS[String(e.code)]?.status !== 409;
+}
+
+/** MySQL/MariaDB ER_LOCK_WAIT_TIMEOUT (1205) and ER_LOCK_DEADLOCK (1213), raw or wrapped by TypeORM. */
+const LOCK_ERRNOS = new Set([1205, 1213]);
+const LOCK_RETRY_AFTER_SECONDS = 1;
+
+function isLockConflict(err: unknown): boolean {
+  const e = err as { errno?: unknown; driverError?: { errno?: unknown } } | null;
+  const errno = e?.driverError?.errno ?? e?.errno;
+  return typeof errno === 'number' && LOCK_ERRNOS.has(errno);
+}
+
 function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
   if (err instanceof ZodError) return validationFailed(zodFieldErrors(err));
+  const ledger = ledgerProblem(err);
+  if (ledger) return ledger;
+  // Another transaction holds the account's row (balance updates lock it): retrying soon may succeed.
+  if (isLockConflict(err)) {
+    return new Problem(409, 'account_locked', undefined, undefined, {
+      'Retry-After': String(LOCK_RETRY_AFTER_SECONDS),
+    });
+  }
   const status = statusOf(err);
   if (status && status < 500 && (err as { expose?: boolean }).expose !== false) {
     return new Problem(status, CODE_BY_STATUS[status] ?? 'bad_request', (err as Error).message);
@@ -89,7 +133,7 @@ export function problemHandler() {
       }
     } catch (err) {
       const problem = toProblem(err);
-      if (problem.status >= 500) ctx.app.emit('error', err, ctx);
+      if (problem.status >= 500 || isLedgerBug(err)) ctx.app.emit('error', err, ctx);
       const tr = t(pickLanguage(ctx.get('Accept-Language')), 'errors');
       const errors = problem.errors
         ? Object.fromEntries(

@@ -24,7 +24,15 @@ export interface PostRequest {
   at: Date;
 }
 
+/**
+ * A refused post. The HTTP layer answers it as a problem by its `name` and `code` (http/errors.ts):
+ * insufficient_funds, key_reused and unknown_account are 409s a caller can meet; unbalanced and
+ * invalid_amount are programming errors (422, logged as errors). The message names accounts: it stays
+ * in the logs, never in an answer.
+ */
 export class LedgerError extends Error {
+  override readonly name = 'LedgerError';
+
   constructor(
     readonly code: 'unbalanced' | 'invalid_amount' | 'unknown_account' | 'insufficient_funds' | 'key_reused',
     message: string,

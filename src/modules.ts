@@ -61,7 +61,7 @@ export function buildModules(deps: Deps) {
   const accounts = createAccounts(deps, {});
   const ledger = createLedger(deps, { accounts: accounts.service });
   const notifications = createNotifications(deps, { accounts: accounts.service });
-  const payments = createPayments(deps, { accounts: accounts.service, authenticator: accounts.tokens });
+  const payments = createPayments(deps, { accounts: accounts.service });
   const before: Module[] = [accounts, ledger, notifications, payments];
   // The USSD engine runs the flows and menu services every module before it contributes.
   const ussd = createUssd(deps, { accounts: accounts.service, modules: before });

@@ -1,22 +1,18 @@
 import type { AccountsDirectory } from '../accounts/directory';
 import type { Module } from '../contract';
 import type { Deps } from '../deps';
-import type { Authenticator } from '../http/auth';
 import { paymentEntities } from './entities';
 import { post, sfdAccount } from '../ledger/service';
 import { createProvider } from './providers';
 import { PurposeRegistry, paymentEntryKey, type PurposeHandler } from './purposes';
+import { payPageRoutes } from './pay-page';
+import { PaymentReads } from './reads';
 import { paymentRoutes } from './routes';
 import { PaymentsService } from './service';
-import { payPageRoutes } from './pay-page';
 
 const RECONCILE_EVERY_MS = 60_000;
 
-export function createPayments(
-  deps: Deps,
-  needs: { accounts: AccountsDirectory; /** TRANSITIONAL */ authenticator: Authenticator },
-) {
-  const { authenticator } = needs;
+export function createPayments(deps: Deps, needs: { accounts: AccountsDirectory }) {
   const { config } = deps;
   const provider = createProvider(config, {
     clock: deps.clock,
@@ -25,7 +21,7 @@ export function createPayments(
   });
   // Filled by the composition root with every module's `purposes`, this one's included.
   const purposes = new PurposeRegistry();
-  const service = new PaymentsService(deps, provider, purposes);
+  const service = new PaymentsService(deps, provider, purposes, needs.accounts);
 
   // Sandbox round trips: the test money is parked in the SFD's suspense account.
   const sandbox: PurposeHandler = {
@@ -44,14 +40,10 @@ export function createPayments(
     },
   };
 
-  const router = paymentRoutes(deps, service, authenticator);
-  const payPage = payPageRoutes(deps);
-
   return {
     name: 'payments',
     entities: paymentEntities,
-    routes: [],
-    routers: [router, payPage],
+    routes: [...paymentRoutes(deps, service, new PaymentReads(deps)), ...payPageRoutes(deps)],
     purposes: { sandbox },
     // Tests call `service.reconcile()` themselves.
     jobs: {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { User } from '../accounts/entities';
+import type { AccountsDirectory } from '../accounts/directory';
 import type { SmsOutbox } from '../notifications/outbox';
 import type { PaymentTransaction } from './entities';
 import { formatXof } from '../shared/money';
@@ -7,12 +7,13 @@ import { formatXof } from '../shared/money';
 /** Queues the client's SMS about a payment in `manager`'s transaction; once per payment and key. */
 export async function notifyClient(
   outbox: SmsOutbox,
+  accounts: AccountsDirectory,
   manager: EntityManager,
   payment: PaymentTransaction,
   key: string,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  const client = await manager.findOne(User, { where: { id: payment.clientId } });
+  const client = await accounts.contact(payment.clientId, manager);
   await outbox.queue(manager, {
     to: payment.phone,
     kind: key === 'receipt' ? 'receipt' : 'info',
@@ -26,11 +27,13 @@ export async function notifyClient(
 /** Tells the staff member who started a payout that it failed (not the client twice). */
 export async function notifyAgentOfFailedPayout(
   outbox: SmsOutbox,
+  accounts: AccountsDirectory,
   manager: EntityManager,
   payment: PaymentTransaction,
 ): Promise<void> {
-  const agent = await manager.findOne(User, { where: { id: payment.initiatedBy ?? 0 } });
-  if (!agent || agent.id === payment.clientId) return;
+  if (!payment.initiatedBy || payment.initiatedBy === payment.clientId) return;
+  const agent = await accounts.contact(payment.initiatedBy, manager);
+  if (!agent?.phone) return;
   await outbox.queue(manager, {
     to: agent.phone,
     kind: 'alert',

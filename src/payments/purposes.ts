@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { PaymentTransaction } from './entities';
+import type { PaymentTransaction, PaymentType } from './entities';
 
 /**
  * What a successful payment is for. The module that owns the business (tontines, savings, loans)
@@ -12,6 +12,12 @@ export interface PurposeHandler {
   applyCollection?(manager: EntityManager, payment: PaymentTransaction, at: Date): Promise<void>;
   /** Payouts that failed: put the money back (a reversing entry) and undo the business change. */
   revertPayout?(manager: EntityManager, payment: PaymentTransaction, at: Date): Promise<void>;
+  /**
+   * The payment types a caller of POST /api/payments/initiate may start for this purpose by naming it
+   * (`purpose`). A purpose named after a type is that type's default and needs no entry here; one
+   * without `types` (the sandbox's) cannot be named by a caller.
+   */
+  types?: readonly PaymentType[];
 }
 
 export class PurposeRegistry {
@@ -24,6 +30,16 @@ export class PurposeRegistry {
 
   has(purpose: string): boolean {
     return this.handlers.has(purpose);
+  }
+
+  /**
+   * Whether POST /api/payments/initiate may start a payment of `type` for `purpose` (default: the
+   * purpose named after the type, when a module registered it).
+   */
+  initiable(type: PaymentType, purpose: string = type): boolean {
+    const handler = this.handlers.get(purpose);
+    if (!handler) return false;
+    return purpose === type || (handler.types ?? []).includes(type);
   }
 
   get(purpose: string): PurposeHandler {

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { LessThan } from 'typeorm';
+import { LessThan, type EntityManager } from 'typeorm';
+import { recordAudit, type AuditInput } from '../accounts/audit';
+import type { AccountsDirectory, Contact } from '../accounts/directory';
 import type { Deps } from '../deps';
 import { Problem } from '../http/errors';
 import { PAYMENT_TYPES, PaymentTransaction, type PaymentDirection, type PaymentType } from './entities';
@@ -26,6 +28,28 @@ export function newReference(type: PaymentType, at: Date): string {
   return `TF${PAYMENT_TYPES[type]}${time}${randomBytes(5).toString('hex').toUpperCase()}`;
 }
 
+/**
+ * Who changed a payment, for its audit row: null when the provider's word drove it (a webhook, the
+ * reconciliation), the signed-in caller who asked (a status check), or `'initiator'` for an outcome
+ * met within the request that started the payment (the provider refused it), i.e. its `initiatedBy`.
+ */
+export type PaymentActor = AuditInput['actor'] | 'initiator';
+
+/** A payment in its audit rows' before/after. */
+function auditView(p: PaymentTransaction, changes: Partial<PaymentTransaction> = {}) {
+  const q = { ...p, ...changes };
+  return {
+    status: q.status,
+    amount: q.amount,
+    reference: q.reference,
+    direction: q.direction,
+    type: q.type,
+    purpose: q.purpose,
+    provider_transaction_id: q.providerTransactionId,
+    failure_reason: q.failureReason,
+  };
+}
+
 const STALE_AFTER_MS = 2 * 60_000;
 const UNKNOWN_REASONS = new Set([REFERENCE_MISMATCH, 'TRANSACTION_NOT_FOUND']);
 
@@ -39,7 +63,13 @@ export class PaymentsService {
     private readonly deps: Pick<Deps, 'db' | 'clock' | 'outbox' | 'logger' | 'config'>,
     readonly provider: PaymentProvider,
     readonly purposes: PurposeRegistry,
+    private readonly accounts: AccountsDirectory,
   ) {}
+
+  /** The client a payment is started for (accounts' directory), or null. */
+  client(id: number): Promise<Contact | null> {
+    return this.accounts.client(id);
+  }
 
   /** Starts a collection: the operator prompts the client, or (KKiaPay) a payment link goes by SMS. */
   async collect(req: Omit<NewPayment, 'direction'>): Promise<PaymentTransaction> {
@@ -61,7 +91,9 @@ export class PaymentsService {
           { providerTransactionId: payment.providerTransactionId, paymentUrl: payment.paymentUrl },
         );
         if (started.paymentUrl) {
-          await notifyClient(this.deps.outbox, manager, payment, 'payment_link', { url: started.paymentUrl });
+          await notifyClient(this.deps.outbox, this.accounts, manager, payment, 'payment_link', {
+            url: started.paymentUrl,
+          });
         }
       });
       return payment;
@@ -69,7 +101,12 @@ export class PaymentsService {
       if (this.outcomeUnknown(payment, err)) return payment;
       // Nothing was collected as far as we know: the payment fails and the caller is told why.
       const unavailable = err instanceof ProviderUnavailable;
-      await this.fail(payment, unavailable ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_REFUSED');
+      await this.fail(
+        payment,
+        unavailable ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_REFUSED',
+        'failed',
+        'initiator',
+      );
       this.deps.logger.warn(
         { reference: payment.reference, err: (err as Error).message },
         'collection not started',
@@ -104,12 +141,11 @@ export class PaymentsService {
     } catch (err) {
       if (this.outcomeUnknown(payment, err)) return payment; // the money stays out until MoMo says
       this.deps.logger.warn({ reference: payment.reference, err: (err as Error).message }, 'payout refused');
-      await this.settle(payment, {
-        status: 'failed',
-        providerTransactionId: null,
-        amount: null,
-        reason: 'PROVIDER_REFUSED',
-      });
+      await this.settle(
+        payment,
+        { status: 'failed', providerTransactionId: null, amount: null, reason: 'PROVIDER_REFUSED' },
+        'initiator',
+      );
       return this.byReference(payment.reference) as Promise<PaymentTransaction>;
     }
   }
@@ -164,9 +200,13 @@ export class PaymentsService {
 
   /**
    * Asks the provider what became of a payment and applies the answer. `providerTransactionId` may come
-   * from a webhook when we did not know it yet (KKiaPay payment links).
+   * from a webhook when we did not know it yet (KKiaPay payment links); `actor` is who asked (audit).
    */
-  async refresh(payment: PaymentTransaction, providerTransactionId?: string): Promise<PaymentTransaction> {
+  async refresh(
+    payment: PaymentTransaction,
+    providerTransactionId?: string,
+    actor: PaymentActor = null,
+  ): Promise<PaymentTransaction> {
     // A payment link may be tried several times, each attempt with its own id: the one a webhook names
     // is the one to verify. Elsewhere the payment's own id is (MoMo's X-Reference-Id).
     const link = this.provider.capabilities.paymentLink;
@@ -203,41 +243,47 @@ export class PaymentsService {
       );
     }
     // The id we verify with stays (MoMo's X-Reference-Id, not its financialTransactionId).
-    await this.settle(payment, { ...result, providerTransactionId: id });
+    await this.settle(payment, { ...result, providerTransactionId: id }, actor);
     return (await this.byReference(payment.reference)) as PaymentTransaction;
   }
 
-  /** Applies a verified outcome once. Returns whether this call changed the payment. */
-  async settle(payment: PaymentTransaction, result: VerifyResult): Promise<boolean> {
+  /**
+   * Applies a verified outcome once, with its audit row in the same transaction. Returns whether this
+   * call changed the payment.
+   */
+  async settle(
+    payment: PaymentTransaction,
+    result: VerifyResult,
+    actor: PaymentActor = null,
+  ): Promise<boolean> {
     if (result.status === 'pending') return false;
     if (result.status === 'success' && result.amount !== null && result.amount !== payment.amount) {
       this.deps.logger.error(
         { reference: payment.reference, expected: payment.amount, got: result.amount },
         'provider amount differs from the payment: not applied',
       );
-      return this.fail(payment, 'AMOUNT_MISMATCH');
+      return this.fail(payment, 'AMOUNT_MISMATCH', 'failed', actor);
     }
-    if (result.status === 'failed') return this.fail(payment, result.reason ?? 'FAILED');
+    if (result.status === 'failed') return this.fail(payment, result.reason ?? 'FAILED', 'failed', actor);
 
     const now = this.deps.clock.now();
     const applied = await this.deps.db.transaction(async (manager) => {
-      const moved = await manager.update(
-        PaymentTransaction,
-        { id: payment.id, status: 'pending' },
-        {
-          status: 'success',
-          providerTransactionId: result.providerTransactionId ?? payment.providerTransactionId,
-          completedAt: now,
-          updatedAt: now,
-        },
-      );
+      const changes = {
+        status: 'success' as const,
+        providerTransactionId: result.providerTransactionId ?? payment.providerTransactionId,
+        completedAt: now,
+        updatedAt: now,
+      };
+      const moved = await manager.update(PaymentTransaction, { id: payment.id, status: 'pending' }, changes);
       if (!moved.affected) return false; // someone else applied it first
       if (payment.direction === 'collection') {
         await this.purposes.get(payment.purpose).applyCollection?.(manager, payment, now);
       }
+      await this.audit(manager, payment, changes, actor, now);
       // The receipt is queued with the change it reports: both commit, or neither.
       await notifyClient(
         this.deps.outbox,
+        this.accounts,
         manager,
         payment,
         payment.direction === 'payout' ? 'payout_receipt' : 'receipt',
@@ -247,18 +293,27 @@ export class PaymentsService {
     return applied;
   }
 
-  private async fail(payment: PaymentTransaction, reason: string, status: 'failed' | 'expired' = 'failed') {
+  private async fail(
+    payment: PaymentTransaction,
+    reason: string,
+    status: 'failed' | 'expired' = 'failed',
+    actor: PaymentActor = null,
+  ) {
     const now = this.deps.clock.now();
     const changed = await this.deps.db.transaction(async (manager) => {
-      const moved = await manager.update(
-        PaymentTransaction,
-        { id: payment.id, status: 'pending' },
-        { status, failureReason: reason.slice(0, 64), completedAt: now, updatedAt: now },
-      );
+      const changes = { status, failureReason: reason.slice(0, 64), completedAt: now, updatedAt: now };
+      const moved = await manager.update(PaymentTransaction, { id: payment.id, status: 'pending' }, changes);
       if (!moved.affected) return false;
-      if (payment.direction === 'payout') {
-        await this.purposes.get(payment.purpose).revertPayout?.(manager, payment, now);
-      }
+      const payout = payment.direction === 'payout' ? this.purposes.get(payment.purpose) : undefined;
+      if (payout?.revertPayout) await payout.revertPayout(manager, payment, now);
+      await this.audit(
+        manager,
+        payment,
+        changes,
+        actor,
+        now,
+        payout ? { reverted: !!payout.revertPayout } : {},
+      );
       // A mismatch means money may have moved: the client is sent to the branch, not told "nothing debited".
       const key =
         status === 'expired'
@@ -266,12 +321,54 @@ export class PaymentsService {
           : reason === 'AMOUNT_MISMATCH'
             ? 'payment_review'
             : `${payment.direction}_failed`;
-      await notifyClient(this.deps.outbox, manager, payment, key);
-      if (payment.direction === 'payout' && payment.initiatedBy)
-        await notifyAgentOfFailedPayout(this.deps.outbox, manager, payment);
+      await notifyClient(this.deps.outbox, this.accounts, manager, payment, key);
+      if (payment.direction === 'payout')
+        await notifyAgentOfFailedPayout(this.deps.outbox, this.accounts, manager, payment);
       return true;
     });
     return changed;
+  }
+
+  /**
+   * The audit row of a payment leaving `pending` (ARCHITECTURE §9: every money movement), written in
+   * the transaction of the status change: `payment.success` and `payment.failed` for collections (an
+   * expiry is a failure: see `after.status`), `payment.payout` for payouts, paid or failed (then
+   * `after.reverted`: whether the purpose put the money back).
+   */
+  private async audit(
+    manager: EntityManager,
+    payment: PaymentTransaction,
+    changes: Partial<PaymentTransaction>,
+    actor: PaymentActor,
+    at: Date,
+    extra: object = {},
+  ): Promise<void> {
+    const action =
+      payment.direction === 'payout'
+        ? 'payment.payout'
+        : changes.status === 'success'
+          ? 'payment.success'
+          : 'payment.failed';
+    await recordAudit(
+      manager,
+      {
+        actor: actor === 'initiator' ? await this.initiator(manager, payment) : actor,
+        sfdId: payment.sfdId,
+        action,
+        targetType: 'payment',
+        targetId: payment.id,
+        before: auditView(payment, { status: 'pending', failureReason: null }),
+        after: { ...auditView(payment, changes), ...extra },
+      },
+      at,
+    );
+  }
+
+  /** The user who started the payment, as an audit actor (null: none, or no longer known). */
+  private async initiator(manager: EntityManager, payment: PaymentTransaction): Promise<AuditInput['actor']> {
+    if (!payment.initiatedBy) return null;
+    const user = await this.accounts.contact(payment.initiatedBy, manager);
+    return user ? { userId: user.id, role: user.role } : null;
   }
 
   /**

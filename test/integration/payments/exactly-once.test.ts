@@ -8,8 +8,9 @@ import type { Sfd, User } from '../../../src/accounts/entities';
 import { checkLedger } from '../../../src/ledger/check';
 import { JournalEntry, LedgerAccount } from '../../../src/ledger/entities';
 import { ensureAccount, post, reverse, sfdAccount } from '../../../src/ledger/service';
-import { PaymentTransaction } from '../../../src/payments/entities';
+import { PAYMENT_TYPE_NAMES, PaymentTransaction } from '../../../src/payments/entities';
 import { paymentEntryKey, reversalEntryKey } from '../../../src/payments/purposes';
+import { auditOf } from '../../helpers/api';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, phone, tokenFor } from '../../helpers/factories';
 import { KkiapayStub } from '../../helpers/stubs/kkiapay-stub';
@@ -23,9 +24,13 @@ const MINUTE = 60_000;
 let seq = 0;
 
 // ---------------------------------------------------------------------------------------------------
-// The business the tests register: a savings wallet per client (a ledger account that may not go
-// negative), credited by 'depot_epargne' collections and debited before 'retrait_epargne' payouts.
+// The business the tests register, under purpose names no module uses (the business modules register
+// the real ones): a savings wallet per client (a ledger account that may not go negative), credited by
+// 'test_collection' deposits (type depot_epargne) and debited before 'test_payout' withdrawals.
 // ---------------------------------------------------------------------------------------------------
+
+const COLLECTION = 'test_collection';
+const PAYOUT = 'test_payout';
 
 const walletOf = (clientId: number) => `test:wallet:${clientId}`;
 const withdrawalKey = (id: string) => `test:withdrawal:${id}`;
@@ -37,7 +42,8 @@ interface Faults {
 
 function registerPurposes(t: TestApp): Faults {
   const faults: Faults = { crashApply: 0 };
-  t.payments.registry.register('depot_epargne', {
+  t.payments.registry.register(COLLECTION, {
+    types: ['depot_epargne'], // callers of POST /initiate may name it for a deposit
     applyCollection: async (manager, payment, at) => {
       await post(manager, {
         key: paymentEntryKey(payment.reference),
@@ -56,7 +62,7 @@ function registerPurposes(t: TestApp): Faults {
       }
     },
   });
-  t.payments.registry.register('retrait_epargne', {
+  t.payments.registry.register(PAYOUT, {
     revertPayout: async (manager, payment, at) => {
       await reverse(manager, withdrawalKey(payment.purposeRef as string), {
         key: reversalEntryKey(payment.reference),
@@ -99,6 +105,15 @@ const entriesOf = (t: TestApp, reference: string) =>
 
 const journalSize = (t: TestApp) => t.deps.db.manager.count(JournalEntry);
 
+/** A payment's audit trail: [action, actor id, actor role, SFD], oldest first. */
+const auditTrail = async (t: TestApp, reference: string) =>
+  (await auditOf(t, 'payment', (await paymentRow(t, reference)).id)).map((e) => [
+    e.action,
+    e.actorId,
+    e.actorRole,
+    e.sfdId,
+  ]);
+
 const receipts = async (t: TestApp, to: string) => (await t.inbox.to(to)).filter((m) => m.kind === 'receipt');
 
 const sms = async (t: TestApp, to: string, pattern: RegExp) =>
@@ -120,9 +135,14 @@ async function initiate(
   const res = await t.request
     .post('/api/payments/initiate/')
     .set('Authorization', `Bearer ${access}`)
-    .send({ type: 'depot_epargne', ...body });
+    .send({ type: 'depot_epargne', purpose: COLLECTION, ...body });
   expect(res.status).toBe(201);
-  expect(res.body).toMatchObject({ status: 'pending', direction: 'collection', purpose: 'depot_epargne' });
+  expect(res.body).toMatchObject({
+    status: 'pending',
+    direction: 'collection',
+    type: 'depot_epargne',
+    purpose: COLLECTION,
+  });
   return res.body as { reference: string };
 }
 
@@ -208,6 +228,17 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
     expect(await balance(t, walletOf(client.id))).toBe(amount);
     expect(await receipts(t, client.phone)).toHaveLength(1);
     expect((await receipts(t, client.phone))[0].body).toContain(reference);
+    // One audit row, written with the change (a rolled-back attempt left none), driven by KKiaPay: no actor.
+    const [audit, ...more] = await auditOf(t, 'payment', row.id);
+    expect(more).toEqual([]);
+    expect(audit).toMatchObject({ action: 'payment.success', actorId: null, actorRole: null, sfdId: sfd.id });
+    expect(audit.before).toMatchObject({ status: 'pending', amount, reference });
+    expect(audit.after).toMatchObject({
+      status: 'success',
+      amount,
+      reference,
+      provider_transaction_id: transactionId,
+    });
   }
 
   async function expectNothingApplied(client: User, reference: string, status = 'pending') {
@@ -216,6 +247,10 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
     expect(await entriesOf(t, reference)).toEqual([]);
     expect(await balance(t, walletOf(client.id))).toBe(0);
     expect(await receipts(t, client.phone)).toEqual([]);
+    const audit = await auditOf(t, 'payment', row.id);
+    expect(audit.map((e) => [e.action, e.actorId, e.after?.status])).toEqual(
+      status === 'pending' ? [] : [['payment.failed', null, status]],
+    );
     return row;
   }
 
@@ -429,13 +464,21 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
 
     it('refuses bad input with 400 naming the field, and creates nothing', async () => {
       const before = await t.deps.db.manager.count(PaymentTransaction);
+      const deposit = { type: 'depot_epargne', purpose: COLLECTION };
       const cases: [Record<string, unknown>, string][] = [
         [{ type: 'loterie', amount: 5000 }, 'type'],
-        [{ type: 'remboursement_pret', amount: 5000 }, 'type'], // no purpose registered for it
-        [{ type: 'depot_epargne', amount: 0 }, 'amount'],
-        [{ type: 'depot_epargne', amount: 150.5 }, 'amount'],
-        [{ type: 'depot_epargne', amount: '5000' }, 'amount'],
-        [{ type: 'depot_epargne' }, 'amount'],
+        // A type whose own purpose no module registered (yet): nothing to apply it to.
+        ...PAYMENT_TYPE_NAMES.filter((type) => !t.payments.registry.has(type)).map(
+          (type): [Record<string, unknown>, string] => [{ type, amount: 5000 }, 'type'],
+        ),
+        [{ ...deposit, purpose: 'no_such_purpose', amount: 5000 }, 'purpose'],
+        [{ ...deposit, purpose: 'sandbox', amount: 5000 }, 'purpose'], // registered, but no caller may name it
+        [{ type: 'remboursement_pret', purpose: COLLECTION, amount: 5000 }, 'purpose'], // not for that type
+        [{ ...deposit, purpose: 'Test-Collection', amount: 5000 }, 'purpose'],
+        [{ ...deposit, amount: 0 }, 'amount'],
+        [{ ...deposit, amount: 150.5 }, 'amount'],
+        [{ ...deposit, amount: '5000' }, 'amount'],
+        [deposit, 'amount'],
       ];
       for (const [body, field] of cases) {
         const res = await send(access, body);
@@ -449,9 +492,15 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
 
     it("lets an agent initiate for a client of their SFD, and answers 404 for another SFD's client", async () => {
       const agentAccess = await tokenFor(t, agent);
-      const ok = await send(agentAccess, { type: 'depot_epargne', amount: 2500, client_id: client.id });
+      const ok = await send(agentAccess, {
+        type: 'depot_epargne',
+        purpose: COLLECTION,
+        amount: 2500,
+        client_id: client.id,
+      });
       expect(ok.status).toBe(201);
       expect(ok.body).toMatchObject({
+        purpose: COLLECTION,
         client_id: client.id,
         initiated_by: agent.id,
         sfd_id: sfd.id,
@@ -461,14 +510,14 @@ describe('KKiaPay webhooks are verified, then applied exactly once', () => {
       const before = await t.deps.db.manager.count(PaymentTransaction);
       const foreign = await send(await tokenFor(t, otherAgent), {
         type: 'depot_epargne',
+        purpose: COLLECTION,
         amount: 2500,
         client_id: client.id,
       });
       expect(foreign.status).toBe(404);
       expect(foreign.headers['content-type']).toMatch(PROBLEM);
-      expect((await send(agentAccess, { type: 'depot_epargne', amount: 2500 })).body.errors).toHaveProperty(
-        'client_id',
-      );
+      const noClient = await send(agentAccess, { type: 'depot_epargne', purpose: COLLECTION, amount: 2500 });
+      expect(noClient.body.errors).toHaveProperty('client_id');
       expect(await t.deps.db.manager.count(PaymentTransaction)).toBe(before);
     });
   });
@@ -606,7 +655,7 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
       phone: to,
       clientId: client.id,
       sfdId: sfd.id,
-      purpose: 'retrait_epargne',
+      purpose: PAYOUT,
       purposeRef: id,
       initiatedBy: agent.id,
     });
@@ -644,6 +693,8 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect((await entriesOf(t, reference)).map((e) => e.key)).toEqual([paymentEntryKey(reference)]);
     expect(await balance(t, walletOf(client.id))).toBe(5000);
     expect(await receipts(t, client.phone)).toHaveLength(1);
+    // Audited once, by nobody: MoMo's word drove it.
+    expect(await auditTrail(t, reference)).toEqual([['payment.success', null, null, sfd.id]]);
     // A callback for a reference we never issued is ignored.
     const unknown = await callback('TFDE250101000000ABCDEF0123');
     expect(unknown.status).toBe(200);
@@ -662,6 +713,7 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(await entriesOf(t, reference)).toEqual([]);
     expect(await balance(t, walletOf(client.id))).toBe(0);
     expect(await receipts(t, client.phone)).toEqual([]);
+    expect(await auditTrail(t, reference)).toEqual([['payment.failed', null, null, sfd.id]]);
   });
 
   it("lets a client check their own payment (asking MoMo again), and answers 404 for someone else's", async () => {
@@ -677,6 +729,8 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(statusReads(referenceId)).toBe(before + 1);
     expect(await balance(t, walletOf(client.id))).toBe(4200);
     expect(await receipts(t, client.phone)).toHaveLength(1);
+    // The status check that applied it is the client's: they are the audit row's actor.
+    expect(await auditTrail(t, reference)).toEqual([['payment.success', client.id, 'client', sfd.id]]);
 
     const other = await collect(3100);
     stub.setOutcome(other.referenceId, 'SUCCESSFUL');
@@ -698,6 +752,9 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
       .send({ reference: other.reference });
     expect(agentSees.body).toMatchObject({ status: 'success' });
     expect(await balance(t, walletOf(other.client.id))).toBe(3100);
+    expect(await auditTrail(t, other.reference)).toEqual([
+      ['payment.success', agent.id, 'agent_sfd', sfd.id],
+    ]);
   });
 
   it('answers 5xx and writes nothing when the commit fails; reconciliation then applies it once', async () => {
@@ -711,6 +768,7 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(await entriesOf(t, reference)).toEqual([]);
     expect(await balance(t, walletOf(client.id))).toBe(0);
     expect(await receipts(t, client.phone)).toEqual([]);
+    expect(await auditTrail(t, reference)).toEqual([]); // rolled back with the change
     expect(await checkLedger(t.deps.db)).toEqual([]);
     // MoMo sends its callback only once: the reconciliation job finds it.
     t.clock.advance(2 * MINUTE + 1000);
@@ -722,6 +780,7 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(await receipts(t, client.phone)).toHaveLength(1);
     expect((await callback(reference)).status).toBe(200); // a late callback changes nothing
     expect(await balance(t, walletOf(client.id))).toBe(8800);
+    expect(await auditTrail(t, reference)).toEqual([['payment.success', null, null, sfd.id]]);
   });
 
   it('reconciles a lost callback after 2 minutes, and expires a payment never answered past PAYMENT_EXPIRY_MINUTES', async () => {
@@ -768,6 +827,13 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(await t.payments.service.reconcile()).toEqual({ verified: 0, expired: 0 });
     expect(await receipts(t, paid.client.phone)).toHaveLength(1);
     expect(await sms(t, silent.client.phone, /n'a pas ete confirme a temps/)).toHaveLength(1);
+    // The reconciliation acts for nobody; an expiry is audited as a failure with its status.
+    expect(await auditTrail(t, paid.reference)).toEqual([['payment.success', null, null, sfd.id]]);
+    expect(await auditTrail(t, refused.reference)).toEqual([['payment.failed', null, null, sfd.id]]);
+    expect(await auditTrail(t, silent.reference)).toEqual([['payment.failed', null, null, sfd.id]]);
+    const [expiry] = await auditOf(t, 'payment', (await paymentRow(t, silent.reference)).id);
+    expect(expiry.before).toMatchObject({ status: 'pending', amount: 5000 });
+    expect(expiry.after).toMatchObject({ status: 'expired', amount: 5000, failure_reason: 'EXPIRED' });
   });
 
   it('puts the money back once when MoMo fails the transfer, and tells the client and the agent', async () => {
@@ -806,6 +872,22 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(await sms(t, client.phone, /est de retour sur votre compte/)).toHaveLength(1);
     expect(await sms(t, agent.phone, new RegExp(`retrait ${payout.reference} .*a echoue`))).toHaveLength(1);
     expect(await receipts(t, client.phone)).toEqual([]);
+    // Three status checks at once, one change: one audit row, the agent's who asked.
+    const [audit, ...more] = await auditOf(t, 'payment', (await paymentRow(t, payout.reference)).id);
+    expect(more).toEqual([]);
+    expect(audit).toMatchObject({
+      action: 'payment.payout',
+      actorId: agent.id,
+      actorRole: 'agent_sfd',
+      sfdId: sfd.id,
+    });
+    expect(audit.before).toMatchObject({ status: 'pending', amount: 12_500, direction: 'payout' });
+    expect(audit.after).toMatchObject({
+      status: 'failed',
+      amount: 12_500,
+      failure_reason: 'NOT_ENOUGH_FUNDS',
+      reverted: true,
+    });
   });
 
   it("keeps a request to pay whose answer was lost pending under its own X-Reference-Id; MoMo's outcome is applied once", async () => {
@@ -853,6 +935,8 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect((await entriesOf(t, lost.reference)).map((e) => e.key)).toEqual([
       reversalEntryKey(lost.reference),
     ]);
+    expect(await auditTrail(t, paid.reference)).toEqual([['payment.payout', null, null, sfd.id]]);
+    expect(await auditTrail(t, lost.reference)).toEqual([['payment.payout', null, null, sfd.id]]);
   });
 
   it('never expires a transfer MoMo still holds: the money stays out until MoMo pays it or fails it', async () => {
@@ -880,6 +964,16 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
       reversalEntryKey(payout.reference),
     ]);
     expect(await sms(t, agent.phone, new RegExp(payout.reference))).toHaveLength(1);
+    // Refused within the agent's own request: the agent who started it is the actor.
+    expect(await auditTrail(t, payout.reference)).toEqual([
+      ['payment.payout', agent.id, 'agent_sfd', sfd.id],
+    ]);
+    const [audit] = await auditOf(t, 'payment', payout.id);
+    expect(audit.after).toMatchObject({
+      status: 'failed',
+      failure_reason: 'PROVIDER_REFUSED',
+      reverted: true,
+    });
   });
 
   it('completes a successful payout with a receipt and posts nothing more', async () => {
@@ -902,6 +996,12 @@ describe('MTN MoMo collections, callbacks, reconciliation and payouts', () => {
     expect(await entriesOf(t, payout.reference)).toEqual([]);
     expect(await sms(t, client.phone, /envoyes sur votre compte mobile money/)).toHaveLength(1);
     expect(await sms(t, agent.phone, new RegExp(payout.reference))).toEqual([]);
+    expect(await auditTrail(t, payout.reference)).toEqual([
+      ['payment.payout', agent.id, 'agent_sfd', sfd.id],
+    ]);
+    const [audit] = await auditOf(t, 'payment', payout.id);
+    expect(audit.after).toMatchObject({ status: 'success', amount: 6000 });
+    expect(audit.after).not.toHaveProperty('reverted');
   });
 
   it('has no sandbox test in MoMo production (X-Target-Environment mtnbenin)', async () => {

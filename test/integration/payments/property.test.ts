@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { In } from 'typeorm';
-import type { Sfd, User } from '../../../src/accounts/entities';
+import { AuditEvent, type Sfd, type User } from '../../../src/accounts/entities';
 import { checkLedger } from '../../../src/ledger/check';
 import { JournalEntry, LedgerAccount } from '../../../src/ledger/entities';
 import { ensureAccount, LedgerError, post, reverse, sfdAccount } from '../../../src/ledger/service';
@@ -50,6 +50,8 @@ interface Real {
 }
 
 const withdrawalKey = (id: string) => `test:withdrawal:${id}`;
+const COLLECTION = 'test_collection';
+const PAYOUT = 'test_payout';
 
 const stub = new MomoStub(MOMO);
 let t: TestApp;
@@ -65,8 +67,9 @@ beforeAll(async () => {
       PAYMENT_EXPIRY_MINUTES: String(EXPIRY_MINUTES),
     }),
   );
-  // Deposits credit the wallet named by purpose_ref; a failed withdrawal reverses its debit.
-  t.payments.registry.register('depot_epargne', {
+  // Deposits credit the wallet named by purpose_ref; a failed withdrawal reverses its debit. The purposes
+  // are the test's own (no module registers these names): the business modules register the real ones.
+  t.payments.registry.register(COLLECTION, {
     applyCollection: async (manager, payment, at) => {
       await post(manager, {
         key: paymentEntryKey(payment.reference),
@@ -81,7 +84,7 @@ beforeAll(async () => {
       });
     },
   });
-  t.payments.registry.register('retrait_epargne', {
+  t.payments.registry.register(PAYOUT, {
     revertPayout: async (manager, payment, at) => {
       await reverse(manager, withdrawalKey(payment.purposeRef as string), {
         key: reversalEntryKey(payment.reference),
@@ -145,6 +148,18 @@ function failPendingTransfers(): void {
   }
 }
 
+/** The audit row a payment that left `pending` must have: its action and the status it moved to. */
+function expectedAudit(p: ModelPayment): string[] {
+  if (p.status === 'pending') return [];
+  const action =
+    p.direction === 'payout'
+      ? 'payment.payout'
+      : p.status === 'success'
+        ? 'payment.success'
+        : 'payment.failed';
+  return [`${action} ${p.status}`];
+}
+
 /** The SMS a payment must have caused, once each. */
 function expectedSms(p: ModelPayment): number {
   if (p.status === 'pending') return 0;
@@ -177,11 +192,26 @@ async function expectAgreement(m: Model, r: Real): Promise<void> {
   const references = m.payments.map((p) => p.reference);
   if (references.length > 0) {
     const rows = await db.manager.find(PaymentTransaction, {
-      select: { reference: true, status: true },
+      select: { id: true, reference: true, status: true },
       where: { reference: In(references) },
     });
     const actual = Object.fromEntries(rows.map((row) => [row.reference, row.status]));
     expect(actual).toEqual(Object.fromEntries(m.payments.map((p) => [p.reference, p.status])));
+
+    // Every payment that left pending was audited once, in the transaction that moved it.
+    const referenceOf = new Map(rows.map((row) => [String(row.id), row.reference]));
+    const audits = await db.manager.find(AuditEvent, {
+      where: { targetType: 'payment', targetId: In([...referenceOf.keys()]) },
+      order: { id: 'ASC' },
+    });
+    const trail = new Map<string, string[]>(references.map((ref) => [ref, []]));
+    for (const a of audits) {
+      const after = JSON.parse(a.after ?? '{}') as { status?: string };
+      trail.get(referenceOf.get(a.targetId) as string)?.push(`${a.action} ${after.status}`);
+    }
+    expect(Object.fromEntries(trail)).toEqual(
+      Object.fromEntries(m.payments.map((p) => [p.reference, expectedAudit(p)])),
+    );
 
     const entries = await db.manager.find(JournalEntry, {
       select: { key: true },
@@ -239,7 +269,7 @@ class Collect implements Cmd {
       phone: client.phone,
       clientId: client.id,
       sfdId: sfd.id,
-      purpose: 'depot_epargne',
+      purpose: COLLECTION,
       purposeRef: r.wallet,
     });
     expect(payment.status).toBe('pending');
@@ -350,7 +380,7 @@ class Payout implements Cmd {
       phone: client.phone,
       clientId: client.id,
       sfdId: sfd.id,
-      purpose: 'retrait_epargne',
+      purpose: PAYOUT,
       purposeRef: id,
       initiatedBy: agent.id,
     });

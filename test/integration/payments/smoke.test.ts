@@ -23,7 +23,9 @@ it('a client deposit through the simulator reaches the ledger once, with a recei
     mayGoNegative: false,
     at: t.clock.now(),
   });
-  t.payments.registry.register('depot_epargne', {
+  // A purpose of the test's own (no module registers it), for the type the client pays.
+  t.payments.registry.register('test_collection', {
+    types: ['depot_epargne'],
     applyCollection: async (m, p, at) => {
       await post(m, {
         key: paymentEntryKey(p.reference),
@@ -40,9 +42,15 @@ it('a client deposit through the simulator reaches the ledger once, with a recei
   const res = await t.request
     .post('/api/payments/initiate/')
     .set('Authorization', `Bearer ${access}`)
-    .send({ type: 'depot_epargne', amount: 5000 });
+    .send({ type: 'depot_epargne', purpose: 'test_collection', amount: 5000 });
   expect(res.status).toBe(201);
-  expect(res.body).toMatchObject({ status: 'pending', amount: 5000, provider: 'simulator' });
+  expect(res.body).toMatchObject({
+    status: 'pending',
+    amount: 5000,
+    provider: 'simulator',
+    type: 'depot_epargne',
+    purpose: 'test_collection',
+  });
   for (let i = 0; i < 50; i++) {
     const p = await t.payments.service.byReference(res.body.reference);
     if (p?.status !== 'pending') break;

@@ -1,15 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Like } from 'typeorm';
 import { createApp } from './app';
 import type { Deps } from './deps';
-import { seedDemo } from './accounts/seed';
+import { demoLogins, hasNoUsers, seedDemo } from './accounts/seed';
 import { loadConfigOrExit, unauthenticatedCallbacks } from './config';
 import { closeDeps } from './infra/open';
 import { openDeps } from './modules';
 import { stopOnSignal } from './infra/shutdown';
 import { createLogger } from './infra/logger';
-import { User } from './accounts/entities';
 import { startWorkers } from './workers';
 
 async function main() {
@@ -18,7 +16,7 @@ async function main() {
   const deps = await openDeps(config, logger);
 
   // Embedded mode seeds demo data on first start; elsewhere only `npm run seed` does.
-  if (config.embedded && (await deps.db.manager.count(User)) === 0) {
+  if (config.embedded && (await hasNoUsers(deps))) {
     const created = await seedDemo(deps);
     logger.info({ created }, 'demo data seeded (password from DEMO_PASSWORD)');
   }
@@ -66,14 +64,7 @@ async function logWhereToGo(deps: Deps, server: Server): Promise<void> {
   const { port } = server.address() as AddressInfo;
   const host = ['0.0.0.0', '::', ''].includes(deps.config.HOST) ? '127.0.0.1' : deps.config.HOST;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  // The seeded staff (seed.ts): whatever demo accounts this database holds.
-  const staff = await deps.db.manager.find(User, {
-    select: { email: true },
-    where: { email: Like('%.demo') },
-    order: { id: 'ASC' },
-    take: 10,
-  });
-  const logins = staff.flatMap((u) => (u.email ? [u.email] : []));
+  const logins = await demoLogins(deps);
   deps.logger.info(
     {
       web_phone: `${base}/simulator`,

@@ -59,15 +59,7 @@ const contactOf = (u: User): Contact => ({
  * so a read can sit in the caller's transaction.
  */
 export class AccountsDirectory {
-  /**
-   * TRANSITIONAL `_former`: the directory used to delegate the phone lookup to ClientSelfService, and
-   * notifications/inapp.ts still builds one with that second argument; it is ignored. Drop it once
-   * inapp.ts's own kycAwaitsValidation (now accounts/kyc.ts) is gone.
-   */
-  constructor(
-    private readonly deps: Pick<Deps, 'db'>,
-    _former?: unknown,
-  ) {}
+  constructor(private readonly deps: Pick<Deps, 'db'>) {}
 
   /**
    * Who dials or texts from `phone` (E.164): the USSD engine's and the inbound SMS's one query. A plain

@@ -1,3 +1,4 @@
+import { Like } from 'typeorm';
 import type { Deps } from '../deps';
 import { hashSecret } from '../infra/crypto';
 import { recordAudit } from './audit';
@@ -85,4 +86,20 @@ export async function seedDemo(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Pro
     }
   }
   return created;
+}
+
+/** Whether the database has no user yet: embedded mode seeds the demo data then (main.ts). */
+export async function hasNoUsers(deps: Pick<Deps, 'db'>): Promise<boolean> {
+  return (await deps.db.manager.count(User)) === 0;
+}
+
+/** The seeded staff logins this database holds (emails ending `.demo`), at most ten, for the start log. */
+export async function demoLogins(deps: Pick<Deps, 'db'>): Promise<string[]> {
+  const staff = await deps.db.manager.find(User, {
+    select: { email: true },
+    where: { email: Like('%.demo') },
+    order: { id: 'ASC' },
+    take: 10,
+  });
+  return staff.flatMap((u) => (u.email ? [u.email] : []));
 }

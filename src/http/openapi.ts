@@ -74,9 +74,9 @@ function operation(spec: RouteSpec, tag: string): ZodOpenApiOperationObject {
   const bodyType =
     spec.bodyType === 'form'
       ? ['application/x-www-form-urlencoded']
-      : spec.bodyType === 'json-or-form' || spec.bodyType === 'own'
-        ? ['application/x-www-form-urlencoded', 'application/json']
-        : ['application/json'];
+      : spec.bodyType === 'json'
+        ? ['application/json']
+        : ['application/json', 'application/x-www-form-urlencoded'];
   return {
     operationId: `${spec.method}${documentedPath(spec.path)
       .split(/[^A-Za-z0-9]+/)

@@ -57,7 +57,7 @@ export interface RouteSpec<
   query?: Q;
   body?: B;
   /**
-   * `json` (default), `form` (Africa's Talking), or `own`: the handler reads the body itself (a
+   * `json-or-form` (default: what the original platform's clients send), `json`, `form`, or `own`: the handler reads the body itself (a
    * callback that answers 200 to a malformed body); `body` then only documents it.
    */
   bodyType?: 'json' | 'form' | 'json-or-form' | 'own';
@@ -136,7 +136,7 @@ export function mountRoutes(routes: RouteSpec[], options: MountOptions): Router 
     }
     const chain: Middleware[] = [];
     if (spec.access !== 'public' && spec.access !== 'callback') chain.push(auth, authorize(spec.access));
-    const bodyType = spec.bodyType ?? 'json';
+    const bodyType = spec.bodyType ?? 'json-or-form';
     if (spec.method !== 'get' && bodyType !== 'own') chain.push(parsers[bodyType]);
     chain.push(handle(spec, options.checkResponses));
     router[spec.method](spec.path, ...chain);
@@ -158,11 +158,11 @@ function handle(spec: RouteSpec, checkResponses: boolean): Middleware {
       principal: ctx.state.principal as Principal,
       ctx,
     };
-    if (spec.response.type) ctx.type = spec.response.type; // a handler may still set its own
+    // The declared status and type, set first: a handler may still choose others (a readiness check's 503).
+    ctx.status = spec.response.status;
+    if (spec.response.type) ctx.type = spec.response.type;
     const result: unknown = await spec.handler(input as never);
-    // The declared status, unless the handler chose another (a readiness check's 503).
-    const status = ctx.status === 404 ? spec.response.status : ctx.status;
-    ctx.status = status;
+    const status = ctx.status;
     if (status === 204) return;
     if (checkResponses && spec.response.schema && !spec.response.type) {
       const checked = spec.response.schema.safeParse(result);

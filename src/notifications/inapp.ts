@@ -1,5 +1,5 @@
 import { IsNull, Not, type EntityManager, type FindOptionsWhere } from 'typeorm';
-import { AccountsDirectory } from '../accounts/directory';
+import type { AccountsDirectory } from '../accounts/directory';
 import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
 import { forbidden, notFound, validationFailed } from '../http/errors';
@@ -35,9 +35,6 @@ export interface StaffNotification {
   text: LocalizedText;
   data?: object | null;
 }
-
-/** Who validates a new client's KYC (collections.ts: agents update clients; supervisors oversee them). */
-export const KYC_VALIDATORS: readonly Role[] = ['agent_sfd', 'superviseur_sfd'];
 
 export function localized(lang: Lang, text: LocalizedText): NotificationText {
   const tr = t(lang, 'notifications');
@@ -135,40 +132,6 @@ export async function closeNotifications(
     { readAt: at },
   );
   return result.affected ?? 0;
-}
-
-/**
- * TRANSITIONAL, while kycAwaitsValidation lives here (it moves to accounts, which passes its own
- * directory): a directory over the caller's connection. notifyStaffAt only calls its `staffOf`, with
- * the caller's manager. Built from the `db` alone, whatever else the accounts module gives its own.
- */
-const directoryOf = (manager: EntityManager) =>
-  new AccountsDirectory(
-    ...([{ db: manager.connection }] as unknown as ConstructorParameters<typeof AccountsDirectory>),
-  );
-
-/**
- * A new client's KYC awaits validation: tells the agents and supervisors of the client's SFD. Call it
- * inside the transaction that creates the client, with that transaction's `now`.
- */
-export async function kycAwaitsValidation(
-  manager: EntityManager,
-  client: { id: number; sfdId: number | null; firstName: string; lastName: string },
-  at: Date,
-): Promise<number> {
-  if (client.sfdId === null) return 0;
-  return notifyStaffAt(
-    manager,
-    {
-      sfdId: client.sfdId,
-      roles: KYC_VALIDATORS,
-      type: 'kyc_pending',
-      text: { key: 'kyc_pending', params: { firstName: client.firstName, lastName: client.lastName } },
-      data: { client_id: client.id },
-    },
-    at,
-    directoryOf(manager),
-  );
 }
 
 /** The in-app notification centre: every caller sees and marks only their own notifications. */

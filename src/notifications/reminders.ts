@@ -76,11 +76,8 @@ export class Reminders {
 
   constructor(
     private readonly deps: RemindersDeps,
-    /**
-     * Required in effect (tick() throws without it). TRANSITIONAL: optional only while reminders-kyc.ts's
-     * createReminders (moving to accounts) still builds a Reminders without one; make it required then.
-     */
-    private readonly directory?: SfdDirectory,
+    /** Where the active SFDs come from (accounts' directory). */
+    private readonly directory: SfdDirectory,
   ) {}
 
   register(kind: ReminderKind): void {
@@ -101,7 +98,6 @@ export class Reminders {
   async tick(): Promise<number> {
     const { kv, clock, config, logger } = this.deps;
     const now = clock.now();
-    if (!this.directory) throw new Error('Reminders: no accounts directory given to the constructor');
     const sfds = await this.directory.activeSfds();
     let queued = 0;
     for (const sfd of sfds) {

@@ -1,6 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
 import { User, type Sfd } from '../../../src/accounts/entities';
-import { ClientSelfService } from '../../../src/accounts/client-self-service';
 import { Problem } from '../../../src/http/errors';
 import { OtpService } from '../../../src/notifications/otp';
 import { startTestApp, type TestApp } from '../../helpers/app';
@@ -175,7 +174,7 @@ describe('through the API and USSD', () => {
 
   it('keeps the live PIN-reset code when a client asks again within the delay: one SMS, first code valid', async () => {
     const client = await makeUser(t, 'client', sfd);
-    const clients = new ClientSelfService(t.deps, t.accounts.pins);
+    const clients = t.accounts.clients;
     await clients.sendResetCode(client.id);
     const code = await t.inbox.lastCode(client.phone);
     await clients.sendResetCode(client.id);

@@ -4,6 +4,7 @@ import { t, type Lang } from '../../../src/infra/i18n';
 import { ManualClock } from '../../../src/infra/clock';
 import { paymentLinkKey, signPaymentLink } from '../../../src/payments/payment-link';
 import { formatXof } from '../../../src/shared/money';
+import { KYC_REASON_SMS_MAX } from '../../../src/accounts/kyc';
 import { newReference } from '../../../src/payments/service';
 import { MAX_SMS_SEGMENTS, shapeSms } from '../../../src/notifications/segments';
 import { isGsm7 } from '../../../src/shared/gsm7';
@@ -50,6 +51,8 @@ const WORST: Record<string, string> = {
   // amounts, plus the "+N others" of a client with more (in whichever language renders longer).
   balances: worstBalances(),
   others: '999',
+  // A KYC rejection's reason, at the length the SMS keeps of it (KYC_REASON_SMS_MAX).
+  reason: 'x'.repeat(KYC_REASON_SMS_MAX),
 };
 
 type Tree = { [key: string]: string | Tree };

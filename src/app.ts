@@ -2,7 +2,6 @@ import cors from '@koa/cors';
 import Koa from 'koa';
 import helmet from 'koa-helmet';
 import type { Deps } from './deps';
-import { bodyParser } from '@koa/bodyparser';
 import { docsRoutes } from './http/docs';
 import { problemHandler } from './http/errors';
 import { healthRoutes } from './http/health';
@@ -54,7 +53,9 @@ export function createApp(deps: Deps) {
   app.use(requestContext(logger));
   app.use(publicBaseUrl(config.PUBLIC_BASE_URL)); // for the page links, never the Host header
   app.use(problemHandler());
-  app.use(helmet());
+  // No upgrade-insecure-requests: a branch opens the embedded gateway over plain HTTP on its LAN
+  // address, where the browser would upgrade the pages' own scripts to an HTTPS nobody serves.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(
     cors({
       origin: (ctx) => {
@@ -69,16 +70,6 @@ export function createApp(deps: Deps) {
   // Each typed route parses its own body (route.ts): a callback that must answer 200 to a malformed
   // body reads it itself.
   app.use(api.routes());
-  // TRANSITIONAL: the routers not yet declared as typed routes, behind the API's parser.
-  app.use(
-    bodyParser({
-      enableTypes: ['json', 'form'],
-      jsonLimit: config.BODY_LIMIT,
-      formLimit: config.BODY_LIMIT,
-      encoding: 'utf-8',
-    }),
-  );
-  for (const m of modules.all) for (const router of m.routers ?? []) app.use(router.routes());
   app.use(api.allowedMethods());
 
   return { app, modules, routes, document: () => (document ??= documentOf()) };

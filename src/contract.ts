@@ -1,5 +1,4 @@
 import type { FlowDefinition, FlowName, MenuServices } from '../menus';
-import type { Router } from './http/router';
 import type { RouteSpec } from './http/route';
 import type { JobHandler, ProcessOptions } from './infra/queue';
 import type { ReminderKind } from './notifications/reminders';
@@ -18,8 +17,6 @@ export interface Module {
   entities: readonly EntityClass[];
   /** Its typed routes (http/route.ts): registered on the app and documented at /api/schema. */
   routes: RouteSpec[];
-  /** TRANSITIONAL: routers not yet declared as typed routes (removed once every module is converted). */
-  routers?: Router[];
   /** Handlers of the payment purposes it owns, by purpose (payments/purposes.ts). */
   purposes?: Record<string, PurposeHandler>;
   /** Its scheduled SMS reminders (notifications/reminders.ts). */

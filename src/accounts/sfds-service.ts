@@ -1,6 +1,7 @@
+import { transition } from '../workflow/decide';
 import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
-import { conflict, duplicate, notFound } from '../http/errors';
+import { duplicate, notFound } from '../http/errors';
 import type { Page } from '../http/pagination';
 import { openSfdAccounts } from '../ledger/service';
 import { recordAudit } from './audit';
@@ -118,23 +119,18 @@ export class SfdsService {
     const now = this.deps.clock.now();
     return this.deps.db.transaction(async (manager) => {
       const sfd = await this.get(actor, id, manager);
-      const from: Status = status === 'active' ? 'suspended' : 'active';
-      const result = await manager.update(Sfd, { id, status: from }, { status, updatedAt: now });
-      if (!result.affected) throw conflict(`SFD is already ${status}`);
-      await recordAudit(
-        manager,
-        {
-          actor,
-          sfdId: id,
-          action: status === 'suspended' ? 'sfd.suspend' : 'sfd.reactivate',
-          targetType: 'sfd',
-          targetId: id,
-          before: { status: from },
-          after: { status },
-        },
-        now,
-      );
-      return { ...sfd, status, updatedAt: now };
+      return transition(manager, {
+        entity: Sfd,
+        id: sfd.id,
+        from: [status === 'active' ? 'suspended' : 'active'],
+        to: status,
+        set: { updatedAt: now },
+        actor,
+        action: status === 'suspended' ? 'sfd.suspend' : 'sfd.reactivate',
+        targetType: 'sfd',
+        at: now,
+        sfdOf: (s) => s.id, // an SFD's audit rows name the SFD itself
+      });
     });
   }
 }

@@ -1,6 +1,7 @@
+import { transition } from '../workflow/decide';
 import { Brackets, type EntityManager } from 'typeorm';
 import type { Deps } from '../deps';
-import { badRequest, conflict, duplicate, notFound, validationFailed } from '../http/errors';
+import { badRequest, duplicate, notFound, validationFailed } from '../http/errors';
 import type { Principal } from '../http/auth';
 import type { Page } from '../http/pagination';
 import { decrypt, hashSecret } from '../infra/crypto';
@@ -231,10 +232,17 @@ export class UsersService {
     const now = this.deps.clock.now();
     const updated = await this.deps.db.transaction(async (manager) => {
       const user = await this.get(actor, coll, id, manager);
-      const from: Status = status === 'active' ? 'suspended' : 'active';
-      // Conditional on the expected status: a concurrent identical request changes nothing.
-      const result = await manager.update(User, { id, status: from }, { status, updatedAt: now });
-      if (!result.affected) throw conflict(`user is already ${status}`);
+      const updated = await transition(manager, {
+        entity: User,
+        id: user.id,
+        from: [status === 'active' ? 'suspended' : 'active'],
+        to: status,
+        set: { updatedAt: now },
+        actor,
+        action: status === 'suspended' ? 'user.suspend' : 'user.reactivate',
+        targetType: 'user',
+        at: now,
+      });
       if (status === 'suspended') {
         await manager
           .createQueryBuilder()
@@ -243,20 +251,6 @@ export class UsersService {
           .where('user_id = :id AND revoked_at IS NULL', { id })
           .execute();
       }
-      const updated = { ...user, status, updatedAt: now };
-      await recordAudit(
-        manager,
-        {
-          actor,
-          sfdId: user.sfdId,
-          action: status === 'suspended' ? 'user.suspend' : 'user.reactivate',
-          targetType: 'user',
-          targetId: id,
-          before: { status: from },
-          after: { status },
-        },
-        now,
-      );
       return updated;
     });
     await forgetCallers(this.deps.kv, [updated.phone]); // a suspension holds on the next dial

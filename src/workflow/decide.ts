@@ -42,6 +42,8 @@ export interface TransitionRequest<E extends ObjectLiteral> {
   at: Date;
   /** The record's view in the audit row's before/after (default: the status field only). */
   view?: (record: E) => object;
+  /** The SFD the audit row names (default: the record's `sfdId`; an SFD names itself). */
+  sfdOf?: (record: E) => number | null;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface TransitionRequest<E extends ObjectLiteral> {
  * (two concurrent deciders: one wins, the other gets 409), then the audit row with before and after.
  * The record must already be known to be in the caller's reach (http/scope.ts); a missing one is a 404.
  */
-export async function transition<E extends ObjectLiteral & { id: number; sfdId: number | null }>(
+export async function transition<E extends ObjectLiteral & { id: number }>(
   manager: EntityManager,
   req: TransitionRequest<E>,
 ): Promise<E> {
@@ -71,7 +73,7 @@ export async function transition<E extends ObjectLiteral & { id: number; sfdId: 
     manager,
     {
       actor: req.actor,
-      sfdId: before.sfdId,
+      sfdId: req.sfdOf ? req.sfdOf(before) : ((before as { sfdId?: number | null }).sfdId ?? null),
       action: req.action,
       targetType: req.targetType,
       targetId: req.id,
@@ -97,7 +99,7 @@ export interface DecideRequest<E extends ObjectLiteral> extends Omit<TransitionR
 }
 
 /** A decision on a record that waits for one: `transition()` to the approved or rejected status, then the notice. */
-export async function decide<E extends ObjectLiteral & { id: number; sfdId: number | null }>(
+export async function decide<E extends ObjectLiteral & { id: number }>(
   manager: EntityManager,
   req: DecideRequest<E>,
 ): Promise<E> {

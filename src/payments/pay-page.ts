@@ -36,7 +36,7 @@ export function payPageRoutes(deps: Pick<Deps, 'config' | 'clock'>): RouteSpec[]
       handler: ({ params, ctx }) => {
         const read = readPaymentLink(params.token, key, deps.clock);
         if (!read.ok) {
-          // A forged or mangled link is a plain 404 problem (route.ts keeps only non-404 statuses a handler sets).
+          // A forged or mangled link is a plain 404 problem: it names no payment.
           if (read.reason !== 'expired') throw notFound();
           ctx.status = 410;
           return EXPIRED_PAGE;

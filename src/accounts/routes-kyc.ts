@@ -2,7 +2,7 @@ import { route, type RouteSpec } from '../http/route';
 import { decisionBody } from '../workflow/decide';
 import type { KycService } from './kyc';
 import { idParams } from './schemas';
-import { userDto, userSchema } from './serializers';
+import { USER_EXAMPLE, userDto, userSchema } from './serializers';
 
 export function kycRoutes(kyc: KycService): RouteSpec[] {
   return [
@@ -24,22 +24,7 @@ export function kycRoutes(kyc: KycService): RouteSpec[] {
         status: 200,
         description: 'The updated client',
         schema: userSchema,
-        example: {
-          id: 12,
-          phone: '+2290196123456',
-          email: null,
-          first_name: 'Awa',
-          last_name: 'Houngbo',
-          role: 'client',
-          sfd_id: 1,
-          status: 'active',
-          language: 'fr',
-          kyc_status: 'rejected',
-          phone_verified: true,
-          has_pin: true,
-          created_at: '2025-03-03T09:00:00.000Z',
-          updated_at: '2025-03-04T10:30:00.000Z',
-        },
+        example: { ...USER_EXAMPLE, kyc_status: 'rejected', updated_at: '2025-03-04T10:30:00.000Z' },
       },
       problems: [409],
       handler: async ({ params, body, principal }) => userDto(await kyc.decide(principal, params.id, body)),

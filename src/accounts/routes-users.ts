@@ -2,7 +2,7 @@ import { pageOf, pageSchema, paginated } from '../http/pagination';
 import { route, type RouteSpec } from '../http/route';
 import { USER_COLLECTIONS, type UserCollection } from './collections';
 import { createClientBody, createStaffBody, idParams, listUsersQuery, updateUserBody } from './schemas';
-import { clientRecordSchema, userDto, userSchema } from './serializers';
+import { clientRecordSchema, USER_EXAMPLE, userDto, userSchema } from './serializers';
 import type { UsersService } from './users-service';
 
 /** How the document names each collection's members. */
@@ -22,24 +22,7 @@ const CLIENTS_PAGE_EXAMPLE = {
   count: 1,
   next: null,
   previous: null,
-  results: [
-    {
-      id: 12,
-      phone: '+2290196123456',
-      email: null,
-      first_name: 'Awa',
-      last_name: 'Houngbo',
-      role: 'client',
-      sfd_id: 1,
-      status: 'active',
-      language: 'fr',
-      kyc_status: 'pending',
-      phone_verified: true,
-      has_pin: true,
-      created_at: '2025-03-03T09:00:00.000Z',
-      updated_at: '2025-03-03T09:00:00.000Z',
-    },
-  ],
+  results: [USER_EXAMPLE],
 };
 
 /** One collection's routes; collections.ts says who may do what. */

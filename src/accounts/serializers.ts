@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ROLES } from '../http/roles';
 import type { Sfd, User } from './entities';
 
-const USER_EXAMPLE = {
+/** A client as the API shows one: the document's examples. */
+export const USER_EXAMPLE = {
   id: 12,
   phone: '+2290196123456',
   email: null,

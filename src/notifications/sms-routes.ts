@@ -87,6 +87,34 @@ export function smsCallbackRoutes(
     type: 'text/plain',
   } as const;
 
+  /**
+   * The token, then the body read and parsed: the fields, or null once the refusal is logged (`what`
+   * names the callback in the warning; `phoneField` the number to show, masked).
+   */
+  async function readCallback<S extends z.ZodType>(
+    ctx: Context,
+    schema: S,
+    what: string,
+    phoneField: string,
+  ): Promise<z.output<S> | null> {
+    checkToken(ctx);
+    const read = await readCallbackBody(ctx, deps.config.BODY_LIMIT);
+    if ('reason' in read) {
+      logOf(ctx).warn({ reason: read.reason }, `${what} malformed`);
+      return null;
+    }
+    const parsed = schema.safeParse(read.body);
+    if (!parsed.success) {
+      const fields = fieldsOf(parsed.error);
+      logOf(ctx).warn(
+        { reason: 'missing or invalid fields', fields, phone: phoneIn(read.body, phoneField) },
+        `${what} malformed`,
+      );
+      return null;
+    }
+    return parsed.data;
+  }
+
   return [
     route({
       method: 'post',
@@ -100,23 +128,9 @@ export function smsCallbackRoutes(
       problems: [403],
       response: answer,
       handler: async ({ ctx }) => {
-        checkToken(ctx);
+        const report = await readCallback(ctx, reportBody, 'SMS delivery report', 'phoneNumber');
+        if (!report) return 'OK' as const;
         const log = logOf(ctx);
-        const read = await readCallbackBody(ctx, deps.config.BODY_LIMIT);
-        if ('reason' in read) {
-          log.warn({ reason: read.reason }, 'SMS delivery report malformed');
-          return 'OK' as const;
-        }
-        const parsed = reportBody.safeParse(read.body);
-        if (!parsed.success) {
-          const fields = fieldsOf(parsed.error);
-          log.warn(
-            { reason: 'missing or invalid fields', fields, phone: phoneIn(read.body, 'phoneNumber') },
-            'SMS delivery report malformed',
-          );
-          return 'OK' as const;
-        }
-        const report = parsed.data;
         const outcome = await reports.apply(report);
         const dlr = {
           id: report.id,
@@ -151,23 +165,9 @@ export function smsCallbackRoutes(
       problems: [403],
       response: answer,
       handler: async ({ ctx }) => {
-        checkToken(ctx);
+        const msg = await readCallback(ctx, inboundBody, 'inbound SMS', 'from');
+        if (!msg) return 'OK' as const;
         const log = logOf(ctx);
-        const read = await readCallbackBody(ctx, deps.config.BODY_LIMIT);
-        if ('reason' in read) {
-          log.warn({ reason: read.reason }, 'inbound SMS malformed');
-          return 'OK' as const;
-        }
-        const parsed = inboundBody.safeParse(read.body);
-        if (!parsed.success) {
-          const fields = fieldsOf(parsed.error);
-          log.warn(
-            { reason: 'missing or invalid fields', fields, phone: phoneIn(read.body, 'from') },
-            'inbound SMS malformed',
-          );
-          return 'OK' as const;
-        }
-        const msg = parsed.data;
         const outcome = await inbound.handle({ id: msg.id || undefined, from: msg.from, text: msg.text });
         // Never the text: a client may well type their PIN into an SMS.
         const sms = { id: msg.id, from: msg.from, to: msg.to, network: msg.networkCode, ...outcome };

@@ -1,7 +1,6 @@
 import type { Context, Next } from 'koa';
 import type { Role } from './roles';
-import { hasRank } from './roles';
-import { forbidden, unauthorized } from './errors';
+import { unauthorized } from './errors';
 
 /** Who is calling, after the access token was checked against the blacklist and the live account. */
 export interface Principal {
@@ -31,12 +30,4 @@ export function principalOf(ctx: Context): Principal {
   const principal = ctx.state.principal as Principal | undefined;
   if (!principal) throw unauthorized();
   return principal;
-}
-
-/** 403 unless the caller's role is at least `role` (a higher role has the lower roles' rights). */
-export function requireRole(role: Role) {
-  return async function requireRole(ctx: Context, next: Next) {
-    if (!hasRank(principalOf(ctx).role, role)) throw forbidden();
-    await next();
-  };
 }

@@ -1,6 +1,5 @@
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
-import { parse } from './validate';
 
 export const pageQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),
@@ -12,11 +11,6 @@ export interface Page {
   pageSize: number;
   skip: number;
   take: number;
-}
-
-export function readPage(ctx: Context): Page {
-  const { page, page_size } = parse(pageQuery, ctx.query);
-  return { page, pageSize: page_size, skip: (page - 1) * page_size, take: page_size };
 }
 
 /**

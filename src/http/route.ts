@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { authenticate, principalOf, type Authenticator, type Principal } from './auth';
 import { forbidden, notFound } from './errors';
 import { hasRank, type Role } from './roles';
-import { Router } from './router';
+import Router from '@koa/router';
 import { parse } from './validate';
 
 /**

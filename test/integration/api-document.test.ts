@@ -4,7 +4,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app';
 import { apiDocument, documentedPath } from '../../src/http/openapi';
 import { mountRoutes, type RouteSpec } from '../../src/http/route';
-import { Router } from '../../src/http/router';
+import Router from '@koa/router';
 import { startTestApp, type TestApp } from '../helpers/app';
 
 /**

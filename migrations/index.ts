@@ -8,6 +8,7 @@ import { SmsOptOuts1764700000000 } from './1764700000000-SmsOptOuts';
 import { SfdStaffOtp1764800000000 } from './1764800000000-SfdStaffOtp';
 import { UsersCreatedAt1764900000000 } from './1764900000000-UsersCreatedAt';
 import { SmsOutboxSecrets1765000000000 } from './1765000000000-SmsOutboxSecrets';
+import { Tontines1765100000000 } from './1765100000000-Tontines';
 
 /** Every migration, in order. Listed explicitly so the same list runs from ts (tests) and js (dist). */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   SfdStaffOtp1764800000000,
   UsersCreatedAt1764900000000,
   SmsOutboxSecrets1765000000000,
+  Tontines1765100000000,
 ];

@@ -1,0 +1,56 @@
+import { startTestApp, type TestApp } from '../../helpers/app';
+
+/** The tontines migration goes down and up again, on MySQL or SQLite (TEST_EMBEDDED=1). */
+describe('tontines migration', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const TABLES = [
+    'tontines',
+    'tontine_adhesions',
+    'tontine_participants',
+    'tontine_carnets',
+    'tontine_cotisations',
+    'tontine_retraits',
+  ];
+
+  const describeTables = async () => {
+    const qr = t.deps.db.createQueryRunner();
+    try {
+      const out: Record<string, string[]> = {};
+      for (const name of TABLES) {
+        const table = await qr.getTable(name);
+        if (table)
+          out[name] = table.indices.map((i) => `${i.isUnique ? 'uq' : 'ix'}:${i.columnNames.join(',')}`);
+      }
+      return out;
+    } finally {
+      await qr.release();
+    }
+  };
+
+  it('creates the six tables with their scoping indexes and uniques, and drops them all going down', async () => {
+    const up = await describeTables();
+    expect(Object.keys(up).sort()).toEqual([...TABLES].sort());
+    expect(up.tontines).toContain('ix:sfd_id,status');
+    expect(up.tontine_participants).toEqual(
+      expect.arrayContaining(['uq:tontine_id,client_id', 'ix:sfd_id,status']),
+    );
+    expect(up.tontine_carnets).toContain('uq:participant_id,cycle');
+    expect(up.tontine_cotisations).toEqual(
+      expect.arrayContaining(['uq:collected_by,idempotency_key', 'ix:participant_id', 'ix:sfd_id,status']),
+    );
+    expect(up.tontine_retraits).toEqual(expect.arrayContaining(['ix:participant_id', 'ix:sfd_id,status']));
+    expect(up.tontine_adhesions).toContain('ix:sfd_id,status');
+    try {
+      await t.deps.db.undoLastMigration();
+      expect(await describeTables()).toEqual({});
+    } finally {
+      await t.deps.db.runMigrations();
+    }
+    expect(await describeTables()).toEqual(up);
+  });
+});

@@ -17,6 +17,8 @@ import { OutboxHandOff } from './notifications/outbox-handoff';
 import { ConsoleSmsSender } from './notifications/sms';
 import { createPayments } from './payments/module';
 import { paymentEntities } from './payments/entities';
+import { tontinesEntities } from './tontines/entities';
+import { createTontines } from './tontines/module';
 import { createUssd } from './ussd/module';
 import { ussdEntities } from './ussd/entities';
 
@@ -32,6 +34,7 @@ export const ENTITIES = [
   ...smsEntities,
   ...inAppEntities,
   ...paymentEntities,
+  ...tontinesEntities,
   ...ussdEntities,
 ];
 
@@ -62,7 +65,12 @@ export function buildModules(deps: Deps) {
   const ledger = createLedger(deps, { accounts: accounts.service });
   const notifications = createNotifications(deps, { accounts: accounts.service });
   const payments = createPayments(deps, { accounts: accounts.service });
-  const before: Module[] = [accounts, ledger, notifications, payments];
+  const tontines = createTontines(deps, {
+    accounts: accounts.service,
+    kyc: accounts.kyc,
+    payments: payments.service,
+  });
+  const before: Module[] = [accounts, ledger, notifications, payments, tontines];
   // The USSD engine runs the flows and menu services every module before it contributes.
   const ussd = createUssd(deps, { accounts: accounts.service, modules: before });
   const all: Module[] = [...before, ussd];
@@ -73,7 +81,7 @@ export function buildModules(deps: Deps) {
     }
     for (const kind of module.reminders ?? []) notifications.reminderRunner.register(kind);
   }
-  return { all, accounts, ledger, notifications, payments, ussd };
+  return { all, accounts, ledger, notifications, payments, tontines, ussd };
 }
 
 export type Modules = ReturnType<typeof buildModules>;

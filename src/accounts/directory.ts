@@ -105,6 +105,12 @@ export class AccountsDirectory {
     return users.map(contactOf);
   }
 
+  /** One SFD by id (any status), with its time zone (a missing one: the default), or null. */
+  async sfd(id: number, manager?: EntityManager): Promise<(SfdSummary & { status: Sfd['status'] }) | null> {
+    const s = await this.m(manager).findOne(Sfd, { where: { id } });
+    return s ? { id: s.id, name: s.name, timeZone: s.timeZone || DEFAULT_TIME_ZONE, status: s.status } : null;
+  }
+
   /** The active SFDs, by id, with their time zone (a missing one: the default). */
   async activeSfds(manager?: EntityManager): Promise<SfdSummary[]> {
     const sfds = await this.m(manager).find(Sfd, { where: { status: 'active' }, order: { id: 'ASC' } });

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
 import type { Role } from '../http/roles';
+import { recordAudit } from './audit';
 import { withinScope } from '../http/scope';
 import { closeNotifications, notifyStaffAt } from '../notifications/inapp';
 import type { OutboxMessage } from '../notifications/outbox';
@@ -96,6 +97,45 @@ export class KycService {
     at: Date,
   ): Promise<number> {
     return kycAwaitsValidation(manager, client, at, this.directory);
+  }
+
+  /**
+   * Another workflow's approval vouches for the client's identity (a tontine adhesion an agent
+   * validated): a KYC still `pending` becomes `verified`, in the caller's transaction, by a conditional
+   * update (a concurrent decision wins and nothing changes), with its audit row
+   * (`user.kyc.approve`, `after.via` naming the workflow) and the pending notice closed. No SMS: the
+   * calling workflow tells the client. Returns whether it changed the client.
+   */
+  async verifyIfPending(
+    manager: EntityManager,
+    actor: Pick<Principal, 'userId' | 'role'>,
+    clientId: number,
+    via: string,
+    at: Date,
+  ): Promise<boolean> {
+    const client = await manager.findOne(User, { where: { id: clientId, role: 'client' } });
+    if (!client || client.kycStatus !== 'pending') return false;
+    const moved = await manager.update(
+      User,
+      { id: clientId, kycStatus: 'pending' },
+      { kycStatus: 'verified', updatedAt: at },
+    );
+    if (!moved.affected) return false;
+    await recordAudit(
+      manager,
+      {
+        actor,
+        sfdId: client.sfdId,
+        action: 'user.kyc.approve',
+        targetType: 'user',
+        targetId: clientId,
+        before: { kyc_status: 'pending' },
+        after: { kyc_status: 'verified', via },
+      },
+      at,
+    );
+    await closeNotifications(manager, { type: KYC_PENDING, data: pendingData(clientId) }, at);
+    return true;
   }
 
   /**

@@ -2,6 +2,7 @@ import { Sfd, User } from '../../src/accounts/entities';
 import type { Role } from '../../src/http/roles';
 import { hashSecret } from '../../src/infra/crypto';
 import { openSfdAccounts } from '../../src/ledger/service';
+import { Tontine } from '../../src/tontines/entities';
 import type { TestApp } from './app';
 
 export const PASSWORD = 'correct-horse-battery';
@@ -78,4 +79,25 @@ export async function tokenFor(t: TestApp, user: User, secret?: string): Promise
   if (res.status !== 200)
     throw new Error(`login failed for ${user.role}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.access as string;
+}
+
+/** A tontine of `sfd`, active, stake 200..5000 XOF a day and a 1 000 XOF joining fee unless given. */
+export async function makeTontine(t: TestApp, sfd: Sfd, fields: Partial<Tontine> = {}): Promise<Tontine> {
+  const now = t.clock.now();
+  return t.deps.db.manager.save(
+    t.deps.db.manager.create(Tontine, {
+      sfdId: sfd.id,
+      name: `Tontine ${next()}`,
+      status: 'active',
+      stakeMin: 200,
+      stakeMax: 5000,
+      joiningFee: 1000,
+      minWithdrawal: 0,
+      withdrawalNoticeDays: 0,
+      createdBy: null,
+      createdAt: now,
+      updatedAt: now,
+      ...fields,
+    }),
+  );
 }

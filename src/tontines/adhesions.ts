@@ -1,0 +1,419 @@
+import { In, IsNull, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { recordAudit } from '../accounts/audit';
+import type { AccountsDirectory } from '../accounts/directory';
+import type { KycService } from '../accounts/kyc';
+import type { Deps } from '../deps';
+import type { Principal } from '../http/auth';
+import { conflict, forbidden, notFound, Problem, validationFailed } from '../http/errors';
+import type { Page } from '../http/pagination';
+import { scopedSfdFilter, withinScope } from '../http/scope';
+import { post, sfdAccount } from '../ledger/service';
+import { closeNotifications } from '../notifications/inapp';
+import { paymentEntryKey, type PurposeHandler } from '../payments/purposes';
+import type { PaymentsService } from '../payments/service';
+import { decide, type Decision } from '../workflow/decide';
+import { Adhesion, Tontine, type AdhesionStatus } from './entities';
+import {
+  ADHESION_PENDING,
+  adherentSms,
+  adhesionAwaitsDecision,
+  adhesionDecisionSms,
+  adhesionPendingData,
+} from './notices';
+import { integrate } from './participants';
+import type { ListAdhesionsQuery, SubmitAdhesionBody } from './schemas';
+
+/** The payment type and purpose of the joining fee. */
+export const ADHESION_PURPOSE = 'adhesion_tontine';
+
+/** Adhesions that still count: a client has at most one per tontine (a rejected one may be retried). */
+const OPEN: AdhesionStatus[] = [
+  'demande_soumise',
+  'validee_agent',
+  'en_cours_paiement',
+  'paiement_effectue',
+  'adherent',
+];
+
+const view = (a: Adhesion) => ({ status: a.status, ...(a.reason ? { reason: a.reason } : {}) });
+
+export interface AdhesionNeeds {
+  accounts: AccountsDirectory;
+  kyc: Pick<KycService, 'verifyIfPending'>;
+  payments: Pick<PaymentsService, 'collect' | 'byReference' | 'refresh'>;
+}
+
+/**
+ * Joining a tontine: demande_soumise → (an agent decides) validee_agent | rejetee → (the fee payment
+ * starts) en_cours_paiement → (the fee is collected) paiement_effectue → (integration) adherent.
+ */
+export class AdhesionsService {
+  constructor(
+    private readonly deps: Pick<Deps, 'db' | 'clock' | 'outbox' | 'logger'>,
+    private readonly needs: AdhesionNeeds,
+  ) {}
+
+  /** An adhesion the caller may see, else 404: its client, its SFD's staff (the platform admin: any). */
+  private async reach(p: Principal, id: number, manager?: EntityManager): Promise<Adhesion> {
+    const m = manager ?? this.deps.db.manager;
+    return withinScope(p, await m.findOne(Adhesion, { where: { id } }), (a) => a.clientId);
+  }
+
+  async get(p: Principal, id: number): Promise<Adhesion> {
+    return this.reach(p, id);
+  }
+
+  /**
+   * A client asks for themself; staff (agent or higher) for a client of their SFD (`client_id`). The
+   * tontine must be their SFD's and active, the stake within its bounds, and the client not already in
+   * it or asking. The SFD's agents and supervisors get an in-app notice.
+   */
+  async submit(p: Principal, body: SubmitAdhesionBody): Promise<Adhesion> {
+    const clientId = p.role === 'client' ? p.userId : body.client_id;
+    if (!clientId) throw validationFailed({ client_id: ['required'] });
+    const client = withinScope(p, await this.needs.accounts.client(clientId), (c) => c.id);
+    if (client.sfdId === null) throw notFound();
+    const tontine = await this.deps.db.manager.findOne(Tontine, { where: { id: body.tontine_id } });
+    // Another SFD's tontine does not exist for this client (nor for this caller).
+    if (!tontine || tontine.sfdId !== client.sfdId) {
+      throw validationFailed({ tontine_id: ['not_found'] });
+    }
+    if (tontine.status !== 'active') throw validationFailed({ tontine_id: ['tontine_inactive'] });
+    if (body.stake < tontine.stakeMin || body.stake > tontine.stakeMax) {
+      throw new Problem(
+        400,
+        'validation',
+        `stake must be between ${tontine.stakeMin} and ${tontine.stakeMax} XOF a day`,
+        { stake: ['stake_out_of_range'] },
+      );
+    }
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (manager) => {
+      const open = await manager.exists(Adhesion, {
+        where: { tontineId: tontine.id, clientId: client.id, status: In(OPEN) },
+      });
+      if (open) throw conflict('already a member or asking', { tontine_id: ['unique'] });
+      const adhesion = await manager.save(
+        manager.create(Adhesion, {
+          sfdId: tontine.sfdId,
+          tontineId: tontine.id,
+          clientId: client.id,
+          stake: body.stake,
+          status: 'demande_soumise',
+          submittedBy: p.role === 'client' ? null : p.userId,
+          reason: null,
+          decidedBy: null,
+          decidedAt: null,
+          paymentReference: null,
+          participantId: null,
+          createdAt: now,
+          updatedAt: now,
+        }),
+      );
+      await recordAudit(
+        manager,
+        {
+          actor: p,
+          sfdId: adhesion.sfdId,
+          action: 'tontine.adhesion.submit',
+          targetType: 'tontine_adhesion',
+          targetId: adhesion.id,
+          after: { status: adhesion.status, stake: adhesion.stake, tontine_id: tontine.id },
+        },
+        now,
+      );
+      await adhesionAwaitsDecision(manager, adhesion, tontine, client, now, this.needs.accounts);
+      return adhesion;
+    });
+  }
+
+  /** Clients: their own; staff: their SFD's (the platform admin: all, or `sfd_id`'s); newest first. */
+  async list(p: Principal, query: ListAdhesionsQuery, page: Page) {
+    const where: FindOptionsWhere<Adhesion> = {};
+    if (p.role === 'client') where.clientId = p.userId;
+    else {
+      const sfd = scopedSfdFilter(p, query.sfd_id);
+      if (sfd !== null) where.sfdId = sfd;
+      if (query.client_id) where.clientId = query.client_id;
+    }
+    if (query.tontine_id) where.tontineId = query.tontine_id;
+    if (query.status) where.status = query.status;
+    const [rows, count] = await this.deps.db.manager.findAndCount(Adhesion, {
+      where,
+      order: { id: 'DESC' },
+      skip: page.skip,
+      take: page.take,
+    });
+    return { rows, count };
+  }
+
+  /**
+   * An agent (or supervisor, or admin) of the adhesion's SFD decides; the platform admin, who belongs
+   * to no SFD, does not, and neither does the staff member who submitted it (maker-checker). Approve →
+   * validee_agent, and the client's KYC becomes verified if it was pending; reject → rejetee with the
+   * reason. In one transaction with the audit row, the client's SMS and the notice closed.
+   */
+  async decide(p: Principal, id: number, decision: Decision): Promise<Adhesion> {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (manager) => {
+      const adhesion = await this.reach(p, id, manager);
+      if (p.sfdId !== adhesion.sfdId) throw forbidden('forbidden', 'only the SFD’s own staff decide');
+      if (adhesion.submittedBy === p.userId) {
+        throw forbidden('forbidden', 'who submits an adhesion does not decide it');
+      }
+      return decide(manager, {
+        entity: Adhesion,
+        id,
+        from: ['demande_soumise'],
+        to: { approve: 'validee_agent', reject: 'rejetee' },
+        set: {
+          decidedBy: p.userId,
+          decidedAt: now,
+          reason: decision.decision === 'reject' ? (decision.reason ?? null) : null,
+          updatedAt: now,
+        },
+        actor: p,
+        action: 'tontine.adhesion',
+        targetType: 'tontine_adhesion',
+        at: now,
+        decision,
+        view,
+        notify: async (m, record, d) => {
+          if (d.decision === 'approve') {
+            await this.needs.kyc.verifyIfPending(m, p, record.clientId, 'tontine_adhesion', now);
+          }
+          const tontine = (await m.findOne(Tontine, { where: { id: record.tontineId } })) as Tontine;
+          const client = await this.needs.accounts.contact(record.clientId, m);
+          const sfd = await this.needs.accounts.sfd(record.sfdId, m);
+          const sms = client && adhesionDecisionSms(client, record, tontine, sfd?.name ?? 'TontiFlex', d);
+          if (sms) await this.deps.outbox.queue(m, sms);
+          await closeNotifications(m, { type: ADHESION_PENDING, data: adhesionPendingData(record.id) }, now);
+        },
+      });
+    });
+  }
+
+  /**
+   * Starts the joining-fee collection (the client for themself, or staff of the SFD): validee_agent →
+   * en_cours_paiement, then the provider prompts the phone. Again after a failed or expired fee
+   * payment; 409 while one is pending or once paid. A free tontine integrates at once.
+   */
+  async pay(p: Principal, id: number, phone?: string): Promise<Adhesion> {
+    const adhesion = await this.reach(p, id);
+    const tontine = (await this.deps.db.manager.findOne(Tontine, {
+      where: { id: adhesion.tontineId },
+    })) as Tontine;
+    const now = this.deps.clock.now();
+    if (tontine.joiningFee === 0) return this.payNothing(p, adhesion, now);
+
+    // Claim the adhesion for this payment: a conditional update, so two callers never start two.
+    const claim =
+      adhesion.status === 'validee_agent'
+        ? { id, status: 'validee_agent' as const }
+        : adhesion.status === 'en_cours_paiement' && (await this.previousFailed(adhesion))
+          ? {
+              id,
+              status: 'en_cours_paiement' as const,
+              paymentReference: adhesion.paymentReference as string,
+            }
+          : null;
+    if (!claim) throw conflict(`adhesion ${adhesion.status}: no fee to pay now`);
+    const moved = await this.deps.db.manager.update(Adhesion, claim, {
+      status: 'en_cours_paiement',
+      paymentReference: null,
+      updatedAt: now,
+    });
+    if (!moved.affected) throw conflict('the fee payment is already starting');
+
+    const client = await this.needs.accounts.client(adhesion.clientId);
+    const to = phone ?? client?.phone;
+    let payment: Awaited<ReturnType<PaymentsService['collect']>>;
+    try {
+      if (!to) throw validationFailed({ phone: ['required'] });
+      payment = await this.needs.payments.collect({
+        type: ADHESION_PURPOSE,
+        purpose: ADHESION_PURPOSE,
+        purposeRef: String(adhesion.id),
+        amount: tontine.joiningFee,
+        phone: to,
+        clientId: adhesion.clientId,
+        sfdId: adhesion.sfdId,
+        initiatedBy: p.userId,
+      });
+    } catch (err) {
+      // Nothing was started: the fee is still to pay.
+      await this.deps.db.manager.update(
+        Adhesion,
+        { id, status: 'en_cours_paiement', paymentReference: IsNull() },
+        { status: 'validee_agent', updatedAt: this.deps.clock.now() },
+      );
+      throw err;
+    }
+    // The payment may already be applied (the handler then wrote its reference).
+    await this.deps.db.transaction(async (manager) => {
+      await manager.update(
+        Adhesion,
+        { id, paymentReference: IsNull() },
+        { paymentReference: payment.reference },
+      );
+      await recordAudit(
+        manager,
+        {
+          actor: p,
+          sfdId: adhesion.sfdId,
+          action: 'tontine.adhesion.pay',
+          targetType: 'tontine_adhesion',
+          targetId: id,
+          before: { status: adhesion.status },
+          after: {
+            status: 'en_cours_paiement',
+            payment_reference: payment.reference,
+            amount: payment.amount,
+          },
+        },
+        now,
+      );
+    });
+    return (await this.deps.db.manager.findOne(Adhesion, { where: { id } })) as Adhesion;
+  }
+
+  /** Whether the adhesion's last fee payment ended without money (so it may be tried again). */
+  private async previousFailed(adhesion: Adhesion): Promise<boolean> {
+    if (!adhesion.paymentReference) return false;
+    const last = await this.needs.payments.byReference(adhesion.paymentReference);
+    return last !== null && (last.status === 'failed' || last.status === 'expired');
+  }
+
+  private async payNothing(p: Principal, adhesion: Adhesion, now: Date): Promise<Adhesion> {
+    return this.deps.db.transaction(async (manager) => {
+      const moved = await manager.update(
+        Adhesion,
+        { id: adhesion.id, status: 'validee_agent' },
+        { status: 'paiement_effectue', updatedAt: now },
+      );
+      if (!moved.affected) throw conflict(`adhesion ${adhesion.status}: no fee to pay now`);
+      return this.integrateIn(manager, adhesion.id, p, now);
+    });
+  }
+
+  /**
+   * Staff make the participant of an adhesion whose fee is paid (automatic when the fee payment
+   * succeeds, unless the tontine was not active then). A fee payment still pending is first asked of
+   * the provider (and integrates if it succeeded). 409: already adherent, or the fee not paid.
+   */
+  async integrateByStaff(p: Principal, id: number): Promise<Adhesion> {
+    let adhesion = await this.reach(p, id);
+    if (adhesion.status === 'en_cours_paiement' && adhesion.paymentReference) {
+      const payment = await this.needs.payments.byReference(adhesion.paymentReference);
+      if (payment?.status === 'pending') {
+        await this.needs.payments.refresh(payment, undefined, p);
+        // Integrated by this very call (the payment's handler did it): the answer, not a 409.
+        const after = await this.reach(p, id);
+        if (after.status === 'adherent') return after;
+        adhesion = after;
+      }
+    }
+    if (adhesion.status === 'adherent') throw conflict('already adherent');
+    if (adhesion.status !== 'paiement_effectue') throw conflict(`adhesion ${adhesion.status}: fee not paid`);
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction((manager) => this.integrateIn(manager, id, p, now));
+  }
+
+  /** integrate() and the welcome SMS; the tontine must be active (409 otherwise). */
+  private async integrateIn(
+    manager: EntityManager,
+    id: number,
+    actor: Principal | null,
+    at: Date,
+  ): Promise<Adhesion> {
+    const adhesion = (await manager.findOne(Adhesion, { where: { id } })) as Adhesion;
+    const tontine = (await manager.findOne(Tontine, { where: { id: adhesion.tontineId } })) as Tontine;
+    if (tontine.status !== 'active') throw conflict(`tontine ${tontine.status}`);
+    const done = await integrate(manager, adhesion, actor, at);
+    const client = await this.needs.accounts.contact(adhesion.clientId, manager);
+    const sms = client && adherentSms(client, done.adhesion, tontine);
+    if (sms) await this.deps.outbox.queue(manager, sms);
+    return done.adhesion;
+  }
+
+  /**
+   * The joining fee's purpose handler, in the payment's transaction. A fee that matches an adhesion
+   * awaiting it (same client and SFD, the tontine's fee exactly) goes mobile-money clearing → the SFD's
+   * fee income, the adhesion to paiement_effectue, then adherent if the tontine is active. Anything
+   * else (a payment started by hand through /api/payments/initiate, a second fee) is money received
+   * for nothing known: it is parked in the SFD's suspense account for a person to refund.
+   */
+  purposeHandler(): PurposeHandler {
+    return {
+      applyCollection: async (manager, payment, at) => {
+        const adhesion = payment.purposeRef
+          ? await manager.findOne(Adhesion, { where: { id: Number(payment.purposeRef) || -1 } })
+          : null;
+        const tontine = adhesion && (await manager.findOne(Tontine, { where: { id: adhesion.tontineId } }));
+        const matches =
+          adhesion !== null &&
+          tontine !== null &&
+          adhesion.clientId === payment.clientId &&
+          adhesion.sfdId === payment.sfdId &&
+          tontine.joiningFee === payment.amount &&
+          (adhesion.status === 'validee_agent' || adhesion.status === 'en_cours_paiement');
+        const moved =
+          matches &&
+          (
+            await manager.update(
+              Adhesion,
+              { id: adhesion.id, status: In(['validee_agent', 'en_cours_paiement']) },
+              { status: 'paiement_effectue', paymentReference: payment.reference, updatedAt: at },
+            )
+          ).affected;
+        if (!moved || !adhesion || !tontine) {
+          this.deps.logger.warn(
+            { reference: payment.reference, purposeRef: payment.purposeRef },
+            'joining fee for no adhesion awaiting it: parked in suspense',
+          );
+          await post(manager, {
+            key: paymentEntryKey(payment.reference),
+            kind: 'unmatched_collection',
+            lines: [
+              { account: sfdAccount(payment.sfdId, 'mobile-money'), amount: -payment.amount },
+              { account: sfdAccount(payment.sfdId, 'suspense'), amount: payment.amount },
+            ],
+            ref: { type: 'payment', id: payment.reference },
+            sfdId: payment.sfdId,
+            at,
+          });
+          return;
+        }
+        await post(manager, {
+          key: paymentEntryKey(payment.reference),
+          kind: 'adhesion_fee',
+          lines: [
+            { account: sfdAccount(payment.sfdId, 'mobile-money'), amount: -payment.amount },
+            { account: sfdAccount(payment.sfdId, 'fee-income'), amount: payment.amount },
+          ],
+          ref: { type: 'tontine_adhesion', id: adhesion.id },
+          sfdId: payment.sfdId,
+          at,
+        });
+        await recordAudit(
+          manager,
+          {
+            actor: null,
+            sfdId: adhesion.sfdId,
+            action: 'tontine.adhesion.fee_paid',
+            targetType: 'tontine_adhesion',
+            targetId: adhesion.id,
+            before: { status: adhesion.status },
+            after: {
+              status: 'paiement_effectue',
+              payment_reference: payment.reference,
+              amount: payment.amount,
+            },
+          },
+          at,
+        );
+        if (tontine.status === 'active') await this.integrateIn(manager, adhesion.id, null, at);
+      },
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import type { AccountsDirectory } from '../accounts/directory';
+import type { KycService } from '../accounts/kyc';
+import type { Module } from '../contract';
+import type { Deps } from '../deps';
+import type { PaymentsService } from '../payments/service';
+import { ADHESION_PURPOSE, AdhesionsService } from './adhesions';
+import { tontinesEntities } from './entities';
+import { ADHESION_PENDING } from './notices';
+import { adhesionRoutes } from './routes-adhesions';
+import { tontineCollectionRoutes, tontineItemRoutes } from './routes-tontines';
+import { TontinesService } from './tontines-service';
+
+/** The collector tontine: tontines, adhesions and their fee, participants and carnets. */
+export function createTontines(
+  deps: Deps,
+  needs: { accounts: AccountsDirectory; kyc: KycService; payments: PaymentsService },
+) {
+  const tontines = new TontinesService(deps, needs.accounts);
+  const adhesions = new AdhesionsService(deps, needs);
+
+  return {
+    name: 'tontines',
+    entities: tontinesEntities,
+    routes: [
+      ...tontineCollectionRoutes(tontines),
+      ...adhesionRoutes(adhesions),
+      // Last: /api/tontines/:id would catch every literal path under /api/tontines/ listed after it.
+      ...tontineItemRoutes(tontines),
+    ],
+    purposes: { [ADHESION_PURPOSE]: adhesions.purposeHandler() },
+    inAppKinds: [ADHESION_PENDING],
+    service: { tontines, adhesions },
+  } satisfies Module & Record<string, unknown>;
+}
+
+export type Tontines = ReturnType<typeof createTontines>;

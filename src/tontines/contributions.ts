@@ -1,0 +1,448 @@
+import { randomInt } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { recordAudit } from '../accounts/audit';
+import type { AccountsDirectory } from '../accounts/directory';
+import type { Deps } from '../deps';
+import type { Principal } from '../http/auth';
+import { conflict } from '../http/errors';
+import { ensureAccount, post, sfdAccount, type Line } from '../ledger/service';
+import type { PurposeHandler } from '../payments/purposes';
+import { formatXof } from '../shared/money';
+import { DEFAULT_TIME_ZONE, localDateOf } from '../shared/sfd-calendar';
+import { uniqueViolationField } from '../infra/db-errors';
+import { MAX_DAYS, allocate, freshState, type Allocation, type CarnetState } from './carnet';
+import { Carnet, Cotisation, Tontine, TontineParticipant, type CotisationMethod } from './entities';
+
+/** The payment purpose of a contribution pushed to the client's phone; its `purposeRef` is `<participantId>:<days>`. */
+export const CONTRIBUTION_PURPOSE = 'cotisation_tontine';
+
+/** The ledger account holding a participant's savings in one tontine (owner: the client; never negative). */
+export const tontineAccount = (participantId: number) => `tontine:${participantId}`;
+/** Cash in a field collector's hands (may go negative: the remittance to the branch moves it). */
+export const agentCashAccount = (agentId: number) => `agent:${agentId}:cash`;
+/** The ledger key of a contribution: by payment reference (mobile money) or cotisation id (cash). */
+export const contributionEntryKey = (ref: string | number) => `tontine:cotisation:${ref}`;
+
+export const purposeRef = (participantId: number, days: number) => `${participantId}:${days}`;
+
+/** `<participantId>:<days>`, or null when it is not one (days 1 to MAX_DAYS). */
+export function parsePurposeRef(ref: string | null): { participantId: number; days: number } | null {
+  const m = /^([1-9]\d{0,9}):([1-9]\d?)$/.exec(ref ?? '');
+  if (!m || Number(m[2]) > MAX_DAYS) return null;
+  return { participantId: Number(m[1]), days: Number(m[2]) };
+}
+
+export interface ContributionInput {
+  participantId: number;
+  days: number;
+  method: CotisationMethod;
+  at: Date;
+  /** The agent who took the cash (cash only). */
+  collectedBy?: number | null;
+  /** The collector app's Idempotency-Key (cash only; unique per agent). */
+  idempotencyKey?: string | null;
+  /** Our reference of the mobile-money payment (mobile money only). */
+  paymentReference?: string | null;
+  /** When given (mobile money), the allocation must cost exactly this. */
+  expectedAmount?: number;
+  /** When given (mobile money), the participant must be this client's. */
+  clientId?: number;
+}
+
+interface Prepared {
+  participant: TontineParticipant;
+  current: Carnet | null;
+  allocation: Allocation;
+}
+
+export interface ContributionResult {
+  cotisation: Cotisation;
+  allocation: Allocation;
+  /** The participant's tontine balance after this contribution (ledger). */
+  balance: number;
+}
+
+/** Letters and digits a client reads back without confusion (no 0/O, 1/I/L). */
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const receiptCode = () =>
+  Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
+
+/**
+ * Contributions: the carnet's boxes paid, the cotisation row, one balanced ledger entry and the client's
+ * SMS receipt, all in one transaction.
+ */
+export class ContributionsService {
+  private readonly zones = new Map<number, string>();
+
+  constructor(
+    private readonly deps: Pick<Deps, 'db' | 'clock' | 'outbox' | 'logger'>,
+    private readonly accounts: AccountsDirectory,
+  ) {}
+
+  /**
+   * What `days` more days cost the participant now (a mobile-money payment is started for this amount),
+   * or a 409 when they cannot contribute (participant or tontine not active).
+   */
+  async quote(participantId: number, days: number): Promise<Allocation> {
+    const prepared = await this.deps.db.transaction((m) =>
+      this.prepare(m, { participantId, days, method: 'mobile_money', at: this.deps.clock.now() }),
+    );
+    if (typeof prepared === 'string') throw conflict(prepared);
+    return prepared.allocation;
+  }
+
+  /**
+   * Records a confirmed contribution in the caller's transaction. The participant's row is locked first
+   * (MySQL; SQLite runs one transaction at a time), so contributions of one participant take turns and
+   * each allocates from the carnet the previous one left; every read after the lock is a locking read
+   * (a plain read would see the transaction's snapshot).
+   */
+  async record(manager: EntityManager, input: ContributionInput): Promise<ContributionResult> {
+    const prepared = await this.prepare(manager, input);
+    if (typeof prepared === 'string') throw conflict(prepared);
+    return this.apply(manager, prepared, input);
+  }
+
+  /**
+   * Locks the participant and works out the boxes, before anything is written: a string says why the
+   * contribution cannot be recorded (the participant or the tontine is not active, the price changed).
+   */
+  private async prepare(manager: EntityManager, input: ContributionInput): Promise<Prepared | string> {
+    const participant = await this.locked(manager, TontineParticipant, { id: input.participantId });
+    if (!participant) return 'no such participant';
+    if (input.clientId !== undefined && participant.clientId !== input.clientId) {
+      return 'the participant is not the payer';
+    }
+    if (participant.status !== 'actif') return 'participant is not active';
+    const tontine = await manager.findOne(Tontine, { where: { id: participant.tontineId } });
+    if (!tontine || tontine.status !== 'active') return 'tontine is not active';
+    const current = await this.locked(manager, Carnet, { participantId: participant.id }, { cycle: 'DESC' });
+    const allocation = allocate(stateOf(participant, current), input.days);
+    if (input.expectedAmount !== undefined && allocation.amount !== input.expectedAmount) {
+      // The stake changed between the quote and the payment: the amount paid buys no whole boxes.
+      return `${input.days} days now cost ${allocation.amount}, not ${input.expectedAmount}`;
+    }
+    return { participant, current, allocation };
+  }
+
+  private async apply(
+    manager: EntityManager,
+    { participant, current, allocation }: Prepared,
+    input: ContributionInput,
+  ): Promise<ContributionResult> {
+    const { at } = input;
+
+    // The row first: a concurrent duplicate (same agent, same Idempotency-Key) fails here, on the index.
+    const cotisation = await manager.save(
+      manager.create(Cotisation, {
+        sfdId: participant.sfdId,
+        participantId: participant.id,
+        tontineId: participant.tontineId,
+        clientId: participant.clientId,
+        amount: allocation.amount,
+        days: input.days,
+        commission: allocation.commission,
+        status: 'confirmee',
+        method: input.method,
+        collectedBy: input.collectedBy ?? null,
+        paymentReference: input.paymentReference ?? null,
+        journalEntryKey: null,
+        idempotencyKey: input.idempotencyKey ?? null,
+        receiptCode: input.method === 'cash' ? receiptCode() : null,
+        createdAt: at,
+        updatedAt: at,
+        confirmedAt: at,
+      }),
+    );
+
+    await this.writeCarnets(manager, participant, current, allocation, at);
+    if (allocation.nextStakeApplied) {
+      await manager.update(
+        TontineParticipant,
+        { id: participant.id },
+        { stake: allocation.after.stake, nextStake: null, updatedAt: at },
+      );
+    }
+
+    const balance = await this.postEntry(manager, participant, cotisation, allocation, input);
+    await this.sendReceipt(manager, participant, cotisation, allocation, balance);
+    return { cotisation, allocation, balance };
+  }
+
+  /**
+   * A cash contribution by a field agent, once per (agent, Idempotency-Key): a retry, even concurrent,
+   * answers the first one's result. The same key for another participant or number of days is a 409.
+   */
+  async recordCash(input: {
+    participantId: number;
+    days: number;
+    agent: Pick<Principal, 'userId' | 'role'>;
+    idempotencyKey: string;
+  }): Promise<{ cotisation: Cotisation; replayed: boolean }> {
+    const first = await this.byIdempotencyKey(input.agent.userId, input.idempotencyKey);
+    if (first) return { cotisation: this.sameOrRefuse(first, input), replayed: true };
+    try {
+      const result = await this.deps.db.transaction(async (manager) => {
+        const at = this.deps.clock.now();
+        const r = await this.record(manager, {
+          participantId: input.participantId,
+          days: input.days,
+          method: 'cash',
+          at,
+          collectedBy: input.agent.userId,
+          idempotencyKey: input.idempotencyKey,
+        });
+        await recordAudit(
+          manager,
+          {
+            actor: input.agent,
+            sfdId: r.cotisation.sfdId,
+            action: 'tontine.cotisation.cash',
+            targetType: 'cotisation',
+            targetId: r.cotisation.id,
+            after: {
+              amount: r.cotisation.amount,
+              days: r.cotisation.days,
+              commission: r.cotisation.commission,
+            },
+          },
+          at,
+        );
+        return r;
+      });
+      return { cotisation: result.cotisation, replayed: false };
+    } catch (err) {
+      if (!uniqueViolationField(err)) throw err;
+      // A concurrent request with the same key committed first: its result is the answer.
+      const winner = await this.byIdempotencyKey(input.agent.userId, input.idempotencyKey);
+      if (!winner) throw err;
+      return { cotisation: this.sameOrRefuse(winner, input), replayed: true };
+    }
+  }
+
+  /**
+   * The payment purpose `cotisation_tontine`: a contribution pushed to the client's phone, once paid.
+   * Money that cannot buy the boxes it was meant for (the participant left, the stake changed, a payment
+   * started for someone else's participation through POST /api/payments/initiate) is not lost and does
+   * not block the payment: it goes to the SFD's suspense account, for staff to refund or apply.
+   */
+  purposeHandler(): PurposeHandler {
+    return {
+      applyCollection: async (manager, payment, at) => {
+        const ref = parsePurposeRef(payment.purposeRef);
+        const input: ContributionInput = {
+          participantId: ref?.participantId ?? 0,
+          days: ref?.days ?? 0,
+          method: 'mobile_money',
+          at,
+          paymentReference: payment.reference,
+          expectedAmount: payment.amount,
+          clientId: payment.clientId,
+        };
+        const prepared = ref ? await this.prepare(manager, input) : 'bad purpose reference';
+        if (typeof prepared !== 'string') {
+          await this.apply(manager, prepared, input);
+          return;
+        }
+        this.deps.logger.error(
+          { reference: payment.reference, purpose_ref: payment.purposeRef, reason: prepared },
+          'tontine contribution not applicable: the money is parked in suspense',
+        );
+        await post(manager, {
+          key: contributionEntryKey(payment.reference),
+          kind: 'tontine_suspense',
+          lines: [
+            { account: sfdAccount(payment.sfdId, 'mobile-money'), amount: -payment.amount },
+            { account: sfdAccount(payment.sfdId, 'suspense'), amount: payment.amount },
+          ],
+          ref: { type: 'payment', id: payment.reference },
+          sfdId: payment.sfdId,
+          at,
+        });
+      },
+    };
+  }
+
+  private byIdempotencyKey(agentId: number, key: string): Promise<Cotisation | null> {
+    return this.deps.db.manager.findOne(Cotisation, { where: { collectedBy: agentId, idempotencyKey: key } });
+  }
+
+  private sameOrRefuse(first: Cotisation, input: { participantId: number; days: number }): Cotisation {
+    if (first.participantId !== input.participantId || first.days !== input.days) {
+      throw conflict('this Idempotency-Key was already used for another contribution');
+    }
+    return first;
+  }
+
+  private locked<T extends object>(
+    manager: EntityManager,
+    entity: new () => T,
+    where: Partial<Record<keyof T, unknown>>,
+    order?: Partial<Record<keyof T, 'ASC' | 'DESC'>>,
+  ): Promise<T | null> {
+    const mysql = manager.connection.options.type === 'mysql';
+    return manager.findOne(entity, {
+      where: where as never,
+      order: order as never,
+      ...(mysql ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+  }
+
+  /** The current carnet's new count, and one row per cycle this payment starts. */
+  private async writeCarnets(
+    manager: EntityManager,
+    participant: TontineParticipant,
+    current: Carnet | null,
+    allocation: Allocation,
+    at: Date,
+  ): Promise<void> {
+    const byCycle = new Map<number, { boxesPaid: number; stake: number }>();
+    for (const b of allocation.boxes) byCycle.set(b.cycle, { boxesPaid: b.box, stake: b.stake });
+    const startedOn = localDateOf(at, await this.zoneOf(manager, participant.sfdId));
+    for (const [cycle, { boxesPaid, stake }] of byCycle) {
+      const completedAt = allocation.carnetsCompleted.includes(cycle) ? at : null;
+      if (current && current.cycle === cycle) {
+        await manager.update(Carnet, { id: current.id }, { boxesPaid, completedAt, updatedAt: at });
+      } else {
+        await manager.insert(Carnet, {
+          sfdId: participant.sfdId,
+          participantId: participant.id,
+          cycle,
+          stake,
+          startedOn,
+          boxesPaid,
+          completedAt,
+          createdAt: at,
+          updatedAt: at,
+        });
+      }
+    }
+  }
+
+  /** One balanced entry: the money's source −amount, the participant +credit, the SFD +commission. */
+  private async postEntry(
+    manager: EntityManager,
+    participant: TontineParticipant,
+    cotisation: Cotisation,
+    allocation: Allocation,
+    input: ContributionInput,
+  ): Promise<number> {
+    const { at } = input;
+    const participantAccount = {
+      code: tontineAccount(participant.id),
+      kind: 'tontine',
+      sfdId: participant.sfdId,
+      ownerId: participant.clientId,
+      mayGoNegative: false,
+      at,
+    };
+    await ensureAccount(manager, participantAccount);
+    let source: string;
+    if (input.method === 'cash') {
+      const agentId = input.collectedBy as number;
+      source = agentCashAccount(agentId);
+      await ensureAccount(manager, {
+        code: source,
+        kind: 'agent-cash',
+        sfdId: participant.sfdId,
+        ownerId: agentId,
+        mayGoNegative: true,
+        at,
+      });
+    } else {
+      source = sfdAccount(participant.sfdId, 'mobile-money');
+    }
+    const lines: Line[] = [{ account: source, amount: -allocation.amount }];
+    if (allocation.credit > 0) lines.push({ account: participantAccount.code, amount: allocation.credit });
+    if (allocation.commission > 0) {
+      lines.push({
+        account: sfdAccount(participant.sfdId, 'commission-income'),
+        amount: allocation.commission,
+      });
+    }
+    const key = contributionEntryKey(input.paymentReference ?? cotisation.id);
+    await post(manager, {
+      key,
+      kind: 'tontine_cotisation',
+      lines,
+      ref: { type: 'cotisation', id: cotisation.id },
+      sfdId: participant.sfdId,
+      actorId: input.collectedBy ?? null,
+      at,
+    });
+    await manager.update(Cotisation, { id: cotisation.id }, { journalEntryKey: key });
+    cotisation.journalEntryKey = key;
+    // Read back in this transaction: the balance this entry left (its own update is visible to it).
+    return (await ensureAccount(manager, participantAccount)).balance;
+  }
+
+  /**
+   * The client's receipt, with the change it reports. Mobile money: under the payment's receipt key, so
+   * this detailed receipt is the one the client gets (the payments module's generic one is then a
+   * duplicate and is not queued). Cash: names the agent, with a code the client may dispute.
+   */
+  private async sendReceipt(
+    manager: EntityManager,
+    participant: TontineParticipant,
+    cotisation: Cotisation,
+    allocation: Allocation,
+    balance: number,
+  ): Promise<void> {
+    const client = await this.accounts.contact(participant.clientId, manager);
+    if (!client?.phone) return;
+    const params: Record<string, unknown> = {
+      amount: formatXof(allocation.amount),
+      days: String(cotisation.days),
+      cycle: String(allocation.after.cycle),
+      paid: String(allocation.after.boxesPaid),
+      balance: formatXof(balance),
+    };
+    if (cotisation.method === 'cash') {
+      const agent = cotisation.collectedBy
+        ? await this.accounts.contact(cotisation.collectedBy, manager)
+        : null;
+      await this.deps.outbox.queue(manager, {
+        to: client.phone,
+        kind: 'receipt',
+        lang: client.language,
+        template: 'tontines.cash_receipt',
+        params: {
+          ...params,
+          agent: agent ? `${agent.firstName} ${agent.lastName}` : '-',
+          code: cotisation.receiptCode,
+        },
+        dedupeKey: `tontine:cotisation:${cotisation.id}:receipt`,
+      });
+      return;
+    }
+    await this.deps.outbox.queue(manager, {
+      to: client.phone,
+      kind: 'receipt',
+      lang: client.language,
+      template: 'tontines.receipt',
+      params: { ...params, reference: cotisation.paymentReference },
+      dedupeKey: `payment:${cotisation.paymentReference}:receipt`,
+    });
+  }
+
+  /** The SFD's time zone; cached: a zone is set when the SFD is created and hardly ever changes. */
+  private async zoneOf(manager: EntityManager, sfdId: number): Promise<string> {
+    let zone = this.zones.get(sfdId);
+    if (!zone) {
+      zone = (await this.accounts.sfd(sfdId, manager))?.timeZone ?? DEFAULT_TIME_ZONE;
+      this.zones.set(sfdId, zone);
+    }
+    return zone;
+  }
+}
+
+/** The carnet state of a participant whose latest carnet is `carnet` (none: they never paid). */
+export function stateOf(participant: TontineParticipant, carnet: Carnet | null): CarnetState {
+  if (!carnet) return freshState(participant.stake, participant.nextStake);
+  return {
+    cycle: carnet.cycle,
+    boxesPaid: carnet.boxesPaid,
+    stake: carnet.stake,
+    nextStake: participant.nextStake,
+  };
+}

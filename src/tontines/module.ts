@@ -5,8 +5,11 @@ import type { Deps } from '../deps';
 import type { PaymentsService } from '../payments/service';
 import { ADHESION_PURPOSE, AdhesionsService } from './adhesions';
 import { tontinesEntities } from './entities';
+import { ContributionReads } from './contribution-reads';
+import { CONTRIBUTION_PURPOSE, ContributionsService } from './contributions';
 import { ADHESION_PENDING } from './notices';
 import { adhesionRoutes } from './routes-adhesions';
+import { contributionRoutes } from './routes-contributions';
 import { tontineCollectionRoutes, tontineItemRoutes } from './routes-tontines';
 import { TontinesService } from './tontines-service';
 
@@ -17,6 +20,7 @@ export function createTontines(
 ) {
   const tontines = new TontinesService(deps, needs.accounts);
   const adhesions = new AdhesionsService(deps, needs);
+  const contributions = new ContributionsService(deps, needs.accounts);
 
   return {
     name: 'tontines',
@@ -24,10 +28,14 @@ export function createTontines(
     routes: [
       ...tontineCollectionRoutes(tontines),
       ...adhesionRoutes(adhesions),
+      ...contributionRoutes(contributions, new ContributionReads(deps, needs.accounts), needs.payments),
       // Last: /api/tontines/:id would catch every literal path under /api/tontines/ listed after it.
       ...tontineItemRoutes(tontines),
     ],
-    purposes: { [ADHESION_PURPOSE]: adhesions.purposeHandler() },
+    purposes: {
+      [ADHESION_PURPOSE]: adhesions.purposeHandler(),
+      [CONTRIBUTION_PURPOSE]: contributions.purposeHandler(),
+    },
     inAppKinds: [ADHESION_PENDING],
     service: { tontines, adhesions },
   } satisfies Module & Record<string, unknown>;

@@ -1,22 +1,14 @@
-import Koa from 'koa';
 import supertest from 'supertest';
 import type { Sfd, User } from '../../../src/accounts/entities';
-import { problemHandler } from '../../../src/http/errors';
-import { publicBaseUrl } from '../../../src/http/pagination';
-import { requestContext, stripTrailingSlash } from '../../../src/http/request-context';
-import { mountRoutes } from '../../../src/http/route';
 import { JournalEntry, LedgerAccount, Posting } from '../../../src/ledger/entities';
 import { sfdAccount } from '../../../src/ledger/service';
-import { ContributionReads } from '../../../src/tontines/contribution-reads';
 import {
   CONTRIBUTION_PURPOSE,
-  ContributionsService,
   agentCashAccount,
   contributionEntryKey,
   tontineAccount,
 } from '../../../src/tontines/contributions';
 import { Carnet, Cotisation, Tontine, TontineParticipant } from '../../../src/tontines/entities';
-import { contributionRoutes } from '../../../src/tontines/routes-contributions';
 import { localDateOf } from '../../../src/shared/sfd-calendar';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
@@ -27,33 +19,9 @@ const ZONE = 'Africa/Porto-Novo';
 let t: TestApp;
 let api: ReturnType<typeof supertest>;
 
-/**
- * The contribution routes on the app's own plumbing (context, problems, auth, checked answers), mounted
- * here so this file tests them whether or not the module lists them yet; the purpose handler likewise.
- */
-function mountContributions(app: TestApp) {
-  const service = new ContributionsService(app.deps, app.accounts.service);
-  const reads = new ContributionReads(app.deps, app.accounts.service);
-  if (!app.payments.registry.has(CONTRIBUTION_PURPOSE)) {
-    app.payments.registry.register(CONTRIBUTION_PURPOSE, service.purposeHandler());
-  }
-  const koa = new Koa({ proxy: true });
-  koa.use(requestContext(app.deps.logger));
-  koa.use(publicBaseUrl(app.config.PUBLIC_BASE_URL));
-  koa.use(problemHandler());
-  koa.use(stripTrailingSlash());
-  const router = mountRoutes(contributionRoutes(service, reads, app.payments.service), {
-    authenticator: app.accounts.tokens,
-    bodyLimit: app.config.BODY_LIMIT,
-    checkResponses: true,
-  });
-  koa.use(router.routes());
-  return supertest(koa.callback());
-}
-
 beforeAll(async () => {
   t = await startTestApp({ PAYMENT_SIMULATOR_DELAY_MS: '50' });
-  api = mountContributions(t);
+  api = t.request;
 });
 afterAll(() => t.close());
 

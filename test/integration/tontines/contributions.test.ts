@@ -206,6 +206,32 @@ describe('cash collected by a field agent', () => {
     expect(list.body.results.map((c: { id: number }) => c.id)).toEqual([third.body.id, second.body.id]);
   });
 
+  it('a stake change applies from the next carnet: its box 1 and every box after at the new stake', async () => {
+    const client = await makeUser(t, 'client', sfd);
+    const participant = await makeParticipant(sfd, client, 500);
+    expect((await cash(participant.id, 30, 's-1')).body).toMatchObject({ amount: 15_000, commission: 500 });
+    await t.deps.db.manager.update(TontineParticipant, { id: participant.id }, { nextStake: 1000 });
+    // Box 31 of cycle 1 at 500, then cycle 2 boxes 1–2 at 1 000 (box 1 the commission): 2 500.
+    const res = await cash(participant.id, 3, 's-2');
+    expect(res.body).toMatchObject({ amount: 2500, days: 3, commission: 1000 });
+    expect(await linesOf(contributionEntryKey(res.body.id))).toEqual({
+      [agentCashAccount(agent.id)]: -2500,
+      [tontineAccount(participant.id)]: 1500,
+      [sfdAccount(sfd.id, 'commission-income')]: 1000,
+    });
+    expect((await carnetsOf(participant.id)).map((c) => [c.cycle, c.stake, c.boxesPaid])).toEqual([
+      [1, 500, 31],
+      [2, 1000, 2],
+    ]);
+    expect(await t.deps.db.manager.findOneByOrFail(TontineParticipant, { id: participant.id })).toMatchObject(
+      {
+        stake: 1000,
+        nextStake: null,
+      },
+    );
+    expect(await balanceOf(tontineAccount(participant.id))).toBe(14_500 + 1500);
+  });
+
   it('the same Idempotency-Key ten times in parallel records one contribution and answers it to all', async () => {
     const client = await makeUser(t, 'client', sfd);
     const participant = await makeParticipant(sfd, client, 200);

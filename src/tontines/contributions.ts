@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { recordAudit } from '../accounts/audit';
 import type { AccountsDirectory } from '../accounts/directory';
@@ -7,10 +6,10 @@ import type { Principal } from '../http/auth';
 import { conflict } from '../http/errors';
 import { ensureAccount, post, sfdAccount, type Line } from '../ledger/service';
 import type { PurposeHandler } from '../payments/purposes';
-import { formatXof } from '../shared/money';
 import { DEFAULT_TIME_ZONE, localDateOf } from '../shared/sfd-calendar';
 import { uniqueViolationField } from '../infra/db-errors';
 import { MAX_DAYS, allocate, freshState, type Allocation, type CarnetState } from './carnet';
+import { newReceiptCode, queueReceipt } from './contribution-receipts';
 import { Carnet, Cotisation, Tontine, TontineParticipant, type CotisationMethod } from './entities';
 
 /** The payment purpose of a contribution pushed to the client's phone; its `purposeRef` is `<participantId>:<days>`. */
@@ -61,11 +60,6 @@ export interface ContributionResult {
   /** The participant's tontine balance after this contribution (ledger). */
   balance: number;
 }
-
-/** Letters and digits a client reads back without confusion (no 0/O, 1/I/L). */
-const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
-const receiptCode = () =>
-  Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
 
 /**
  * Contributions: the carnet's boxes paid, the cotisation row, one balanced ledger entry and the client's
@@ -148,7 +142,7 @@ export class ContributionsService {
         paymentReference: input.paymentReference ?? null,
         journalEntryKey: null,
         idempotencyKey: input.idempotencyKey ?? null,
-        receiptCode: input.method === 'cash' ? receiptCode() : null,
+        receiptCode: input.method === 'cash' ? newReceiptCode() : null,
         createdAt: at,
         updatedAt: at,
         confirmedAt: at,
@@ -165,7 +159,12 @@ export class ContributionsService {
     }
 
     const balance = await this.postEntry(manager, participant, cotisation, allocation, input);
-    await this.sendReceipt(manager, participant, cotisation, allocation, balance);
+    await queueReceipt(this.deps.outbox, this.accounts, manager, {
+      participant,
+      cotisation,
+      allocation,
+      balance,
+    });
     return { cotisation, allocation, balance };
   }
 
@@ -374,55 +373,6 @@ export class ContributionsService {
     cotisation.journalEntryKey = key;
     // Read back in this transaction: the balance this entry left (its own update is visible to it).
     return (await ensureAccount(manager, participantAccount)).balance;
-  }
-
-  /**
-   * The client's receipt, with the change it reports. Mobile money: under the payment's receipt key, so
-   * this detailed receipt is the one the client gets (the payments module's generic one is then a
-   * duplicate and is not queued). Cash: names the agent, with a code the client may dispute.
-   */
-  private async sendReceipt(
-    manager: EntityManager,
-    participant: TontineParticipant,
-    cotisation: Cotisation,
-    allocation: Allocation,
-    balance: number,
-  ): Promise<void> {
-    const client = await this.accounts.contact(participant.clientId, manager);
-    if (!client?.phone) return;
-    const params: Record<string, unknown> = {
-      amount: formatXof(allocation.amount),
-      days: String(cotisation.days),
-      cycle: String(allocation.after.cycle),
-      paid: String(allocation.after.boxesPaid),
-      balance: formatXof(balance),
-    };
-    if (cotisation.method === 'cash') {
-      const agent = cotisation.collectedBy
-        ? await this.accounts.contact(cotisation.collectedBy, manager)
-        : null;
-      await this.deps.outbox.queue(manager, {
-        to: client.phone,
-        kind: 'receipt',
-        lang: client.language,
-        template: 'tontines.cash_receipt',
-        params: {
-          ...params,
-          agent: agent ? `${agent.firstName} ${agent.lastName}` : '-',
-          code: cotisation.receiptCode,
-        },
-        dedupeKey: `tontine:cotisation:${cotisation.id}:receipt`,
-      });
-      return;
-    }
-    await this.deps.outbox.queue(manager, {
-      to: client.phone,
-      kind: 'receipt',
-      lang: client.language,
-      template: 'tontines.receipt',
-      params: { ...params, reference: cotisation.paymentReference },
-      dedupeKey: `payment:${cotisation.paymentReference}:receipt`,
-    });
   }
 
   /** The SFD's time zone; cached: a zone is set when the SFD is created and hardly ever changes. */

@@ -7,20 +7,19 @@ import type { Principal } from '../http/auth';
 import { conflict, forbidden, notFound, Problem, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
 import { scopedSfdFilter, withinScope } from '../http/scope';
-import { post, sfdAccount } from '../ledger/service';
 import { closeNotifications } from '../notifications/inapp';
-import { paymentEntryKey, type PurposeHandler } from '../payments/purposes';
+import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import { decide, type Decision } from '../workflow/decide';
 import { Adhesion, Tontine, type AdhesionStatus } from './entities';
 import {
   ADHESION_PENDING,
-  adherentSms,
   adhesionAwaitsDecision,
   adhesionDecisionSms,
   adhesionPendingData,
 } from './notices';
-import { integrate } from './participants';
+import { adhesionFeeHandler } from './adhesion-fee';
+import { integrateAdhesion, type IntegrationNotices } from './participants';
 import type { ListAdhesionsQuery, SubmitAdhesionBody } from './schemas';
 
 /** The payment type and purpose of the joining fee. */
@@ -48,10 +47,14 @@ export interface AdhesionNeeds {
  * starts) en_cours_paiement → (the fee is collected) paiement_effectue → (integration) adherent.
  */
 export class AdhesionsService {
+  private readonly notices: IntegrationNotices;
+
   constructor(
     private readonly deps: Pick<Deps, 'db' | 'clock' | 'outbox' | 'logger'>,
     private readonly needs: AdhesionNeeds,
-  ) {}
+  ) {
+    this.notices = { accounts: needs.accounts, outbox: deps.outbox };
+  }
 
   /** An adhesion the caller may see, else 404: its client, its SFD's staff (the platform admin: any). */
   private async reach(p: Principal, id: number, manager?: EntityManager): Promise<Adhesion> {
@@ -292,7 +295,7 @@ export class AdhesionsService {
         { status: 'paiement_effectue', updatedAt: now },
       );
       if (!moved.affected) throw conflict(`adhesion ${adhesion.status}: no fee to pay now`);
-      return this.integrateIn(manager, adhesion.id, p, now);
+      return integrateAdhesion(manager, this.notices, adhesion.id, p, now);
     });
   }
 
@@ -316,104 +319,11 @@ export class AdhesionsService {
     if (adhesion.status === 'adherent') throw conflict('already adherent');
     if (adhesion.status !== 'paiement_effectue') throw conflict(`adhesion ${adhesion.status}: fee not paid`);
     const now = this.deps.clock.now();
-    return this.deps.db.transaction((manager) => this.integrateIn(manager, id, p, now));
+    return this.deps.db.transaction((manager) => integrateAdhesion(manager, this.notices, id, p, now));
   }
 
-  /** integrate() and the welcome SMS; the tontine must be active (409 otherwise). */
-  private async integrateIn(
-    manager: EntityManager,
-    id: number,
-    actor: Principal | null,
-    at: Date,
-  ): Promise<Adhesion> {
-    const adhesion = (await manager.findOne(Adhesion, { where: { id } })) as Adhesion;
-    const tontine = (await manager.findOne(Tontine, { where: { id: adhesion.tontineId } })) as Tontine;
-    if (tontine.status !== 'active') throw conflict(`tontine ${tontine.status}`);
-    const done = await integrate(manager, adhesion, actor, at);
-    const client = await this.needs.accounts.contact(adhesion.clientId, manager);
-    const sms = client && adherentSms(client, done.adhesion, tontine);
-    if (sms) await this.deps.outbox.queue(manager, sms);
-    return done.adhesion;
-  }
-
-  /**
-   * The joining fee's purpose handler, in the payment's transaction. A fee that matches an adhesion
-   * awaiting it (same client and SFD, the tontine's fee exactly) goes mobile-money clearing → the SFD's
-   * fee income, the adhesion to paiement_effectue, then adherent if the tontine is active. Anything
-   * else (a payment started by hand through /api/payments/initiate, a second fee) is money received
-   * for nothing known: it is parked in the SFD's suspense account for a person to refund.
-   */
+  /** The joining fee's purpose handler (adhesion-fee.ts). */
   purposeHandler(): PurposeHandler {
-    return {
-      applyCollection: async (manager, payment, at) => {
-        const adhesion = payment.purposeRef
-          ? await manager.findOne(Adhesion, { where: { id: Number(payment.purposeRef) || -1 } })
-          : null;
-        const tontine = adhesion && (await manager.findOne(Tontine, { where: { id: adhesion.tontineId } }));
-        const matches =
-          adhesion !== null &&
-          tontine !== null &&
-          adhesion.clientId === payment.clientId &&
-          adhesion.sfdId === payment.sfdId &&
-          tontine.joiningFee === payment.amount &&
-          (adhesion.status === 'validee_agent' || adhesion.status === 'en_cours_paiement');
-        const moved =
-          matches &&
-          (
-            await manager.update(
-              Adhesion,
-              { id: adhesion.id, status: In(['validee_agent', 'en_cours_paiement']) },
-              { status: 'paiement_effectue', paymentReference: payment.reference, updatedAt: at },
-            )
-          ).affected;
-        if (!moved || !adhesion || !tontine) {
-          this.deps.logger.warn(
-            { reference: payment.reference, purposeRef: payment.purposeRef },
-            'joining fee for no adhesion awaiting it: parked in suspense',
-          );
-          await post(manager, {
-            key: paymentEntryKey(payment.reference),
-            kind: 'unmatched_collection',
-            lines: [
-              { account: sfdAccount(payment.sfdId, 'mobile-money'), amount: -payment.amount },
-              { account: sfdAccount(payment.sfdId, 'suspense'), amount: payment.amount },
-            ],
-            ref: { type: 'payment', id: payment.reference },
-            sfdId: payment.sfdId,
-            at,
-          });
-          return;
-        }
-        await post(manager, {
-          key: paymentEntryKey(payment.reference),
-          kind: 'adhesion_fee',
-          lines: [
-            { account: sfdAccount(payment.sfdId, 'mobile-money'), amount: -payment.amount },
-            { account: sfdAccount(payment.sfdId, 'fee-income'), amount: payment.amount },
-          ],
-          ref: { type: 'tontine_adhesion', id: adhesion.id },
-          sfdId: payment.sfdId,
-          at,
-        });
-        await recordAudit(
-          manager,
-          {
-            actor: null,
-            sfdId: adhesion.sfdId,
-            action: 'tontine.adhesion.fee_paid',
-            targetType: 'tontine_adhesion',
-            targetId: adhesion.id,
-            before: { status: adhesion.status },
-            after: {
-              status: 'paiement_effectue',
-              payment_reference: payment.reference,
-              amount: payment.amount,
-            },
-          },
-          at,
-        );
-        if (tontine.status === 'active') await this.integrateIn(manager, adhesion.id, null, at);
-      },
-    };
+    return adhesionFeeHandler(this.deps, this.notices);
   }
 }

@@ -2,7 +2,10 @@ import type { EntityManager } from 'typeorm';
 import { recordAudit, type AuditInput } from '../accounts/audit';
 import { conflict } from '../http/errors';
 import { ensureAccount } from '../ledger/service';
-import { Adhesion, Carnet, TontineParticipant } from './entities';
+import type { AccountsDirectory } from '../accounts/directory';
+import type { SmsOutbox } from '../notifications/outbox';
+import { Adhesion, Carnet, Tontine, TontineParticipant } from './entities';
+import { adherentSms } from './notices';
 
 /**
  * Making a participant of an adhesion whose fee is paid. Written for a caller's transaction: the fee's
@@ -112,4 +115,28 @@ export async function integrate(
   );
   const after = (await manager.findOne(Adhesion, { where: { id: adhesion.id } })) as Adhesion;
   return { adhesion: after, participant, created };
+}
+
+/** What the welcome SMS needs. */
+export interface IntegrationNotices {
+  accounts: Pick<AccountsDirectory, 'contact'>;
+  outbox: Pick<SmsOutbox, 'queue'>;
+}
+
+/** integrate() on adhesion `id`, then the welcome SMS; the tontine must be active (409 otherwise). */
+export async function integrateAdhesion(
+  manager: EntityManager,
+  notices: IntegrationNotices,
+  id: number,
+  actor: AuditInput['actor'],
+  at: Date,
+): Promise<Adhesion> {
+  const adhesion = await manager.findOneOrFail(Adhesion, { where: { id } });
+  const tontine = await manager.findOneOrFail(Tontine, { where: { id: adhesion.tontineId } });
+  if (tontine.status !== 'active') throw conflict(`tontine ${tontine.status}`);
+  const done = await integrate(manager, adhesion, actor, at);
+  const client = await notices.accounts.contact(adhesion.clientId, manager);
+  const sms = client && adherentSms(client, done.adhesion, tontine);
+  if (sms) await notices.outbox.queue(manager, sms);
+  return done.adhesion;
 }

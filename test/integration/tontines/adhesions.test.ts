@@ -479,6 +479,44 @@ describe('the joining fee', () => {
   });
 });
 
+describe('concurrency', () => {
+  it('six deciders at once: one decision wins, the others are 409s, one audit row and one SMS', async () => {
+    const { user, token } = await client(a);
+    const { body } = await post(token, '/api/tontines/adhesions/', { tontine_id: tontine.id, stake: 500 });
+    const deciders = [tok.agentA, tok.agentA2, tok.superA, tok.adminA, tok.agentA, tok.superA];
+    const results = await Promise.all(
+      deciders.map((token, i) =>
+        post(token, `/api/tontines/adhesions/${body.id}/valider-agent/`, {
+          decision: i % 2 ? 'reject' : 'approve',
+          reason: 'Dossier incomplet',
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
+    const winner = results.find((r) => r.status === 200)?.body as { status: string };
+    expect((await adhesionRow(body.id)).status).toBe(winner.status);
+    const decisions = (await auditOf(t, 'tontine_adhesion', body.id)).filter((e) =>
+      /\.(approve|reject)$/.test(e.action),
+    );
+    expect(decisions.length).toBe(1);
+    expect((await t.inbox.to(user.phone)).length).toBe(1);
+  });
+
+  it('five fee payments started at once: one starts, the others are 409s', async () => {
+    const c = await client(a);
+    const { body } = await post(c.token, '/api/tontines/adhesions/', { tontine_id: tontine.id, stake: 500 });
+    await post(tok.agentA, `/api/tontines/adhesions/${body.id}/valider-agent/`, { decision: 'approve' });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => post(c.token, `/api/tontines/adhesions/${body.id}/payer/`)),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409]);
+    expect(await t.deps.db.manager.countBy(PaymentTransaction, { purposeRef: String(body.id) })).toBe(1);
+    const reference = results.find((r) => r.status === 200)?.body.payment_reference as string;
+    await settled(reference);
+    expect((await adhesionRow(body.id)).status).toBe('adherent');
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------
 // The role × SFD matrix, written out from the specification. Every target is SFD A's, owned by
 // `owner`; each case gets a fresh adhesion in the state the endpoint acts on.

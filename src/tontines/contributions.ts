@@ -3,9 +3,10 @@ import { recordAudit } from '../accounts/audit';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
-import { conflict } from '../http/errors';
+import { conflict, validationFailed } from '../http/errors';
 import { ensureAccount, post, sfdAccount, type Line } from '../ledger/service';
 import type { PurposeHandler } from '../payments/purposes';
+import type { PaymentsService } from '../payments/service';
 import { DEFAULT_TIME_ZONE, localDateOf } from '../shared/sfd-calendar';
 import { uniqueViolationField } from '../infra/db-errors';
 import { MAX_DAYS, allocate, freshState, type Allocation, type CarnetState } from './carnet';
@@ -71,6 +72,7 @@ export class ContributionsService {
   constructor(
     private readonly deps: Pick<Deps, 'db' | 'clock' | 'outbox' | 'logger'>,
     private readonly accounts: AccountsDirectory,
+    private readonly payments: PaymentsService,
   ) {}
 
   /**
@@ -83,6 +85,35 @@ export class ContributionsService {
     );
     if (typeof prepared === 'string') throw conflict(prepared);
     return prepared.allocation;
+  }
+
+  /**
+   * Starts a contribution by mobile money: a payment of what the days cost now, pushed to `phone` (the
+   * client's own by default). The contribution is recorded when the payment succeeds (`purposeHandler`).
+   */
+  async startMobileMoney(req: {
+    participantId: number;
+    days: number;
+    phone?: string;
+    initiatedBy: number | null;
+  }): Promise<{ allocation: Allocation; payment: Awaited<ReturnType<PaymentsService['collect']>> }> {
+    const allocation = await this.quote(req.participantId, req.days);
+    const participant = await this.deps.db.manager.findOneOrFail(TontineParticipant, {
+      where: { id: req.participantId },
+    });
+    const phone = req.phone ?? (await this.accounts.contact(participant.clientId))?.phone;
+    if (!phone) throw validationFailed({ phone: ['required'] });
+    const payment = await this.payments.collect({
+      type: 'cotisation_tontine',
+      amount: allocation.amount,
+      phone,
+      clientId: participant.clientId,
+      sfdId: participant.sfdId,
+      purpose: CONTRIBUTION_PURPOSE,
+      purposeRef: purposeRef(participant.id, req.days),
+      initiatedBy: req.initiatedBy,
+    });
+    return { allocation, payment };
   }
 
   /**

@@ -20,7 +20,7 @@ export function createTontines(
 ) {
   const tontines = new TontinesService(deps, needs.accounts);
   const adhesions = new AdhesionsService(deps, needs);
-  const contributions = new ContributionsService(deps, needs.accounts);
+  const contributions = new ContributionsService(deps, needs.accounts, needs.payments);
 
   return {
     name: 'tontines',
@@ -28,7 +28,7 @@ export function createTontines(
     routes: [
       ...tontineCollectionRoutes(tontines),
       ...adhesionRoutes(adhesions),
-      ...contributionRoutes(contributions, new ContributionReads(deps, needs.accounts), needs.payments),
+      ...contributionRoutes(contributions, new ContributionReads(deps, needs.accounts)),
       // Last: /api/tontines/:id would catch every literal path under /api/tontines/ listed after it.
       ...tontineItemRoutes(tontines),
     ],

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import { phoneSchema } from '../accounts/phone';
 import type { Principal } from '../http/auth';
-import { forbidden, notFound, validationFailed } from '../http/errors';
+import { forbidden, validationFailed } from '../http/errors';
 import { pageOf, pageQuery, pageSchema, paginated } from '../http/pagination';
 import { hasRank } from '../http/roles';
 import { route, type RouteSpec } from '../http/route';
 import { scopedSfdFilter, withinScope } from '../http/scope';
 import { paymentDto, paymentSchema } from '../payments/schemas';
-import type { PaymentsService } from '../payments/service';
 import { MAX_DAYS, MIN_DAYS } from './carnet';
 import type { ContributionReads, ReadScope } from './contribution-reads';
-import { CONTRIBUTION_PURPOSE, purposeRef, type ContributionsService } from './contributions';
+import type { ContributionsService } from './contributions';
 import type { Cotisation } from './entities';
 
 const id = z.coerce.number().int().positive().max(2_147_483_647);
@@ -145,11 +144,7 @@ function scopeOf(principal: Principal, sfdId?: number): ReadScope {
 }
 
 /** Contributions: paying boxes (mobile money or cash), the list, the carnets, the balances. */
-export function contributionRoutes(
-  service: ContributionsService,
-  reads: ContributionReads,
-  payments: PaymentsService,
-): RouteSpec[] {
+export function contributionRoutes(service: ContributionsService, reads: ContributionReads): RouteSpec[] {
   return [
     route({
       method: 'post',
@@ -191,19 +186,10 @@ export function contributionRoutes(
           if (replayed) ctx.set('Idempotent-Replayed', 'true');
           return cotisationDto(cotisation);
         }
-        const allocation = await service.quote(participant.id, body.days);
-        const client = await payments.client(participant.clientId);
-        const phone = body.phone ?? client?.phone;
-        if (!phone) throw validationFailed({ phone: ['required'] });
-        if (!client) throw notFound();
-        const payment = await payments.collect({
-          type: 'cotisation_tontine',
-          amount: allocation.amount,
-          phone,
-          clientId: participant.clientId,
-          sfdId: participant.sfdId,
-          purpose: CONTRIBUTION_PURPOSE,
-          purposeRef: purposeRef(participant.id, body.days),
+        const { allocation, payment } = await service.startMobileMoney({
+          participantId: participant.id,
+          days: body.days,
+          phone: body.phone,
           initiatedBy: principal.userId,
         });
         return {

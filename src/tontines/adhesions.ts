@@ -34,6 +34,9 @@ const OPEN: AdhesionStatus[] = [
   'adherent',
 ];
 
+/** A fee payment start that never wrote its payment is given up after this long (see `claimable`). */
+export const STALE_START_MS = 5 * 60_000;
+
 const view = (a: Adhesion) => ({ status: a.status, ...(a.reason ? { reason: a.reason } : {}) });
 
 export interface AdhesionNeeds {
@@ -210,16 +213,7 @@ export class AdhesionsService {
     if (tontine.joiningFee === 0) return this.payNothing(p, adhesion, now);
 
     // Claim the adhesion for this payment: a conditional update, so two callers never start two.
-    const claim =
-      adhesion.status === 'validee_agent'
-        ? { id, status: 'validee_agent' as const }
-        : adhesion.status === 'en_cours_paiement' && (await this.previousFailed(adhesion))
-          ? {
-              id,
-              status: 'en_cours_paiement' as const,
-              paymentReference: adhesion.paymentReference as string,
-            }
-          : null;
+    const claim = await this.claimable(adhesion, now);
     if (!claim) throw conflict(`adhesion ${adhesion.status}: no fee to pay now`);
     const moved = await this.deps.db.manager.update(Adhesion, claim, {
       status: 'en_cours_paiement',
@@ -280,11 +274,25 @@ export class AdhesionsService {
     return (await this.deps.db.manager.findOne(Adhesion, { where: { id } })) as Adhesion;
   }
 
-  /** Whether the adhesion's last fee payment ended without money (so it may be tried again). */
-  private async previousFailed(adhesion: Adhesion): Promise<boolean> {
-    if (!adhesion.paymentReference) return false;
+  /**
+   * The condition under which a fee payment may start now, or null: validated and never started; or
+   * started, and its payment ended without money (failed, expired); or a start that never wrote its
+   * payment (the process stopped between the claim and the provider) STALE_START_MS ago.
+   */
+  private async claimable(adhesion: Adhesion, now: Date): Promise<FindOptionsWhere<Adhesion> | null> {
+    const { id } = adhesion;
+    if (adhesion.status === 'validee_agent') return { id, status: 'validee_agent' };
+    if (adhesion.status !== 'en_cours_paiement') return null;
+    if (!adhesion.paymentReference) {
+      const stale = now.getTime() - adhesion.updatedAt.getTime() >= STALE_START_MS;
+      return stale
+        ? { id, status: 'en_cours_paiement', paymentReference: IsNull(), updatedAt: adhesion.updatedAt }
+        : null;
+    }
     const last = await this.needs.payments.byReference(adhesion.paymentReference);
-    return last !== null && (last.status === 'failed' || last.status === 'expired');
+    return last !== null && (last.status === 'failed' || last.status === 'expired')
+      ? { id, status: 'en_cours_paiement', paymentReference: adhesion.paymentReference }
+      : null;
   }
 
   private async payNothing(p: Principal, adhesion: Adhesion, now: Date): Promise<Adhesion> {

@@ -469,6 +469,24 @@ describe('the joining fee', () => {
     ).toMatchObject({ kind: 'unmatched_collection' });
   });
 
+  it('a start that never wrote its payment blocks a second start for 5 minutes, then gives way', async () => {
+    const { token, id } = await validated();
+    // As if the process stopped between the claim and the provider: en_cours_paiement, no payment.
+    await t.deps.db.manager.update(
+      Adhesion,
+      { id },
+      { status: 'en_cours_paiement', updatedAt: t.clock.now() },
+    );
+    t.clock.advance(4 * 60_000);
+    const agentToken = await tokenFor(t, u.agentA);
+    expectProblem(await post(agentToken, `/api/tontines/adhesions/${id}/payer/`), 409);
+    t.clock.advance(60_000);
+    const res = await post(token, `/api/tontines/adhesions/${id}/payer/`);
+    expect(res.status).toBe(200);
+    expect((await settled(res.body.payment_reference)).status).toBe('success');
+    expect((await adhesionRow(id)).status).toBe('adherent');
+  });
+
   it('a free tontine makes the participant at once, without a payment', async () => {
     const free = await makeTontine(t, a, { name: 'Gratuite', joiningFee: 0 });
     const { token, id } = await validated(300, a, free);

@@ -121,6 +121,27 @@ it('reads: the owner and the SFD staff see the participation; nobody else does',
   });
 });
 
+it('list filters: tontine, client, status, date range', async () => {
+  const count = async (query: string) =>
+    (await get('admin_sfd:own', `/api/tontines/cotisations/?${query}`)).body.count as number;
+  const today = new Date(t.clock.now().getTime() + 3_600_000).toISOString().slice(0, 10); // UTC+1
+  expect(await count(`tontine_id=${participant.tontineId}`)).toBe(3);
+  expect(await count(`tontine_id=${participant.tontineId + 1000}`)).toBe(0);
+  expect(await count(`client_id=${participant.clientId}`)).toBe(3);
+  expect(await count('status=confirmee')).toBe(3);
+  expect(await count('status=rejetee')).toBe(0);
+  expect(await count(`date_from=${today}&date_to=${today}`)).toBe(3);
+  expect(await count('date_to=2000-01-01')).toBe(0);
+  expect(await count('page_size=2')).toBe(3);
+  const page = await get('admin_sfd:own', '/api/tontines/cotisations/?page_size=2');
+  expect([page.body.results.length, page.body.next === null]).toEqual([2, false]);
+  expect((await get('admin_sfd:own', '/api/tontines/cotisations/?status=unknown')).status).toBe(400);
+  // A client's client_id filter cannot reach another client's records: they see their own.
+  expect(
+    (await get('otherClient', `/api/tontines/cotisations/?client_id=${participant.clientId}`)).body.count,
+  ).toBe(0);
+});
+
 it('without a token: 401 everywhere', async () => {
   const statuses = await Promise.all([
     t.request.get('/api/tontines/cotisations/'),

@@ -4,6 +4,7 @@ import { conflict } from '../http/errors';
 import { ensureAccount } from '../ledger/service';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { SmsOutbox } from '../notifications/outbox';
+import { tontineAccount } from './contributions';
 import { Adhesion, Carnet, Tontine, TontineParticipant } from './entities';
 import { adherentSms } from './notices';
 
@@ -11,9 +12,6 @@ import { adherentSms } from './notices';
  * Making a participant of an adhesion whose fee is paid. Written for a caller's transaction: the fee's
  * purpose handler (in the payment's transaction) and the agent's `integrer` both call it.
  */
-
-/** The ledger account of what a participant holds in their tontine (contributions − commissions − withdrawals). */
-export const participantAccount = (participantId: number) => `participant:${participantId}`;
 
 export interface Integrated {
   adhesion: Adhesion;
@@ -26,7 +24,7 @@ export interface Integrated {
  * paiement_effectue → adherent, by a conditional update (a concurrent integration: 409, nothing
  * changes); the participant `actif` with the adhesion's stake (a former one of the same tontine is
  * reactivated with it), its first carnet (cycle 1, not started) when it has none, its ledger account
- * (`participant:<id>`, never negative), and the audit row `tontine.adhesion.integrate`.
+ * (`tontine:<id>`, never negative), and the audit row `tontine.adhesion.integrate`.
  */
 export async function integrate(
   manager: EntityManager,
@@ -92,8 +90,9 @@ export async function integrate(
     );
   }
   await ensureAccount(manager, {
-    code: participantAccount(participant.id),
-    kind: 'tontine-participant',
+    // The account contributions credit (contributions.ts), opened now so balances show it from day one.
+    code: tontineAccount(participant.id),
+    kind: 'tontine',
     sfdId: participant.sfdId,
     ownerId: participant.clientId,
     mayGoNegative: false,

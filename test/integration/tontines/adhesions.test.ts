@@ -379,9 +379,15 @@ describe('the joining fee', () => {
     expect(await balance(`sfd:${a.id}:fee-income`)).toBe(feeIncome + 1000);
     expect(await balance(`sfd:${a.id}:mobile-money`)).toBe(clearing - 1000);
     const account = await t.deps.db.manager.findOneByOrFail(LedgerAccount, {
-      code: `participant:${participant.id}`,
+      code: `tontine:${participant.id}`,
     });
-    expect(account).toMatchObject({ balance: 0, ownerId: user.id, sfdId: a.id, mayGoNegative: false });
+    expect(account).toMatchObject({
+      kind: 'tontine',
+      balance: 0,
+      ownerId: user.id,
+      sfdId: a.id,
+      mayGoNegative: false,
+    });
 
     // The client's SMS: the payment's receipt and the welcome (both queued in the payment's transaction).
     expect(

@@ -9,7 +9,14 @@ import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import { DEFAULT_TIME_ZONE, localDateOf } from '../shared/sfd-calendar';
 import { uniqueViolationField } from '../infra/db-errors';
-import { MAX_DAYS, allocate, freshState, type Allocation, type CarnetState } from './carnet';
+import {
+  BOXES_PER_CARNET,
+  MAX_DAYS,
+  allocate,
+  freshState,
+  type Allocation,
+  type CarnetState,
+} from './carnet';
 import { newReceiptCode, queueReceipt } from './contribution-receipts';
 import { Carnet, Cotisation, Tontine, TontineParticipant, type CotisationMethod } from './entities';
 
@@ -332,7 +339,13 @@ export class ContributionsService {
     for (const [cycle, { boxesPaid, stake }] of byCycle) {
       const completedAt = allocation.carnetsCompleted.includes(cycle) ? at : null;
       if (current && current.cycle === cycle) {
-        await manager.update(Carnet, { id: current.id }, { boxesPaid, completedAt, updatedAt: at });
+        // A carnet opened empty (when the client joined) starts with this payment: its date and stake.
+        const starts = allocation.cyclesStarted.includes(cycle) ? { startedOn, stake } : {};
+        await manager.update(
+          Carnet,
+          { id: current.id },
+          { ...starts, boxesPaid, completedAt, updatedAt: at },
+        );
       } else {
         await manager.insert(Carnet, {
           sfdId: participant.sfdId,
@@ -418,12 +431,17 @@ export class ContributionsService {
 }
 
 /** The carnet state of a participant whose latest carnet is `carnet` (none: they never paid). */
-export function stateOf(participant: TontineParticipant, carnet: Carnet | null): CarnetState {
+export function stateOf(
+  participant: Pick<TontineParticipant, 'stake' | 'nextStake'>,
+  carnet: Pick<Carnet, 'cycle' | 'boxesPaid' | 'stake'> | null,
+): CarnetState {
   if (!carnet) return freshState(participant.stake, participant.nextStake);
   return {
     cycle: carnet.cycle,
     boxesPaid: carnet.boxesPaid,
-    stake: carnet.stake,
+    // A carnet under way keeps its stake; one not started yet (opened empty when the client joined)
+    // or complete leaves the next box to a new cycle, at the participant's stake.
+    stake: carnet.boxesPaid > 0 && carnet.boxesPaid < BOXES_PER_CARNET ? carnet.stake : participant.stake,
     nextStake: participant.nextStake,
   };
 }

@@ -232,6 +232,29 @@ describe('cash collected by a field agent', () => {
     expect(await balanceOf(tontineAccount(participant.id))).toBe(14_500 + 1500);
   });
 
+  it('a carnet 1 opened empty when the client joined gets its start date and stake with the first box', async () => {
+    const client = await makeUser(t, 'client', sfd);
+    const participant = await makeParticipant(sfd, client, 600);
+    const opened = t.clock.now();
+    await t.deps.db.manager.insert(Carnet, {
+      sfdId: sfd.id,
+      participantId: participant.id,
+      cycle: 1,
+      stake: 600,
+      startedOn: null,
+      boxesPaid: 0,
+      completedAt: null,
+      createdAt: opened,
+      updatedAt: opened,
+    });
+    t.clock.advance(2 * DAY);
+    const res = await cash(participant.id, 2, 'e-1');
+    expect(res.body).toMatchObject({ amount: 1200, commission: 600 });
+    expect((await carnetsOf(participant.id)).map((c) => [c.cycle, c.startedOn, c.boxesPaid])).toEqual([
+      [1, localDateOf(t.clock.now(), ZONE), 2],
+    ]);
+  });
+
   it('the same Idempotency-Key ten times in parallel records one contribution and answers it to all', async () => {
     const client = await makeUser(t, 'client', sfd);
     const participant = await makeParticipant(sfd, client, 200);

@@ -1,4 +1,12 @@
-import { In, IsNull, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import {
+  Between,
+  In,
+  IsNull,
+  LessThan,
+  MoreThanOrEqual,
+  type EntityManager,
+  type FindOptionsWhere,
+} from 'typeorm';
 import { recordAudit } from '../accounts/audit';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { KycService } from '../accounts/kyc';
@@ -10,6 +18,7 @@ import { scopedSfdFilter, withinScope } from '../http/scope';
 import { closeNotifications } from '../notifications/inapp';
 import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
+import { addDays, DEFAULT_TIME_ZONE, startOfLocalDay } from '../shared/sfd-calendar';
 import { decide, type Decision } from '../workflow/decide';
 import { Adhesion, Tontine, type AdhesionStatus } from './entities';
 import {
@@ -144,6 +153,19 @@ export class AdhesionsService {
     }
     if (query.tontine_id) where.tontineId = query.tontine_id;
     if (query.status) where.status = query.status;
+    if (query.date_from || query.date_to) {
+      // Local days of the SFD listed (the client's, the caller's; the platform admin's filter or the default).
+      const sfdId = p.role === 'client' || where.sfdId === undefined ? p.sfdId : (where.sfdId as number);
+      const zone = (sfdId !== null && (await this.needs.accounts.sfd(sfdId))?.timeZone) || DEFAULT_TIME_ZONE;
+      const from = query.date_from ? startOfLocalDay(query.date_from, zone) : undefined;
+      const to = query.date_to ? startOfLocalDay(addDays(query.date_to, 1), zone) : undefined;
+      where.createdAt =
+        from && to
+          ? Between(from, new Date(to.getTime() - 1))
+          : from
+            ? MoreThanOrEqual(from)
+            : LessThan(to as Date);
+    }
     const [rows, count] = await this.deps.db.manager.findAndCount(Adhesion, {
       where,
       order: { id: 'DESC' },

@@ -13,7 +13,8 @@ export function adhesionRoutes(adhesions: AdhesionsService): RouteSpec[] {
       summary: 'Requests to join a tontine',
       description:
         "A client sees their own; staff their SFD's (the platform admin every SFD's, or `sfd_id`'s). " +
-        'Filters: `tontine_id`, `client_id` (staff), `status`. Newest first.',
+        'Filters: `tontine_id`, `client_id` (staff), `status`, `date_from`/`date_to` (days asked, in the ' +
+        "SFD's time zone). Newest first.",
       access: 'user',
       query: listAdhesionsQuery,
       response: {

@@ -79,6 +79,14 @@ export const listAdhesionsQuery = pageQuery.extend({
   tontine_id: z.coerce.number().int().positive().optional(),
   client_id: z.coerce.number().int().positive().optional().meta({ description: 'Staff only' }),
   status: z.enum(ADHESION_STATUSES).optional(),
+  date_from: z.iso
+    .date()
+    .optional()
+    .meta({ description: "Asked on or after this day, in the SFD's time zone" }),
+  date_to: z.iso
+    .date()
+    .optional()
+    .meta({ description: "Asked on or before this day, in the SFD's time zone" }),
   sfd_id: sfdIdFilter,
 });
 

@@ -207,6 +207,29 @@ describe('asking to join', () => {
   });
 });
 
+describe('the date range of the list', () => {
+  it("filters on the SFD's local days the requests were made (Porto-Novo is UTC+1)", async () => {
+    const sfd = await makeSfd(t, 'ADHD');
+    const on = await makeTontine(t, sfd);
+    const agent = await tokenFor(t, await makeUser(t, 'agent_sfd', sfd));
+    const made: number[] = [];
+    // 23:30 local on 2 March, 00:30 local on 3 March, 23:59 local on 3 March.
+    for (const instant of ['2026-03-02T22:30:00Z', '2026-03-02T23:30:00Z', '2026-03-03T22:59:00Z']) {
+      const c = await client(sfd);
+      const { body } = await post(c.token, '/api/tontines/adhesions/', { tontine_id: on.id, stake: 500 });
+      await t.deps.db.manager.update(Adhesion, { id: body.id }, { createdAt: new Date(instant) });
+      made.push(body.id);
+    }
+    const ids = async (qs: string) =>
+      ((await get(agent, `/api/tontines/adhesions/${qs}`)).body.results as { id: number }[]).map((r) => r.id);
+    expect(await ids('?date_to=2026-03-02')).toEqual([made[0]]);
+    expect(await ids('?date_from=2026-03-03')).toEqual([made[2], made[1]]);
+    expect(await ids('?date_from=2026-03-03&date_to=2026-03-03')).toEqual([made[2], made[1]]);
+    expect(await ids('?date_from=2026-03-04')).toEqual([]);
+    expectProblem(await get(agent, '/api/tontines/adhesions/?date_from=03-03-2026'), 400, 'validation');
+  });
+});
+
 describe("the agent's decision", () => {
   it('approve: validee_agent, the pending KYC verified, one SMS with the fee, the notice closed, audited', async () => {
     const { user, token } = await client(a);

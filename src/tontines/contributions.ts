@@ -4,7 +4,7 @@ import type { AccountsDirectory } from '../accounts/directory';
 import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
 import { conflict, validationFailed } from '../http/errors';
-import { ensureAccount, post, sfdAccount, type Line } from '../ledger/service';
+import { post, sfdAccount } from '../ledger/service';
 import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import { DEFAULT_TIME_ZONE, localDateOf } from '../shared/sfd-calendar';
@@ -18,17 +18,13 @@ import {
   type CarnetState,
 } from './carnet';
 import { newReceiptCode, queueReceipt } from './contribution-receipts';
+import { contributionEntryKey, postContribution, writeCarnets } from './contribution-writes';
 import { Carnet, Cotisation, Tontine, TontineParticipant, type CotisationMethod } from './entities';
 
 /** The payment purpose of a contribution pushed to the client's phone; its `purposeRef` is `<participantId>:<days>`. */
 export const CONTRIBUTION_PURPOSE = 'cotisation_tontine';
 
-/** The ledger account holding a participant's savings in one tontine (owner: the client; never negative). */
-export const tontineAccount = (participantId: number) => `tontine:${participantId}`;
-/** Cash in a field collector's hands (may go negative: the remittance to the branch moves it). */
-export const agentCashAccount = (agentId: number) => `agent:${agentId}:cash`;
-/** The ledger key of a contribution: by payment reference (mobile money) or cotisation id (cash). */
-export const contributionEntryKey = (ref: string | number) => `tontine:cotisation:${ref}`;
+export { agentCashAccount, contributionEntryKey, tontineAccount } from './contribution-writes';
 
 export const purposeRef = (participantId: number, days: number) => `${participantId}:${days}`;
 
@@ -187,7 +183,8 @@ export class ContributionsService {
       }),
     );
 
-    await this.writeCarnets(manager, participant, current, allocation, at);
+    const startedOn = localDateOf(at, await this.zoneOf(manager, participant.sfdId));
+    await writeCarnets(manager, { participant, current, allocation, at, startedOn });
     if (allocation.nextStakeApplied) {
       await manager.update(
         TontineParticipant,
@@ -196,7 +193,7 @@ export class ContributionsService {
       );
     }
 
-    const balance = await this.postEntry(manager, participant, cotisation, allocation, input);
+    const balance = await postContribution(manager, { participant, cotisation, allocation, input });
     await queueReceipt(this.deps.outbox, this.accounts, manager, {
       participant,
       cotisation,
@@ -323,100 +320,6 @@ export class ContributionsService {
       order: order as never,
       ...(mysql ? { lock: { mode: 'pessimistic_write' as const } } : {}),
     });
-  }
-
-  /** The current carnet's new count, and one row per cycle this payment starts. */
-  private async writeCarnets(
-    manager: EntityManager,
-    participant: TontineParticipant,
-    current: Carnet | null,
-    allocation: Allocation,
-    at: Date,
-  ): Promise<void> {
-    const byCycle = new Map<number, { boxesPaid: number; stake: number }>();
-    for (const b of allocation.boxes) byCycle.set(b.cycle, { boxesPaid: b.box, stake: b.stake });
-    const startedOn = localDateOf(at, await this.zoneOf(manager, participant.sfdId));
-    for (const [cycle, { boxesPaid, stake }] of byCycle) {
-      const completedAt = allocation.carnetsCompleted.includes(cycle) ? at : null;
-      if (current && current.cycle === cycle) {
-        // A carnet opened empty (when the client joined) starts with this payment: its date and stake.
-        const starts = allocation.cyclesStarted.includes(cycle) ? { startedOn, stake } : {};
-        await manager.update(
-          Carnet,
-          { id: current.id },
-          { ...starts, boxesPaid, completedAt, updatedAt: at },
-        );
-      } else {
-        await manager.insert(Carnet, {
-          sfdId: participant.sfdId,
-          participantId: participant.id,
-          cycle,
-          stake,
-          startedOn,
-          boxesPaid,
-          completedAt,
-          createdAt: at,
-          updatedAt: at,
-        });
-      }
-    }
-  }
-
-  /** One balanced entry: the money's source −amount, the participant +credit, the SFD +commission. */
-  private async postEntry(
-    manager: EntityManager,
-    participant: TontineParticipant,
-    cotisation: Cotisation,
-    allocation: Allocation,
-    input: ContributionInput,
-  ): Promise<number> {
-    const { at } = input;
-    const participantAccount = {
-      code: tontineAccount(participant.id),
-      kind: 'tontine',
-      sfdId: participant.sfdId,
-      ownerId: participant.clientId,
-      mayGoNegative: false,
-      at,
-    };
-    await ensureAccount(manager, participantAccount);
-    let source: string;
-    if (input.method === 'cash') {
-      const agentId = input.collectedBy as number;
-      source = agentCashAccount(agentId);
-      await ensureAccount(manager, {
-        code: source,
-        kind: 'agent-cash',
-        sfdId: participant.sfdId,
-        ownerId: agentId,
-        mayGoNegative: true,
-        at,
-      });
-    } else {
-      source = sfdAccount(participant.sfdId, 'mobile-money');
-    }
-    const lines: Line[] = [{ account: source, amount: -allocation.amount }];
-    if (allocation.credit > 0) lines.push({ account: participantAccount.code, amount: allocation.credit });
-    if (allocation.commission > 0) {
-      lines.push({
-        account: sfdAccount(participant.sfdId, 'commission-income'),
-        amount: allocation.commission,
-      });
-    }
-    const key = contributionEntryKey(input.paymentReference ?? cotisation.id);
-    await post(manager, {
-      key,
-      kind: 'tontine_cotisation',
-      lines,
-      ref: { type: 'cotisation', id: cotisation.id },
-      sfdId: participant.sfdId,
-      actorId: input.collectedBy ?? null,
-      at,
-    });
-    await manager.update(Cotisation, { id: cotisation.id }, { journalEntryKey: key });
-    cotisation.journalEntryKey = key;
-    // Read back in this transaction: the balance this entry left (its own update is visible to it).
-    return (await ensureAccount(manager, participantAccount)).balance;
   }
 
   /** The SFD's time zone; cached: a zone is set when the SFD is created and hardly ever changes. */

@@ -255,6 +255,28 @@ describe('cash collected by a field agent', () => {
     ]);
   });
 
+  it('any sequence of payments: every carnet row, the commission and the balance follow the boxes paid', async () => {
+    const client = await makeUser(t, 'client', sfd);
+    const participant = await makeParticipant(sfd, client, 250);
+    const commissionBefore = await balanceOf(sfdAccount(sfd.id, 'commission-income'));
+    // A fixed pseudo-random sequence of 1 to 93 days: 20 payments, one a day.
+    let seed = 7;
+    const days = Array.from({ length: 20 }, () => ((seed = (seed * 48_271) % 2_147_483_647) % 93) + 1);
+    for (const [i, d] of days.entries()) {
+      t.clock.advance(DAY);
+      expect((await cash(participant.id, d, `seq-${i}`)).status).toBe(201);
+    }
+    const total = days.reduce((a, b) => a + b, 0);
+    const cycles = Math.ceil(total / 31);
+    const carnets = await carnetsOf(participant.id);
+    expect(carnets.map((c) => c.cycle)).toEqual(Array.from({ length: cycles }, (_, i) => i + 1));
+    expect(carnets.reduce((sum, c) => sum + c.boxesPaid, 0)).toBe(total);
+    expect(carnets.slice(0, -1).every((c) => c.boxesPaid === 31 && c.completedAt !== null)).toBe(true);
+    expect(carnets.at(-1)?.boxesPaid).toBe(total - (cycles - 1) * 31);
+    expect((await balanceOf(sfdAccount(sfd.id, 'commission-income'))) - commissionBefore).toBe(cycles * 250);
+    expect(await balanceOf(tontineAccount(participant.id))).toBe((total - cycles) * 250);
+  });
+
   it('the same Idempotency-Key ten times in parallel records one contribution and answers it to all', async () => {
     const client = await makeUser(t, 'client', sfd);
     const participant = await makeParticipant(sfd, client, 200);

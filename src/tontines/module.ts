@@ -5,6 +5,7 @@ import type { Deps } from '../deps';
 import type { PaymentsService } from '../payments/service';
 import { ADHESION_PURPOSE, AdhesionsService } from './adhesions';
 import { tontinesEntities } from './entities';
+import { feeUnpaidReminder } from './fee-reminder';
 import { ContributionReads } from './contribution-reads';
 import { CONTRIBUTION_PURPOSE, ContributionsService } from './contributions';
 import { ADHESION_PENDING } from './notices';
@@ -36,6 +37,7 @@ export function createTontines(
       [ADHESION_PURPOSE]: adhesions.purposeHandler(),
       [CONTRIBUTION_PURPOSE]: contributions.purposeHandler(),
     },
+    reminders: [feeUnpaidReminder(needs.accounts)],
     inAppKinds: [ADHESION_PENDING],
     service: { tontines, adhesions },
   } satisfies Module & Record<string, unknown>;

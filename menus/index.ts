@@ -3,6 +3,9 @@ import { accountMenu, ACCOUNT_VERSION } from './account';
 import { mainMenu, MAIN_VERSION } from './main';
 import { registrationMenu, REGISTRATION_VERSION } from './registration';
 import { setPinMenu, SET_PIN_VERSION } from './set-pin';
+import { tontineBalancesMenu, TONTINE_BALANCES_VERSION } from './tontine-balances';
+import { tontineContributeMenu, TONTINE_CONTRIBUTE_VERSION } from './tontine-contribute';
+import { tontineJoinMenu, TONTINE_JOIN_VERSION } from './tontine-join';
 import type { FlowName, MenuServices } from './types';
 
 export * from './types';
@@ -36,6 +39,18 @@ export const setPinFlow: FlowDefinition = (pinKey) => ({
   machine: setPinMenu(pinKey),
   version: SET_PIN_VERSION,
 });
+export const tontineJoinFlow: FlowDefinition = () => ({
+  machine: tontineJoinMenu(),
+  version: TONTINE_JOIN_VERSION,
+});
+export const tontineContributeFlow: FlowDefinition = () => ({
+  machine: tontineContributeMenu(),
+  version: TONTINE_CONTRIBUTE_VERSION,
+});
+export const tontineBalancesFlow: FlowDefinition = () => ({
+  machine: tontineBalancesMenu(),
+  version: TONTINE_BALANCES_VERSION,
+});
 
 /** Every flow of this folder: the catalogue the graph and the menu tests walk. */
 export const FLOW_DEFINITIONS: Record<FlowName, FlowDefinition> = {
@@ -43,6 +58,9 @@ export const FLOW_DEFINITIONS: Record<FlowName, FlowDefinition> = {
   registration: registrationFlow,
   account: accountFlow,
   setPin: setPinFlow,
+  tontineJoin: tontineJoinFlow,
+  tontineContribute: tontineContributeFlow,
+  tontineBalances: tontineBalancesFlow,
 };
 
 export function definitions(

@@ -10,7 +10,8 @@ import { deriveKey } from '../src/infra/crypto';
 export type { Lang } from '../src/infra/i18n';
 import type { Lang } from '../src/infra/i18n';
 
-export type FlowName = 'main' | 'registration' | 'account' | 'setPin';
+export type FlowName =
+  'main' | 'registration' | 'account' | 'setPin' | 'tontineJoin' | 'tontineContribute' | 'tontineBalances';
 
 /** The only event a machine receives: what the client typed on this hop. */
 export interface InputEvent {
@@ -75,8 +76,60 @@ export interface RegistrationRequest {
   pin: string;
 }
 
-/** The domain calls menus may invoke, with their input and output types. */
-export interface MenuServices {
+/** An active tontine of the client's SFD, open to adhesions (XOF amounts). */
+export interface TontineOption {
+  id: number;
+  name: string;
+  stakeMin: number;
+  stakeMax: number;
+  joiningFee: number;
+}
+
+/** What submitting an adhesion led to: sent, already a member or asking, the tontine no longer open. */
+export type AdhesionOutcome = 'sent' | 'already' | 'closed';
+
+/** One of the client's active participations (its daily stake for the current carnet). */
+export interface ParticipationOption {
+  participantId: number;
+  name: string;
+  stake: number;
+}
+
+/** What paying `days` more days costs now, and where the carnet stands after (carnet.ts `allocate`). */
+export interface ContributionQuote {
+  amount: number;
+  /** The part that pays box 1 of the cycles the payment starts (0 when none starts). */
+  commission: number;
+  cycle: number;
+  boxesPaid: number;
+}
+
+/** A line of "Mes soldes", written by the service in the caller's language. */
+export interface BalanceLine {
+  label: string;
+}
+
+/** The tontine menus' domain calls (the tontines module contributes them: src/tontines/menu-services.ts). */
+export interface TontineMenuServices {
+  listTontines: (req: { userId: number }) => Promise<TontineOption[]>;
+  submitAdhesion: (req: { userId: number; tontineId: number; stake: number }) => Promise<AdhesionOutcome>;
+  listParticipations: (req: { userId: number }) => Promise<ParticipationOption[]>;
+  quoteContribution: (req: {
+    userId: number;
+    participantId: number;
+    days: number;
+  }) => Promise<ContributionQuote>;
+  /** Pushes the mobile-money payment of `days` days to the caller's phone. */
+  startContribution: (req: { userId: number; participantId: number; days: number }) => Promise<void>;
+  loadBalances: (req: { userId: number; lang: Lang }) => Promise<BalanceLine[]>;
+}
+
+/**
+ * The domain calls menus may invoke, with their input and output types. The tontine ones are optional
+ * here so each module can type its own part (accounts: these, tontines: TontineMenuServices); a flow
+ * whose service no module gave fails at its `required()` placeholder.
+ */
+export interface MenuServices extends Partial<TontineMenuServices> {
   listSfds: () => Promise<SfdOption[]>;
   registerClient: (req: RegistrationRequest) => Promise<{ userId: number; firstName: string }>;
   verifyPin: (req: { userId: number; pin: string }) => Promise<PinCheck>;
@@ -119,4 +172,9 @@ export function listIndex(value: string, length: number): number | null {
   if (!/^\d{1,3}$/.test(value)) return null;
   const n = Number(value);
   return n >= 1 && n <= length ? n - 1 : null;
+}
+
+/** An XOF amount as a client reads it: "5 000" (a plain space between thousands, GSM-7). */
+export function fcfa(amount: number): string {
+  return String(Math.trunc(amount)).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 }

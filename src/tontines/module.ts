@@ -1,3 +1,4 @@
+import { tontineBalancesFlow, tontineContributeFlow, tontineJoinFlow } from '../../menus';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { KycService } from '../accounts/kyc';
 import type { Module } from '../contract';
@@ -8,6 +9,7 @@ import { tontinesEntities } from './entities';
 import { feeUnpaidReminder } from './fee-reminder';
 import { ContributionReads } from './contribution-reads';
 import { CONTRIBUTION_PURPOSE, ContributionsService } from './contributions';
+import { tontineMenuServices } from './menu-services';
 import { ADHESION_PENDING } from './notices';
 import { adhesionRoutes } from './routes-adhesions';
 import { contributionRoutes } from './routes-contributions';
@@ -39,6 +41,22 @@ export function createTontines(
     },
     reminders: [feeUnpaidReminder(needs.accounts)],
     inAppKinds: [ADHESION_PENDING],
+    ussd: {
+      flows: {
+        tontineJoin: tontineJoinFlow,
+        tontineContribute: tontineContributeFlow,
+        tontineBalances: tontineBalancesFlow,
+      },
+      services: tontineMenuServices({
+        accounts: needs.accounts,
+        tontines,
+        adhesions,
+        contributions,
+        reads: new ContributionReads(deps, needs.accounts),
+        payments: needs.payments,
+        logger: deps.logger,
+      }),
+    },
     service: { tontines, adhesions },
   } satisfies Module & Record<string, unknown>;
 }

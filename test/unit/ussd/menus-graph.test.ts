@@ -36,7 +36,8 @@ describe('menusMarkdown (docs/menus.md)', () => {
     expect(main).toContain('  [*] --> menu');
     expect(main).toContain('  menu : screen main.menu');
     expect(main).toContain('  menu --> account : 6');
-    expect(main).toContain('  menu --> comingSoon : 1, 2, 3, 4, 5');
+    expect(main).toContain('  menu --> comingSoon : 4, 5');
+    expect(main).toContain('  menu --> tontineJoin : 3');
     expect(main).toContain('  comingSoon : END common.coming_soon');
 
     const reg = machineDiagram(machines.registration);

@@ -5,6 +5,9 @@ import { createActor, type AnyMachineSnapshot, type AnyStateNode, type EventObje
 import { getShortestPaths, getStateNodes } from 'xstate/graph';
 import {
   definitions,
+  type BalanceLine,
+  type ParticipationOption,
+  type TontineOption,
   type FlowName,
   type Lang,
   type MenuInput,
@@ -67,6 +70,23 @@ const profile = (kyc: Profile['kyc']): Profile => ({
   kyc,
 });
 
+/** 12 tontines (the list paginates), long names, the widest amounts a stake range shows. */
+const TONTINES: TontineOption[] = SFD_NAMES.slice(0, 12).map((name, i) => ({
+  id: i + 1,
+  name: `Tontine ${name}`.slice(0, 120),
+  stakeMin: 200,
+  stakeMax: 5_000 + i * 100_000,
+  joiningFee: 2_500_000,
+}));
+const PARTICIPATIONS: ParticipationOption[] = TONTINES.slice(0, 6).map((t, i) => ({
+  participantId: i + 1,
+  name: t.name,
+  stake: 1_000_000,
+}));
+const BALANCES: BalanceLine[] = TONTINES.slice(0, 8).map((t) => ({
+  label: `${t.name}: 123 456 789 FCFA, Carnet 12: 31/31`,
+}));
+
 /**
  * What each invoked service may answer. The traversal is pure (`logic.transition`): it does not run
  * promise actors, so their results are given as `xstate.done.actor.<id>` / `xstate.error.actor.<id>`
@@ -81,6 +101,15 @@ const OUTCOMES: Record<string, unknown[]> = {
   verifyResetCode: ['ok', 'wrong', 'expired'],
   setLanguage: ['fr', 'en'],
   loadProfile: [profile('pending'), profile('verified'), profile('rejected')],
+  listTontines: [TONTINES, TONTINES.slice(0, 1), []],
+  submitAdhesion: ['sent', 'already', 'closed'],
+  listParticipations: [PARTICIPATIONS, PARTICIPATIONS.slice(0, 1), []],
+  quoteContribution: [
+    { amount: 31_000_000, commission: 1_000_000, cycle: 12, boxesPaid: 31 },
+    { amount: 31_000_000, commission: 0, cycle: 12, boxesPaid: 31 },
+  ],
+  startContribution: [undefined],
+  loadBalances: [BALANCES, BALANCES.slice(0, 1), []],
 };
 
 /** What a client types: menu choices, a long name, an ID, a good PIN, a weak PIN, a 6-digit code. */

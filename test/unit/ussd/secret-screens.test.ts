@@ -23,6 +23,10 @@ const SECRET = [
   'registration.pin_confirm',
   'set_pin.ask',
   'set_pin.confirm',
+  'tontine_balances.pin',
+  'tontine_balances.pin_wrong',
+  'tontine_contribute.pin',
+  'tontine_contribute.pin_wrong',
 ];
 
 const metas = Object.values(definitions('key')).flatMap(({ machine }) =>

@@ -29,6 +29,12 @@ const services = Object.fromEntries(
     'verifyResetCode',
     'setLanguage',
     'loadProfile',
+    'listTontines',
+    'submitAdhesion',
+    'listParticipations',
+    'quoteContribution',
+    'startContribution',
+    'loadBalances',
   ].map((name) => [name, never]),
 ) as unknown as MenuServices;
 const flows = buildFlows(KEY, services);
@@ -68,6 +74,28 @@ const OUTCOMES: Record<string, unknown[]> = {
   verifyResetCode: ['ok', 'wrong', 'expired'],
   setLanguage: ['fr', 'en'],
   loadProfile: [{ firstName: 'Awa', lastName: 'Houngbo', sfdName: 'Caisse', kyc: 'pending' }],
+  listTontines: [
+    [
+      { id: 1, name: 'Marche', stakeMin: 200, stakeMax: 5000, joiningFee: 1000 },
+      { id: 2, name: 'Port', stakeMin: 1000, stakeMax: 2000, joiningFee: 0 },
+    ],
+    [],
+  ],
+  submitAdhesion: ['sent', 'already', 'closed'],
+  listParticipations: [
+    [
+      { participantId: 1, name: 'Marche', stake: 500 },
+      { participantId: 2, name: 'Port', stake: 1000 },
+    ],
+    [{ participantId: 1, name: 'Marche', stake: 500 }],
+    [],
+  ],
+  quoteContribution: [
+    { amount: 1500, commission: 500, cycle: 1, boxesPaid: 3 },
+    { amount: 1500, commission: 0, cycle: 1, boxesPaid: 6 },
+  ],
+  startContribution: [undefined],
+  loadBalances: [[{ label: 'Marche: 1 000 FCFA, Carnet 1: 3/31' }], []],
 };
 
 function eventsFor(snap: AnyMachineSnapshot): EventObject[] {

@@ -8,7 +8,7 @@ import { integrateAdhesion, type IntegrationNotices } from './participants';
 
 /**
  * The joining fee's purpose handler, in the payment's transaction. A fee that matches an adhesion
- * awaiting it (same client and SFD, the tontine's fee exactly) goes mobile-money clearing → the SFD's
+ * awaiting it (same client and SFD; the payment it started, or the tontine's fee exactly) goes mobile-money clearing → the SFD's
  * fee income, the adhesion to paiement_effectue, then adherent if the tontine is active. Anything
  * else (a payment started by hand through /api/payments/initiate, a second fee) is money received
  * for nothing known: it is parked in the SFD's suspense account for a person to refund.
@@ -25,7 +25,8 @@ export function adhesionFeeHandler(deps: Pick<Deps, 'logger'>, notices: Integrat
         tontine !== null &&
         adhesion.clientId === payment.clientId &&
         adhesion.sfdId === payment.sfdId &&
-        tontine.joiningFee === payment.amount &&
+        // The payment this adhesion started (for the fee as it was then), or one for the fee as it is.
+        (adhesion.paymentReference === payment.reference || tontine.joiningFee === payment.amount) &&
         (adhesion.status === 'validee_agent' || adhesion.status === 'en_cours_paiement');
       const moved =
         matches &&

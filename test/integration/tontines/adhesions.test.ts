@@ -516,6 +516,26 @@ describe('the joining fee', () => {
     expect((await adhesionRow(id)).status).toBe('adherent');
   });
 
+  it('a fee changed while its payment is under way: the payment the adhesion started still pays it', async () => {
+    const changing = await makeTontine(t, a, { name: 'Change', joiningFee: 1000 });
+    const { user, id } = await validated(500, a, changing);
+    const reference = 'TFAT260303100000ABCDEF0123';
+    await t.deps.db.manager.update(
+      Adhesion,
+      { id },
+      { status: 'en_cours_paiement', paymentReference: reference },
+    );
+    await t.deps.db.manager.update(Tontine, { id: changing.id }, { joiningFee: 1200 });
+    const feeIncome = (await balance(`sfd:${a.id}:fee-income`)) as number;
+    const payment = { reference, amount: 1000, clientId: user.id, sfdId: a.id, purposeRef: String(id) };
+    const handler = t.payments.registry.get('adhesion_tontine');
+    await t.deps.db.transaction(async (m) => {
+      await handler.applyCollection?.(m, payment as PaymentTransaction, t.clock.now());
+    });
+    expect((await adhesionRow(id)).status).toBe('adherent');
+    expect(await balance(`sfd:${a.id}:fee-income`)).toBe(feeIncome + 1000);
+  });
+
   it('a free tontine makes the participant at once, without a payment', async () => {
     const free = await makeTontine(t, a, { name: 'Gratuite', joiningFee: 0 });
     const { token, id } = await validated(300, a, free);

@@ -1,0 +1,428 @@
+import { In, type EntityManager } from 'typeorm';
+import { recordAudit } from '../accounts/audit';
+import type { AccountsDirectory, Contact } from '../accounts/directory';
+import type { Deps } from '../deps';
+import type { Principal } from '../http/auth';
+import { Problem, forbidden, validationFailed } from '../http/errors';
+import type { Page } from '../http/pagination';
+import { hasRank } from '../http/roles';
+import { withinScope } from '../http/scope';
+import { ensureAccount, post, reverse, sfdAccount } from '../ledger/service';
+import { closeNotifications, notifyStaffAt } from '../notifications/inapp';
+import type { OutboxMessage } from '../notifications/outbox';
+import type { PurposeHandler } from '../payments/purposes';
+import type { PaymentsService } from '../payments/service';
+import { formatXof } from '../shared/money';
+import { addDays, startOfLocalDay, DEFAULT_TIME_ZONE, type LocalDate } from '../shared/sfd-calendar';
+import { decide, transition, type Decision } from '../workflow/decide';
+import { contributionEntryKey, tontineAccount } from './contributions';
+import { Retrait, Tontine, TontineParticipant, type RetraitStatus } from './entities';
+import { REASON_SMS_MAX, tontineNameForSms } from './notices';
+
+/**
+ * Withdrawals: a client (or an agent for them) asks for part of their tontine balance; an agent of the
+ * client's SFD decides; an approval posts the withdrawal to the ledger in the same transaction and pays
+ * it out, by mobile money (payments' payout, purpose `retrait_tontine`) or in cash at the branch.
+ *
+ * Every write about one participant (a request, a decision, a contribution) first locks the
+ * participant's row (MySQL; SQLite runs one transaction at a time), so they take turns: the available
+ * balance (ledger balance minus the pending withdrawals) a request is checked against cannot move under
+ * it, and 20 parallel requests never promise more than the balance.
+ */
+
+/** The payment purpose of a withdrawal's payout; its `purposeRef` is the retrait's id. */
+export const WITHDRAWAL_PURPOSE = 'retrait_tontine';
+/** The ledger key of a withdrawal's entry, and of its reversal when the payout fails. */
+export const withdrawalEntryKey = (retraitId: number) => `tontine:retrait:${retraitId}`;
+export const withdrawalReversalKey = (retraitId: number) => `tontine:retrait:${retraitId}:reversal`;
+
+/** The in-app type of a withdrawal awaiting an agent; its data is `{retrait_id}`. */
+export const WITHDRAWAL_PENDING = 'tontine_retrait_pending';
+export const WITHDRAWAL_DECIDERS = ['agent_sfd', 'superviseur_sfd'] as const;
+const pendingData = (retraitId: number) => ({ retrait_id: retraitId });
+
+export type PayoutMethod = 'mobile_money' | 'cash';
+
+export interface WithdrawalFilter {
+  participantId?: number;
+  tontineId?: number;
+  clientId?: number;
+  status?: RetraitStatus;
+  /** Local dates (the SFD's zone), both included. */
+  from?: LocalDate;
+  to?: LocalDate;
+}
+
+export type WithdrawalScope = { clientId: number } | { sfdId: number | null };
+
+export interface WithdrawalDecision extends Decision {
+  /** How an approved withdrawal is paid (default: mobile money when the provider pays out). */
+  method?: PayoutMethod;
+}
+
+const cut = (text: string, max: number) => {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 3).trimEnd()}...`;
+};
+
+export class WithdrawalsService {
+  constructor(
+    private readonly deps: Pick<Deps, 'db' | 'clock' | 'outbox' | 'logger'>,
+    private readonly accounts: AccountsDirectory,
+    private readonly payments: PaymentsService,
+  ) {}
+
+  /**
+   * A withdrawal request → pending. The caller is the participant's client, or an agent (or higher) of
+   * the participant's SFD; anyone else: 404 (out of reach) or 403 (the platform admin). The amount must
+   * be at least the tontine's minimum (400) and at most the available balance (409 insufficient_funds).
+   */
+  async request(actor: Principal, input: { participantId: number; amount: number }): Promise<Retrait> {
+    return this.deps.db.transaction(async (manager) => {
+      const at = this.deps.clock.now();
+      const participant = withinScope(
+        actor,
+        await lockParticipant(manager, input.participantId),
+        (p) => p.clientId,
+      );
+      if (actor.role !== 'client' && !isAgentOf(actor, participant.sfdId)) throw forbidden();
+      const tontine = await manager.findOneOrFail(Tontine, { where: { id: participant.tontineId } });
+      if (input.amount < tontine.minWithdrawal) throw validationFailed({ amount: ['min_withdrawal'] });
+      const available = await this.availableIn(manager, participant);
+      if (input.amount > available) {
+        throw new Problem(409, 'insufficient_funds', `at most ${available} XOF may be withdrawn`);
+      }
+      const retrait = await manager.save(
+        manager.create(Retrait, {
+          sfdId: participant.sfdId,
+          participantId: participant.id,
+          clientId: participant.clientId,
+          amount: input.amount,
+          status: 'pending',
+          reason: null,
+          decidedBy: null,
+          decidedAt: null,
+          paymentReference: null,
+          createdAt: at,
+          updatedAt: at,
+        }),
+      );
+      await recordAudit(
+        manager,
+        {
+          actor,
+          sfdId: retrait.sfdId,
+          action: 'tontine.retrait.request',
+          targetType: 'retrait',
+          targetId: retrait.id,
+          after: { status: 'pending', amount: retrait.amount, participant_id: participant.id },
+        },
+        at,
+      );
+      const client = await this.accounts.contact(participant.clientId, manager);
+      if (client) {
+        await notifyStaffAt(
+          manager,
+          {
+            sfdId: retrait.sfdId,
+            roles: WITHDRAWAL_DECIDERS,
+            type: WITHDRAWAL_PENDING,
+            text: {
+              key: WITHDRAWAL_PENDING,
+              params: {
+                firstName: client.firstName,
+                lastName: client.lastName,
+                amount: formatXof(retrait.amount),
+                tontine: tontine.name,
+              },
+            },
+            data: pendingData(retrait.id),
+          },
+          at,
+          this.accounts,
+        );
+        await this.sms(manager, client, 'withdrawal_requested', retrait, tontine);
+      }
+      return retrait;
+    });
+  }
+
+  /** The participant's balance (ledger) minus their pending withdrawals: what they may still ask for. */
+  async available(participant: TontineParticipant): Promise<number> {
+    return this.availableIn(this.deps.db.manager, participant);
+  }
+
+  private async availableIn(manager: EntityManager, participant: TontineParticipant): Promise<number> {
+    const participantId = participant.id;
+    // Read through the caller's manager (inside its transaction); created empty if it never was.
+    const account = await ensureAccount(manager, {
+      code: tontineAccount(participantId),
+      kind: 'tontine',
+      sfdId: participant.sfdId,
+      ownerId: participant.clientId,
+      mayGoNegative: false,
+      at: this.deps.clock.now(),
+    });
+    const pending = await manager.find(Retrait, {
+      where: { participantId, status: 'pending' },
+      select: { id: true, amount: true },
+    });
+    return account.balance - pending.reduce((sum, r) => sum + r.amount, 0);
+  }
+
+  /**
+   * An agent's (or supervisor's, admin's) decision on a pending withdrawal of a client of their own SFD
+   * (another SFD's: 404; the platform admin: 403; no longer pending: 409). Approve: the ledger entry
+   * (the participant −amount, the SFD's mobile-money clearing or cash +amount: money going out through
+   * them) in the transaction of the status change (an overdraft is refused by the ledger: 409), then
+   * the payout: cash is handed over by the deciding agent (→ confirmee at once), mobile money is sent
+   * after the commit (→ approved; a failed payout puts the money back: `revertPayout`). Reject: the
+   * reason, told to the client. SMS to the client at each step; the agents' notice is closed.
+   */
+  async decide(actor: Principal, retraitId: number, decision: WithdrawalDecision): Promise<Retrait> {
+    const method: PayoutMethod =
+      decision.method ?? (this.payments.provider.capabilities.payout ? 'mobile_money' : 'cash');
+    const decided = await this.deps.db.transaction(async (manager) => {
+      const at = this.deps.clock.now();
+      const found = withinScope(actor, await manager.findOne(Retrait, { where: { id: retraitId } }));
+      if (!isAgentOf(actor, found.sfdId)) throw forbidden();
+      // The participant first, like every write about them (see the class comment).
+      await lockParticipant(manager, found.participantId);
+      const tontine = await this.tontineOf(manager, found.participantId);
+      const client = await this.accounts.contact(found.clientId, manager);
+      if (decision.decision === 'approve' && method === 'mobile_money' && !client?.phone) {
+        throw validationFailed({ method: ['no_phone'] });
+      }
+      let record = await decide(manager, {
+        entity: Retrait,
+        id: retraitId,
+        from: ['pending'],
+        to: { approve: 'approved', reject: 'rejected' },
+        set: {
+          decidedBy: actor.userId,
+          decidedAt: at,
+          reason: decision.decision === 'reject' ? (decision.reason ?? null) : null,
+          updatedAt: at,
+        },
+        actor,
+        action: 'tontine.retrait',
+        targetType: 'retrait',
+        at,
+        decision,
+        view: (r) => ({
+          status: r.status,
+          amount: r.amount,
+          ...(r.status !== 'pending' ? { method } : {}),
+          ...(r.reason ? { reason: r.reason } : {}),
+        }),
+        notify: async (m, r, d) => {
+          await closeNotifications(m, { type: WITHDRAWAL_PENDING, data: pendingData(r.id) }, at);
+          if (!client) return;
+          if (d.decision === 'reject') await this.sms(m, client, 'withdrawal_rejected', r, tontine);
+          else if (method === 'mobile_money') await this.sms(m, client, 'withdrawal_approved', r, tontine);
+        },
+      });
+      if (decision.decision === 'approve') {
+        const counter = sfdAccount(record.sfdId, method === 'cash' ? 'cash' : 'mobile-money');
+        await post(manager, {
+          key: withdrawalEntryKey(record.id),
+          kind: 'tontine_retrait',
+          lines: [
+            { account: tontineAccount(record.participantId), amount: -record.amount },
+            { account: counter, amount: record.amount },
+          ],
+          ref: { type: 'retrait', id: record.id },
+          sfdId: record.sfdId,
+          actorId: actor.userId,
+          at,
+        });
+        if (method === 'cash') {
+          // The agent hands the cash over at the branch: the withdrawal is paid.
+          record = await transition(manager, {
+            entity: Retrait,
+            id: record.id,
+            from: ['approved'],
+            to: 'confirmee',
+            set: { updatedAt: at },
+            actor,
+            action: 'tontine.retrait.paid_cash',
+            targetType: 'retrait',
+            at,
+          });
+          if (client) await this.sms(manager, client, 'withdrawal_paid_cash', record, tontine);
+        }
+      }
+      return { record, client };
+    });
+
+    const { record, client } = decided;
+    if (record.status !== 'approved' || !client?.phone) return record;
+    // After the commit: the entry is posted, so the money cannot be promised twice.
+    const payment = await this.payments.payout({
+      type: 'retrait_tontine',
+      amount: record.amount,
+      phone: client.phone,
+      clientId: record.clientId,
+      sfdId: record.sfdId,
+      purpose: WITHDRAWAL_PURPOSE,
+      purposeRef: String(record.id),
+      initiatedBy: actor.userId,
+    });
+    await this.deps.db.manager.update(
+      Retrait,
+      { id: record.id },
+      { paymentReference: payment.reference, updatedAt: this.deps.clock.now() },
+    );
+    return (await this.deps.db.manager.findOneOrFail(Retrait, { where: { id: record.id } })) as Retrait;
+  }
+
+  /**
+   * The purpose `retrait_tontine`. A failed payout gives the money back (a reversing entry under its
+   * own key) and the withdrawal ends `rejected` (reason `payout_failed`); payments tells the client.
+   * A collection started under this purpose (POST /api/payments/initiate names it by its type) buys
+   * nothing: its money is parked in the SFD's suspense account, not lost.
+   */
+  purposeHandler(): PurposeHandler {
+    return {
+      revertPayout: async (manager, payment, at) => {
+        const id = Number(payment.purposeRef);
+        const retrait = Number.isSafeInteger(id) ? await manager.findOne(Retrait, { where: { id } }) : null;
+        if (!retrait || retrait.status !== 'approved') {
+          this.deps.logger.error(
+            { reference: payment.reference, purpose_ref: payment.purposeRef },
+            'failed withdrawal payout: no approved withdrawal to revert',
+          );
+          return;
+        }
+        await reverse(manager, withdrawalEntryKey(retrait.id), {
+          key: withdrawalReversalKey(retrait.id),
+          kind: 'tontine_retrait_reversal',
+          ref: { type: 'retrait', id: retrait.id },
+          sfdId: retrait.sfdId,
+          at,
+        });
+        await transition(manager, {
+          entity: Retrait,
+          id: retrait.id,
+          from: ['approved'],
+          to: 'rejected',
+          set: { reason: 'payout_failed', paymentReference: payment.reference, updatedAt: at },
+          actor: null,
+          action: 'tontine.retrait.payout_failed',
+          targetType: 'retrait',
+          at,
+          view: (r) => ({ status: r.status, reason: r.reason }),
+        });
+      },
+      applyCollection: async (manager, payment, at) => {
+        this.deps.logger.error(
+          { reference: payment.reference },
+          'a collection for a withdrawal purpose: the money is parked in suspense',
+        );
+        await post(manager, {
+          key: contributionEntryKey(payment.reference),
+          kind: 'tontine_suspense',
+          lines: [
+            { account: sfdAccount(payment.sfdId, 'mobile-money'), amount: -payment.amount },
+            { account: sfdAccount(payment.sfdId, 'suspense'), amount: payment.amount },
+          ],
+          ref: { type: 'payment', id: payment.reference },
+          sfdId: payment.sfdId,
+          at,
+        });
+      },
+    };
+  }
+
+  byId(id: number): Promise<Retrait | null> {
+    return this.deps.db.manager.findOne(Retrait, { where: { id } });
+  }
+
+  participant(id: number): Promise<TontineParticipant | null> {
+    return this.deps.db.manager.findOne(TontineParticipant, { where: { id } });
+  }
+
+  /** Withdrawals, newest first; dates in the scope's SFD zone (the default zone for all SFDs). */
+  async list(
+    scope: WithdrawalScope,
+    filter: WithdrawalFilter,
+    page: Page,
+  ): Promise<{ rows: Retrait[]; count: number }> {
+    const qb = this.deps.db.manager.getRepository(Retrait).createQueryBuilder('r');
+    if ('clientId' in scope) qb.where('r.client_id = :me', { me: scope.clientId });
+    else if (scope.sfdId !== null) qb.where('r.sfd_id = :sfd', { sfd: scope.sfdId });
+    if (filter.participantId) qb.andWhere('r.participant_id = :p', { p: filter.participantId });
+    if (filter.clientId) qb.andWhere('r.client_id = :client', { client: filter.clientId });
+    if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
+    if (filter.tontineId) {
+      qb.andWhere(
+        'r.participant_id IN (SELECT tp.id FROM tontine_participants tp WHERE tp.tontine_id = :tontine)',
+        { tontine: filter.tontineId },
+      );
+    }
+    if (filter.from || filter.to) {
+      const sfdId = 'sfdId' in scope ? scope.sfdId : null;
+      const zone =
+        sfdId === null
+          ? DEFAULT_TIME_ZONE
+          : ((await this.accounts.sfd(sfdId))?.timeZone ?? DEFAULT_TIME_ZONE);
+      if (filter.from) qb.andWhere('r.created_at >= :from', { from: startOfLocalDay(filter.from, zone) });
+      if (filter.to) qb.andWhere('r.created_at < :to', { to: startOfLocalDay(addDays(filter.to, 1), zone) });
+    }
+    const [rows, count] = await qb.orderBy('r.id', 'DESC').skip(page.skip).take(page.take).getManyAndCount();
+    return { rows, count };
+  }
+
+  /** The tontines of these withdrawals' participants, by participant id. */
+  async tontineIds(rows: Retrait[]): Promise<Map<number, number>> {
+    const ids = [...new Set(rows.map((r) => r.participantId))];
+    if (ids.length === 0) return new Map();
+    const participants = await this.deps.db.manager.find(TontineParticipant, {
+      where: { id: In(ids) },
+      select: { id: true, tontineId: true },
+    });
+    return new Map(participants.map((p) => [p.id, p.tontineId]));
+  }
+
+  private async tontineOf(manager: EntityManager, participantId: number): Promise<Tontine> {
+    const participant = await manager.findOneOrFail(TontineParticipant, { where: { id: participantId } });
+    return manager.findOneOrFail(Tontine, { where: { id: participant.tontineId } });
+  }
+
+  private async sms(
+    manager: EntityManager,
+    client: Contact,
+    key: 'withdrawal_requested' | 'withdrawal_approved' | 'withdrawal_rejected' | 'withdrawal_paid_cash',
+    retrait: Retrait,
+    tontine: Tontine,
+  ): Promise<void> {
+    if (!client.phone) return;
+    const message: OutboxMessage = {
+      to: client.phone,
+      kind: 'info',
+      lang: client.language,
+      template: `tontines.${key}`,
+      params: {
+        amount: formatXof(retrait.amount),
+        tontine: tontineNameForSms(tontine.name),
+        reference: String(retrait.id),
+        ...(key === 'withdrawal_rejected' ? { reason: cut(retrait.reason ?? '', REASON_SMS_MAX) } : {}),
+      },
+      dedupeKey: `tontine-retrait:${retrait.id}:${key}`,
+    };
+    await this.deps.outbox.queue(manager, message);
+  }
+}
+
+/** An agent (or higher) of this SFD: the platform admin is not one. */
+function isAgentOf(actor: Principal, sfdId: number): boolean {
+  return actor.role !== 'client' && hasRank(actor.role, 'agent_sfd') && actor.sfdId === sfdId;
+}
+
+function lockParticipant(manager: EntityManager, id: number): Promise<TontineParticipant | null> {
+  const mysql = manager.connection.options.type === 'mysql';
+  return manager.findOne(TontineParticipant, {
+    where: { id },
+    ...(mysql ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+  });
+}

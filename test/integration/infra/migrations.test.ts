@@ -29,11 +29,23 @@ describe('migrations', () => {
     }
   };
 
-  it("the newest migrations go down and up again: the outbox's sealed params, then the users' index", async () => {
+  /** Undoes the migrations newer than the one whose name contains `part` (later modules add theirs). */
+  const undoNewerThan = async (part: string) => {
+    for (;;) {
+      const [last] = (await t.deps.db.query(
+        'SELECT name FROM migrations ORDER BY timestamp DESC LIMIT 1',
+      )) as { name: string }[];
+      if (!last || last.name.includes(part)) return;
+      await t.deps.db.undoLastMigration();
+    }
+  };
+
+  it("these migrations go down and up again: the outbox's sealed params, then the users' index", async () => {
     const sealed = ['template', 'params', 'secret_params_enc'];
     expect(await outboxColumns()).toEqual(expect.arrayContaining(sealed));
     expect(await userIndexes()).toContain('ix_users__sfd_id_role_created_at');
     try {
+      await undoNewerThan('SmsOutboxSecrets');
       await t.deps.db.undoLastMigration();
       const columns = await outboxColumns();
       for (const name of sealed) expect(columns).not.toContain(name);

@@ -5,6 +5,7 @@ import { ManualClock } from '../../../src/infra/clock';
 import { paymentLinkKey, signPaymentLink } from '../../../src/payments/payment-link';
 import { formatXof } from '../../../src/shared/money';
 import { KYC_REASON_SMS_MAX } from '../../../src/accounts/kyc';
+import { TONTINE_NAME_SMS_MAX } from '../../../src/tontines/notices';
 import { newReference } from '../../../src/payments/service';
 import { MAX_SMS_SEGMENTS, shapeSms } from '../../../src/notifications/segments';
 import { isGsm7 } from '../../../src/shared/gsm7';
@@ -53,6 +54,16 @@ const WORST: Record<string, string> = {
   others: '999',
   // A KYC rejection's reason, at the length the SMS keeps of it (KYC_REASON_SMS_MAX).
   reason: 'x'.repeat(KYC_REASON_SMS_MAX),
+  // Tontines: a name at the length SMS keep of it, stakes and fees of a billion, a 93-day payment
+  // across carnets, a client's tontine balance at its most negative, an agent's long full name.
+  tontine: 'x'.repeat(TONTINE_NAME_SMS_MAX),
+  stake: formatXof(1_000_000_000),
+  fee: formatXof(1_000_000_000),
+  days: '93',
+  cycle: '99999',
+  paid: '31',
+  balance: formatXof(-999_999_999_999),
+  agent: 'Marie-Bernadette Afiavi Ayaba Houngbedji-Dossou',
 };
 
 type Tree = { [key: string]: string | Tree };

@@ -6,11 +6,10 @@ import { notFound, Problem } from '../http/errors';
 import type { Page } from '../http/pagination';
 import { t } from '../infra/i18n';
 import type { Logger } from '../infra/logger';
-import type { PaymentsService } from '../payments/service';
 import type { AdhesionsService } from './adhesions';
 import { BOXES_PER_CARNET } from './carnet';
 import type { ContributionReads } from './contribution-reads';
-import { CONTRIBUTION_PURPOSE, purposeRef, type ContributionsService } from './contributions';
+import type { ContributionsService } from './contributions';
 import type { Tontine } from './entities';
 import type { TontinesService } from './tontines-service';
 
@@ -21,9 +20,8 @@ export interface TontineMenuNeeds {
   accounts: AccountsDirectory;
   tontines: TontinesService;
   adhesions: Pick<AdhesionsService, 'submit'>;
-  contributions: Pick<ContributionsService, 'quote'>;
+  contributions: Pick<ContributionsService, 'quote' | 'startMobileMoney'>;
   reads: Pick<ContributionReads, 'participant' | 'soldes'>;
-  payments: Pick<PaymentsService, 'collect'>;
   logger: Logger;
 }
 
@@ -33,7 +31,7 @@ export interface TontineMenuNeeds {
  * as that client, with the same checks as the client's own API calls.
  */
 export function tontineMenuServices(needs: TontineMenuNeeds): TontineMenuServices {
-  const { accounts, tontines, adhesions, contributions, reads, payments } = needs;
+  const { accounts, tontines, adhesions, contributions, reads } = needs;
 
   /** The caller as the services' checks know a client (no token: the USSD session stands for it). */
   async function principalOf(userId: number): Promise<Principal> {
@@ -106,21 +104,9 @@ export function tontineMenuServices(needs: TontineMenuNeeds): TontineMenuService
     },
 
     startContribution: async ({ userId, participantId, days }) => {
-      const participant = await ownParticipant(userId, participantId);
-      const client = await accounts.client(userId);
-      if (!client?.phone) throw notFound();
-      // What the days cost now (the carnet may have moved since the summary: the payment is the truth).
-      const allocation = await contributions.quote(participantId, days);
-      await payments.collect({
-        type: 'cotisation_tontine',
-        amount: allocation.amount,
-        phone: client.phone,
-        clientId: participant.clientId,
-        sfdId: participant.sfdId,
-        purpose: CONTRIBUTION_PURPOSE,
-        purposeRef: purposeRef(participant.id, days),
-        initiatedBy: userId,
-      });
+      await ownParticipant(userId, participantId);
+      // Priced now (the carnet may have moved since the summary), pushed to the client's own phone.
+      await contributions.startMobileMoney({ participantId, days, initiatedBy: userId });
     },
 
     loadBalances: async ({ userId, lang }) => {

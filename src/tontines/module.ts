@@ -53,7 +53,6 @@ export function createTontines(
         adhesions,
         contributions,
         reads: new ContributionReads(deps, needs.accounts),
-        payments: needs.payments,
         logger: deps.logger,
       }),
     },

@@ -17,8 +17,8 @@ import type { TontinesService } from './tontines-service';
 const ALL: Page = { page: 1, pageSize: 100, skip: 0, take: 100 };
 
 export interface TontineMenuNeeds {
-  accounts: AccountsDirectory;
-  tontines: TontinesService;
+  accounts: Pick<AccountsDirectory, 'client'>;
+  tontines: Pick<TontinesService, 'list' | 'byId'>;
   adhesions: Pick<AdhesionsService, 'submit'>;
   contributions: Pick<ContributionsService, 'quote' | 'startMobileMoney'>;
   reads: Pick<ContributionReads, 'participant' | 'soldes'>;

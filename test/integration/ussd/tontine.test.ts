@@ -152,6 +152,8 @@ describe('register, join, contribute, balances', () => {
       paymentReference: payment.reference,
     });
     expect(cotisation).toMatchObject({ status: 'confirmee', days: 3, amount: 4500, commission: 1500 });
+    // Once paid, the receipt SMS gives the carnet progress.
+    expect((await t.inbox.to(p.number)).at(-1)?.body).toMatch(/ 4 500 FCFA .*Carnet 1: 3\/31/);
   });
 
   it('reads the balance and carnet progress behind the PIN', async () => {

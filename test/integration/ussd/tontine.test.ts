@@ -172,6 +172,14 @@ describe('register, join, contribute, balances', () => {
       'CON Tontine Marche: 31 case(s) de 1 500 FCFA\nMontant: 46 500 FCFA\nDont commission (case 1 du carnet): 1 500 FCFA\nApres: Carnet 2: 3/31\n1. Confirmer' +
         FOOTER,
     );
+    expect(await p.send('1')).toBe(`CON Entrez votre PIN pour payer:${FOOTER}`);
+    // Back from the PIN: the same summary, nothing started.
+    expect(await p.send('0')).toMatch(
+      /^CON Tontine Marche: 31 case\(s\) de 1 500 FCFA\nMontant: 46 500 FCFA\n/,
+    );
+    expect(await t.deps.db.manager.countBy(PaymentTransaction, { purposeRef: `${participant.id}:31` })).toBe(
+      0,
+    );
     expect(await p.sendAll('1', NEW_PIN)).toMatch(/^END Confirmez le paiement sur votre telephone/);
     expect((await settled({ clientId: user.id, purposeRef: `${participant.id}:31` })).status).toBe('success');
     const carnets = await t.deps.db.manager.find(Carnet, {

@@ -5,6 +5,7 @@ import type { Module } from '../contract';
 import type { Deps } from '../deps';
 import type { PaymentsService } from '../payments/service';
 import { ADHESION_PURPOSE, AdhesionsService } from './adhesions';
+import { CashDeskService } from './cash-desk';
 import { tontinesEntities } from './entities';
 import { feeUnpaidReminder } from './fee-reminder';
 import { ContributionReads } from './contribution-reads';
@@ -12,9 +13,12 @@ import { CONTRIBUTION_PURPOSE, ContributionsService } from './contributions';
 import { tontineMenuServices } from './menu-services';
 import { ADHESION_PENDING } from './notices';
 import { adhesionRoutes } from './routes-adhesions';
+import { cashDeskRoutes } from './routes-cash-desk';
 import { contributionRoutes } from './routes-contributions';
 import { tontineCollectionRoutes, tontineItemRoutes } from './routes-tontines';
+import { withdrawalRoutes } from './routes-withdrawals';
 import { TontinesService } from './tontines-service';
+import { WITHDRAWAL_PENDING, WITHDRAWAL_PURPOSE, WithdrawalsService } from './withdrawals';
 
 /** The collector tontine: tontines, adhesions and their fee, participants and carnets. */
 export function createTontines(
@@ -24,6 +28,7 @@ export function createTontines(
   const tontines = new TontinesService(deps, needs.accounts);
   const adhesions = new AdhesionsService(deps, needs);
   const contributions = new ContributionsService(deps, needs.accounts, needs.payments);
+  const withdrawals = new WithdrawalsService(deps, needs.accounts, needs.payments);
 
   return {
     name: 'tontines',
@@ -32,15 +37,18 @@ export function createTontines(
       ...tontineCollectionRoutes(tontines),
       ...adhesionRoutes(adhesions),
       ...contributionRoutes(contributions, new ContributionReads(deps, needs.accounts)),
+      ...withdrawalRoutes(withdrawals),
+      ...cashDeskRoutes(new CashDeskService(deps, needs.accounts), needs.accounts),
       // Last: /api/tontines/:id would catch every literal path under /api/tontines/ listed after it.
       ...tontineItemRoutes(tontines),
     ],
     purposes: {
       [ADHESION_PURPOSE]: adhesions.purposeHandler(),
       [CONTRIBUTION_PURPOSE]: contributions.purposeHandler(),
+      [WITHDRAWAL_PURPOSE]: withdrawals.purposeHandler(),
     },
     reminders: [feeUnpaidReminder(needs.accounts)],
-    inAppKinds: [ADHESION_PENDING],
+    inAppKinds: [ADHESION_PENDING, WITHDRAWAL_PENDING],
     ussd: {
       flows: {
         tontineJoin: tontineJoinFlow,

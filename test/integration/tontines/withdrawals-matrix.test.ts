@@ -116,3 +116,21 @@ it('list: the owner and the SFD staff see the withdrawals; nobody else does', as
     platform: [200, 13],
   });
 });
+
+it('the app itself serves them, ahead of /api/tontines/:id', async () => {
+  const auth = { Authorization: `Bearer ${tokens['agent_sfd:own']}` };
+  const list = await t.request.get('/api/tontines/retraits/').set(auth);
+  expect([list.status, list.body.count]).toEqual([200, 13]);
+  const desk = await t.request.get('/api/tontines/collecte/caisse/').set(auth);
+  expect([desk.status, desk.body.cash_on_hand]).toEqual([200, 0]);
+  const asked = await t.request
+    .post('/api/tontines/retraits/')
+    .set({ Authorization: `Bearer ${tokens.owner}` })
+    .send({ participant_id: participant.id, amount: 100 });
+  expect(asked.status).toBe(201);
+  const decided = await t.request
+    .post(`/api/tontines/retraits/${asked.body.id}/valider/`)
+    .set(auth)
+    .send({ decision: 'approve', method: 'cash' });
+  expect([decided.status, decided.body.status]).toEqual([200, 'confirmee']);
+});

@@ -2,9 +2,8 @@ import type { AccountsDirectory } from '../accounts/directory';
 import type { Module } from '../contract';
 import type { Deps } from '../deps';
 import { paymentEntities } from './entities';
-import { post, sfdAccount } from '../ledger/service';
 import { createProvider } from './providers';
-import { PurposeRegistry, paymentEntryKey, type PurposeHandler } from './purposes';
+import { parkInSuspense, PurposeRegistry, type PurposeHandler } from './purposes';
 import { payPageRoutes } from './pay-page';
 import { PaymentReads } from './reads';
 import { paymentRoutes } from './routes';
@@ -26,17 +25,7 @@ export function createPayments(deps: Deps, needs: { accounts: AccountsDirectory 
   // Sandbox round trips: the test money is parked in the SFD's suspense account.
   const sandbox: PurposeHandler = {
     applyCollection: async (manager, payment, at) => {
-      await post(manager, {
-        key: paymentEntryKey(payment.reference),
-        kind: 'sandbox_test',
-        lines: [
-          { account: sfdAccount(payment.sfdId, 'mobile-money'), amount: -payment.amount },
-          { account: sfdAccount(payment.sfdId, 'suspense'), amount: payment.amount },
-        ],
-        ref: { type: 'payment', id: payment.reference },
-        sfdId: payment.sfdId,
-        at,
-      });
+      await parkInSuspense(manager, payment, at, { kind: 'sandbox_test' });
     },
   };
 

@@ -1,3 +1,4 @@
+import { post, sfdAccount } from '../ledger/service';
 import type { EntityManager } from 'typeorm';
 import type { PaymentTransaction, PaymentType } from './entities';
 
@@ -52,3 +53,27 @@ export class PurposeRegistry {
 /** The ledger key of a payment's own entry, and of its reversal. */
 export const paymentEntryKey = (reference: string) => `payment:${reference}`;
 export const reversalEntryKey = (reference: string) => `payment:${reference}:reversal`;
+
+/**
+ * Puts a collection's money in the SFD's suspense account (mobile-money clearing → suspense): for a
+ * payment its purpose cannot apply (nothing awaits it any more), and for sandbox round trips. The money
+ * is never lost; staff move it by hand. `key` defaults to the payment's own entry key.
+ */
+export function parkInSuspense(
+  manager: EntityManager,
+  payment: PaymentTransaction,
+  at: Date,
+  entry: { kind: string; key?: string },
+): Promise<unknown> {
+  return post(manager, {
+    key: entry.key ?? paymentEntryKey(payment.reference),
+    kind: entry.kind,
+    lines: [
+      { account: sfdAccount(payment.sfdId, 'mobile-money'), amount: -payment.amount },
+      { account: sfdAccount(payment.sfdId, 'suspense'), amount: payment.amount },
+    ],
+    ref: { type: 'payment', id: payment.reference },
+    sfdId: payment.sfdId,
+    at,
+  });
+}

@@ -1,3 +1,4 @@
+import { parkInSuspense } from '../payments/purposes';
 import { In } from 'typeorm';
 import { recordAudit } from '../accounts/audit';
 import type { Deps } from '../deps';
@@ -42,17 +43,7 @@ export function adhesionFeeHandler(deps: Pick<Deps, 'logger'>, notices: Integrat
           { reference: payment.reference, purposeRef: payment.purposeRef },
           'joining fee for no adhesion awaiting it: parked in suspense',
         );
-        await post(manager, {
-          key: paymentEntryKey(payment.reference),
-          kind: 'unmatched_collection',
-          lines: [
-            { account: sfdAccount(payment.sfdId, 'mobile-money'), amount: -payment.amount },
-            { account: sfdAccount(payment.sfdId, 'suspense'), amount: payment.amount },
-          ],
-          ref: { type: 'payment', id: payment.reference },
-          sfdId: payment.sfdId,
-          at,
-        });
+        await parkInSuspense(manager, payment, at, { kind: 'unmatched_collection' });
         return;
       }
       await post(manager, {

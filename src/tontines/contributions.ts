@@ -1,10 +1,10 @@
+import { parkInSuspense } from '../payments/purposes';
 import type { EntityManager } from 'typeorm';
 import { recordAudit } from '../accounts/audit';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
 import { conflict, validationFailed } from '../http/errors';
-import { post, sfdAccount } from '../ledger/service';
 import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import { DEFAULT_TIME_ZONE, localDateOf } from '../shared/sfd-calendar';
@@ -282,16 +282,9 @@ export class ContributionsService {
           { reference: payment.reference, purpose_ref: payment.purposeRef, reason: prepared },
           'tontine contribution not applicable: the money is parked in suspense',
         );
-        await post(manager, {
-          key: contributionEntryKey(payment.reference),
+        await parkInSuspense(manager, payment, at, {
           kind: 'tontine_suspense',
-          lines: [
-            { account: sfdAccount(payment.sfdId, 'mobile-money'), amount: -payment.amount },
-            { account: sfdAccount(payment.sfdId, 'suspense'), amount: payment.amount },
-          ],
-          ref: { type: 'payment', id: payment.reference },
-          sfdId: payment.sfdId,
-          at,
+          key: contributionEntryKey(payment.reference),
         });
       },
     };

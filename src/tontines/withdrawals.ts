@@ -1,3 +1,4 @@
+import { parkInSuspense } from '../payments/purposes';
 import { In, type EntityManager } from 'typeorm';
 import { recordAudit } from '../accounts/audit';
 import type { AccountsDirectory, Contact } from '../accounts/directory';
@@ -319,16 +320,9 @@ export class WithdrawalsService {
           { reference: payment.reference },
           'a collection for a withdrawal purpose: the money is parked in suspense',
         );
-        await post(manager, {
-          key: contributionEntryKey(payment.reference),
+        await parkInSuspense(manager, payment, at, {
           kind: 'tontine_suspense',
-          lines: [
-            { account: sfdAccount(payment.sfdId, 'mobile-money'), amount: -payment.amount },
-            { account: sfdAccount(payment.sfdId, 'suspense'), amount: payment.amount },
-          ],
-          ref: { type: 'payment', id: payment.reference },
-          sfdId: payment.sfdId,
-          at,
+          key: contributionEntryKey(payment.reference),
         });
       },
     };

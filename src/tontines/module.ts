@@ -18,6 +18,7 @@ import { contributionRoutes } from './routes-contributions';
 import { tontineCollectionRoutes, tontineItemRoutes } from './routes-tontines';
 import { withdrawalRoutes } from './routes-withdrawals';
 import { TontinesService } from './tontines-service';
+import { WithdrawalReads } from './withdrawal-reads';
 import { WITHDRAWAL_PENDING, WITHDRAWAL_PURPOSE, WithdrawalsService } from './withdrawals';
 
 /** The collector tontine: tontines, adhesions and their fee, participants and carnets. */
@@ -37,7 +38,7 @@ export function createTontines(
       ...tontineCollectionRoutes(tontines),
       ...adhesionRoutes(adhesions),
       ...contributionRoutes(contributions, new ContributionReads(deps, needs.accounts)),
-      ...withdrawalRoutes(withdrawals),
+      ...withdrawalRoutes(withdrawals, new WithdrawalReads(deps, needs.accounts)),
       ...cashDeskRoutes(new CashDeskService(deps, needs.accounts), needs.accounts),
       // Last: /api/tontines/:id would catch every literal path under /api/tontines/ listed after it.
       ...tontineItemRoutes(tontines),

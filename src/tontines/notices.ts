@@ -23,7 +23,7 @@ export const REASON_SMS_MAX = 120;
 export const TONTINE_NAME_SMS_MAX = 40;
 
 /** On one line, at most `max` characters. */
-function cut(text: string, max: number): string {
+export function cut(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 3).trimEnd()}...`;
 }

@@ -5,7 +5,8 @@ import { route, type RouteSpec } from '../http/route';
 import { scopedSfdFilter } from '../http/scope';
 import { safeText } from '../http/text';
 import type { Retrait } from './entities';
-import type { WithdrawalScope, WithdrawalsService } from './withdrawals';
+import type { WithdrawalReads, WithdrawalScope } from './withdrawal-reads';
+import type { WithdrawalsService } from './withdrawals';
 
 const id = z.coerce.number().int().positive().max(2_147_483_647);
 const idParams = z.object({ id });
@@ -87,9 +88,9 @@ function scopeOf(principal: Principal, sfdId?: number): WithdrawalScope {
 }
 
 /** Withdrawals: the request, the list, the agent's decision and the payout. */
-export function withdrawalRoutes(service: WithdrawalsService): RouteSpec[] {
+export function withdrawalRoutes(service: WithdrawalsService, reads: WithdrawalReads): RouteSpec[] {
   const dto = async (r: Retrait) =>
-    retraitDto(r, (await service.tontineIds([r])).get(r.participantId) as number);
+    retraitDto(r, (await reads.tontineIds([r])).get(r.participantId) as number);
   return [
     route({
       method: 'post',
@@ -119,7 +120,7 @@ export function withdrawalRoutes(service: WithdrawalsService): RouteSpec[] {
       response: { status: 200, description: 'A page of withdrawals', schema: pageSchema(retraitSchema) },
       handler: async ({ query, principal, ctx }) => {
         const page = pageOf(query);
-        const { rows, count } = await service.list(
+        const { rows, count } = await reads.list(
           scopeOf(principal, query.sfd_id),
           {
             participantId: query.participant_id,
@@ -131,7 +132,7 @@ export function withdrawalRoutes(service: WithdrawalsService): RouteSpec[] {
           },
           page,
         );
-        const tontines = await service.tontineIds(rows);
+        const tontines = await reads.tontineIds(rows);
         return paginated(
           ctx,
           page,

@@ -1,24 +1,21 @@
 import { parkInSuspense } from '../payments/purposes';
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { recordAudit } from '../accounts/audit';
-import type { AccountsDirectory, Contact } from '../accounts/directory';
+import type { AccountsDirectory } from '../accounts/directory';
 import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
 import { Problem, forbidden, validationFailed } from '../http/errors';
-import type { Page } from '../http/pagination';
 import { hasRank } from '../http/roles';
 import { withinScope } from '../http/scope';
 import { ensureAccount, post, reverse, sfdAccount } from '../ledger/service';
 import { closeNotifications, notifyStaffAt } from '../notifications/inapp';
-import type { OutboxMessage } from '../notifications/outbox';
 import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import { formatXof } from '../shared/money';
-import { addDays, startOfLocalDay, DEFAULT_TIME_ZONE, type LocalDate } from '../shared/sfd-calendar';
 import { decide, transition, type Decision } from '../workflow/decide';
 import { contributionEntryKey, tontineAccount } from './contributions';
-import { Retrait, Tontine, TontineParticipant, type RetraitStatus } from './entities';
-import { REASON_SMS_MAX, tontineNameForSms } from './notices';
+import { Retrait, Tontine, TontineParticipant } from './entities';
+import { withdrawalSms } from './withdrawal-notices';
 
 /**
  * Withdrawals: a client (or an agent for them) asks for part of their tontine balance; an agent of the
@@ -44,27 +41,10 @@ const pendingData = (retraitId: number) => ({ retrait_id: retraitId });
 
 export type PayoutMethod = 'mobile_money' | 'cash';
 
-export interface WithdrawalFilter {
-  participantId?: number;
-  tontineId?: number;
-  clientId?: number;
-  status?: RetraitStatus;
-  /** Local dates (the SFD's zone), both included. */
-  from?: LocalDate;
-  to?: LocalDate;
-}
-
-export type WithdrawalScope = { clientId: number } | { sfdId: number | null };
-
 export interface WithdrawalDecision extends Decision {
   /** How an approved withdrawal is paid (default: mobile money when the provider pays out). */
   method?: PayoutMethod;
 }
-
-const cut = (text: string, max: number) => {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 3).trimEnd()}...`;
-};
 
 export class WithdrawalsService {
   constructor(
@@ -142,7 +122,7 @@ export class WithdrawalsService {
           at,
           this.accounts,
         );
-        await this.sms(manager, client, 'withdrawal_requested', retrait, tontine);
+        await withdrawalSms(this.deps.outbox, manager, client, 'withdrawal_requested', retrait, tontine);
       }
       return retrait;
     });
@@ -219,8 +199,10 @@ export class WithdrawalsService {
         notify: async (m, r, d) => {
           await closeNotifications(m, { type: WITHDRAWAL_PENDING, data: pendingData(r.id) }, at);
           if (!client) return;
-          if (d.decision === 'reject') await this.sms(m, client, 'withdrawal_rejected', r, tontine);
-          else if (method === 'mobile_money') await this.sms(m, client, 'withdrawal_approved', r, tontine);
+          if (d.decision === 'reject')
+            await withdrawalSms(this.deps.outbox, m, client, 'withdrawal_rejected', r, tontine);
+          else if (method === 'mobile_money')
+            await withdrawalSms(this.deps.outbox, m, client, 'withdrawal_approved', r, tontine);
         },
       });
       if (decision.decision === 'approve') {
@@ -250,7 +232,8 @@ export class WithdrawalsService {
             targetType: 'retrait',
             at,
           });
-          if (client) await this.sms(manager, client, 'withdrawal_paid_cash', record, tontine);
+          if (client)
+            await withdrawalSms(this.deps.outbox, manager, client, 'withdrawal_paid_cash', record, tontine);
         }
       }
       return { record, client };
@@ -336,75 +319,9 @@ export class WithdrawalsService {
     return this.deps.db.manager.findOne(TontineParticipant, { where: { id } });
   }
 
-  /** Withdrawals, newest first; dates in the scope's SFD zone (the default zone for all SFDs). */
-  async list(
-    scope: WithdrawalScope,
-    filter: WithdrawalFilter,
-    page: Page,
-  ): Promise<{ rows: Retrait[]; count: number }> {
-    const qb = this.deps.db.manager.getRepository(Retrait).createQueryBuilder('r');
-    if ('clientId' in scope) qb.where('r.client_id = :me', { me: scope.clientId });
-    else if (scope.sfdId !== null) qb.where('r.sfd_id = :sfd', { sfd: scope.sfdId });
-    if (filter.participantId) qb.andWhere('r.participant_id = :p', { p: filter.participantId });
-    if (filter.clientId) qb.andWhere('r.client_id = :client', { client: filter.clientId });
-    if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
-    if (filter.tontineId) {
-      qb.andWhere(
-        'r.participant_id IN (SELECT tp.id FROM tontine_participants tp WHERE tp.tontine_id = :tontine)',
-        { tontine: filter.tontineId },
-      );
-    }
-    if (filter.from || filter.to) {
-      const sfdId = 'sfdId' in scope ? scope.sfdId : null;
-      const zone =
-        sfdId === null
-          ? DEFAULT_TIME_ZONE
-          : ((await this.accounts.sfd(sfdId))?.timeZone ?? DEFAULT_TIME_ZONE);
-      if (filter.from) qb.andWhere('r.created_at >= :from', { from: startOfLocalDay(filter.from, zone) });
-      if (filter.to) qb.andWhere('r.created_at < :to', { to: startOfLocalDay(addDays(filter.to, 1), zone) });
-    }
-    const [rows, count] = await qb.orderBy('r.id', 'DESC').skip(page.skip).take(page.take).getManyAndCount();
-    return { rows, count };
-  }
-
-  /** The tontines of these withdrawals' participants, by participant id. */
-  async tontineIds(rows: Retrait[]): Promise<Map<number, number>> {
-    const ids = [...new Set(rows.map((r) => r.participantId))];
-    if (ids.length === 0) return new Map();
-    const participants = await this.deps.db.manager.find(TontineParticipant, {
-      where: { id: In(ids) },
-      select: { id: true, tontineId: true },
-    });
-    return new Map(participants.map((p) => [p.id, p.tontineId]));
-  }
-
   private async tontineOf(manager: EntityManager, participantId: number): Promise<Tontine> {
     const participant = await manager.findOneOrFail(TontineParticipant, { where: { id: participantId } });
     return manager.findOneOrFail(Tontine, { where: { id: participant.tontineId } });
-  }
-
-  private async sms(
-    manager: EntityManager,
-    client: Contact,
-    key: 'withdrawal_requested' | 'withdrawal_approved' | 'withdrawal_rejected' | 'withdrawal_paid_cash',
-    retrait: Retrait,
-    tontine: Tontine,
-  ): Promise<void> {
-    if (!client.phone) return;
-    const message: OutboxMessage = {
-      to: client.phone,
-      kind: 'info',
-      lang: client.language,
-      template: `tontines.${key}`,
-      params: {
-        amount: formatXof(retrait.amount),
-        tontine: tontineNameForSms(tontine.name),
-        reference: String(retrait.id),
-        ...(key === 'withdrawal_rejected' ? { reason: cut(retrait.reason ?? '', REASON_SMS_MAX) } : {}),
-      },
-      dedupeKey: `tontine-retrait:${retrait.id}:${key}`,
-    };
-    await this.deps.outbox.queue(manager, message);
   }
 }
 

@@ -9,6 +9,7 @@ import { ensureAccount, post, sfdAccount } from '../../../src/ledger/service';
 import { tontineAccount } from '../../../src/tontines/contributions';
 import { TontineParticipant } from '../../../src/tontines/entities';
 import { withdrawalRoutes } from '../../../src/tontines/routes-withdrawals';
+import { WithdrawalReads } from '../../../src/tontines/withdrawal-reads';
 import { WITHDRAWAL_PURPOSE, WithdrawalsService } from '../../../src/tontines/withdrawals';
 import type { TestApp } from '../../helpers/app';
 import { makeTontine } from '../../helpers/factories';
@@ -24,7 +25,7 @@ export function mountWithdrawals(app: TestApp) {
   koa.use(publicBaseUrl(app.config.PUBLIC_BASE_URL));
   koa.use(problemHandler());
   koa.use(stripTrailingSlash());
-  const router = mountRoutes(withdrawalRoutes(service), {
+  const router = mountRoutes(withdrawalRoutes(service, new WithdrawalReads(app.deps, app.accounts.service)), {
     authenticator: app.accounts.tokens,
     bodyLimit: app.config.BODY_LIMIT,
     checkResponses: true,

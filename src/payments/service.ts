@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { LessThan, type EntityManager } from 'typeorm';
-import { recordAudit, type AuditInput } from '../accounts/audit';
+import { LessThan } from 'typeorm';
 import type { AccountsDirectory, Contact } from '../accounts/directory';
 import type { Deps } from '../deps';
+import { auditPayment, type PaymentActor } from './audit';
 import { Problem } from '../http/errors';
 import { PAYMENT_TYPES, PaymentTransaction, type PaymentDirection, type PaymentType } from './entities';
 import { ProviderUnavailable, type PaymentProvider, type VerifyResult } from './provider';
@@ -33,23 +33,6 @@ export function newReference(type: PaymentType, at: Date): string {
  * reconciliation), the signed-in caller who asked (a status check), or `'initiator'` for an outcome
  * met within the request that started the payment (the provider refused it), i.e. its `initiatedBy`.
  */
-export type PaymentActor = AuditInput['actor'] | 'initiator';
-
-/** A payment in its audit rows' before/after. */
-function auditView(p: PaymentTransaction, changes: Partial<PaymentTransaction> = {}) {
-  const q = { ...p, ...changes };
-  return {
-    status: q.status,
-    amount: q.amount,
-    reference: q.reference,
-    direction: q.direction,
-    type: q.type,
-    purpose: q.purpose,
-    provider_transaction_id: q.providerTransactionId,
-    failure_reason: q.failureReason,
-  };
-}
-
 const STALE_AFTER_MS = 2 * 60_000;
 const UNKNOWN_REASONS = new Set([REFERENCE_MISMATCH, 'TRANSACTION_NOT_FOUND']);
 
@@ -279,7 +262,7 @@ export class PaymentsService {
       if (payment.direction === 'collection') {
         await this.purposes.get(payment.purpose).applyCollection?.(manager, payment, now);
       }
-      await this.audit(manager, payment, changes, actor, now);
+      await auditPayment(manager, this.accounts, payment, changes, actor, now);
       // The receipt is queued with the change it reports: both commit, or neither.
       await notifyClient(
         this.deps.outbox,
@@ -306,8 +289,9 @@ export class PaymentsService {
       if (!moved.affected) return false;
       const payout = payment.direction === 'payout' ? this.purposes.get(payment.purpose) : undefined;
       if (payout?.revertPayout) await payout.revertPayout(manager, payment, now);
-      await this.audit(
+      await auditPayment(
         manager,
+        this.accounts,
         payment,
         changes,
         actor,
@@ -327,48 +311,6 @@ export class PaymentsService {
       return true;
     });
     return changed;
-  }
-
-  /**
-   * The audit row of a payment leaving `pending` (ARCHITECTURE §9: every money movement), written in
-   * the transaction of the status change: `payment.success` and `payment.failed` for collections (an
-   * expiry is a failure: see `after.status`), `payment.payout` for payouts, paid or failed (then
-   * `after.reverted`: whether the purpose put the money back).
-   */
-  private async audit(
-    manager: EntityManager,
-    payment: PaymentTransaction,
-    changes: Partial<PaymentTransaction>,
-    actor: PaymentActor,
-    at: Date,
-    extra: object = {},
-  ): Promise<void> {
-    const action =
-      payment.direction === 'payout'
-        ? 'payment.payout'
-        : changes.status === 'success'
-          ? 'payment.success'
-          : 'payment.failed';
-    await recordAudit(
-      manager,
-      {
-        actor: actor === 'initiator' ? await this.initiator(manager, payment) : actor,
-        sfdId: payment.sfdId,
-        action,
-        targetType: 'payment',
-        targetId: payment.id,
-        before: auditView(payment, { status: 'pending', failureReason: null }),
-        after: { ...auditView(payment, changes), ...extra },
-      },
-      at,
-    );
-  }
-
-  /** The user who started the payment, as an audit actor (null: none, or no longer known). */
-  private async initiator(manager: EntityManager, payment: PaymentTransaction): Promise<AuditInput['actor']> {
-    if (!payment.initiatedBy) return null;
-    const user = await this.accounts.contact(payment.initiatedBy, manager);
-    return user ? { userId: user.id, role: user.role } : null;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+export { idParams } from '../http/validate';
 import { pageQuery } from '../http/pagination';
 import { ROLES } from '../http/roles';
 import { phoneSchema } from './phone';
@@ -21,7 +22,6 @@ const timeZone = z
   .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'unknown time zone');
 
 /** A record's id in a path: a value that cannot name one is a 404, like a missing record. */
-export const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 
 export const listUsersQuery = pageQuery.extend({
   status: status.optional(),

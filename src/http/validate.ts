@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { validationFailed, zodFieldErrors } from './errors';
 
 /** Parses with a zod schema; failures become a 400 problem naming each field. */
@@ -7,3 +7,9 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S
   if (!result.success) throw validationFailed(zodFieldErrors(result.error));
   return result.data;
 }
+
+/** A record's id in a path or a filter: a positive INT (anything else cannot name a record). */
+export const recordId = z.coerce.number().int().positive().max(2_147_483_647);
+
+/** The `:id` path parameter of every `/…/:id` route. */
+export const idParams = z.object({ id: recordId });

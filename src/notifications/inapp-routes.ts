@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idParams } from '../http/validate';
 import { pageOf, pageSchema, paginated } from '../http/pagination';
 import { route, type RouteSpec } from '../http/route';
 import type { InAppNotifications } from './inapp';
@@ -39,8 +40,6 @@ export const notificationDto = (n: Notification): z.input<typeof notificationSch
   read_at: n.readAt?.toISOString() ?? null,
   created_at: n.createdAt.toISOString(),
 });
-
-const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 
 const example = {
   id: 42,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idParams, recordId } from '../http/validate';
 import type { Principal } from '../http/auth';
 import { pageOf, pageQuery, pageSchema, paginated } from '../http/pagination';
 import { route, type RouteSpec } from '../http/route';
@@ -8,8 +9,6 @@ import type { Retrait } from './entities';
 import type { WithdrawalReads, WithdrawalScope } from './withdrawal-reads';
 import type { WithdrawalsService } from './withdrawals';
 
-const id = z.coerce.number().int().positive().max(2_147_483_647);
-const idParams = z.object({ id });
 const localDate = z.iso.date();
 const STATUSES = ['pending', 'approved', 'rejected', 'confirmee'] as const;
 
@@ -73,13 +72,13 @@ const retraitDto = (r: Retrait, tontineId: number): z.input<typeof retraitSchema
 });
 
 const listQuery = pageQuery.extend({
-  participant_id: id.optional(),
-  tontine_id: id.optional(),
-  client_id: id.optional().meta({ description: 'Staff only' }),
+  participant_id: recordId.optional(),
+  tontine_id: recordId.optional(),
+  client_id: recordId.optional().meta({ description: 'Staff only' }),
   status: z.enum(STATUSES).optional(),
   date_from: localDate.optional().meta({ description: "First day, in the SFD's time zone" }),
   date_to: localDate.optional().meta({ description: "Last day (included), in the SFD's time zone" }),
-  sfd_id: id.optional().meta({ description: 'Platform admin only' }),
+  sfd_id: recordId.optional().meta({ description: 'Platform admin only' }),
 });
 
 function scopeOf(principal: Principal, sfdId?: number): WithdrawalScope {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
+export { idParams } from '../http/validate';
 import { phoneSchema } from '../accounts/phone';
 import { pageQuery } from '../http/pagination';
 import { safeText } from '../http/text';
 
 /** A record's id in a path: a value that cannot name one is a 404, like a missing record. */
-export const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 
 /** Integer XOF. */
 const money = z.number().int().min(0).max(1_000_000_000);

@@ -9,6 +9,7 @@ import { SfdStaffOtp1764800000000 } from './1764800000000-SfdStaffOtp';
 import { UsersCreatedAt1764900000000 } from './1764900000000-UsersCreatedAt';
 import { SmsOutboxSecrets1765000000000 } from './1765000000000-SmsOutboxSecrets';
 import { Tontines1765100000000 } from './1765100000000-Tontines';
+import { TontineCollection1765200000000 } from './1765200000000-TontineCollection';
 
 /** Every migration, in order. Listed explicitly so the same list runs from ts (tests) and js (dist). */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   UsersCreatedAt1764900000000,
   SmsOutboxSecrets1765000000000,
   Tontines1765100000000,
+  TontineCollection1765200000000,
 ];

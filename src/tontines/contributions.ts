@@ -185,13 +185,15 @@ export class ContributionsService {
 
     const startedOn = localDateOf(at, await this.zoneOf(manager, participant.sfdId));
     await writeCarnets(manager, { participant, current, allocation, at, startedOn });
-    if (allocation.nextStakeApplied) {
-      await manager.update(
-        TontineParticipant,
-        { id: participant.id },
-        { stake: allocation.after.stake, nextStake: null, updatedAt: at },
-      );
-    }
+    await manager.update(
+      TontineParticipant,
+      { id: participant.id },
+      {
+        lastContributionAt: at,
+        ...(allocation.nextStakeApplied ? { stake: allocation.after.stake, nextStake: null } : {}),
+        updatedAt: at,
+      },
+    );
 
     const balance = await postContribution(manager, { participant, cotisation, allocation, input });
     await queueReceipt(this.deps.outbox, this.accounts, manager, {

@@ -14,6 +14,11 @@ export type ParticipantStatus = 'actif' | 'inactif' | 'suspendu';
 export type CotisationStatus = 'pending' | 'confirmee' | 'rejetee';
 export type CotisationMethod = 'mobile_money' | 'cash';
 export type RetraitStatus = 'pending' | 'approved' | 'rejected' | 'confirmee';
+/** ouverte → fondee (the client was right: the missing days are recorded) | rejetee (with a reason). */
+export type ContestationStatus = 'ouverte' | 'fondee' | 'rejetee';
+export type ContestationChannel = 'sms' | 'ussd';
+/** declare (the agent handed cash to the branch) → confirme (a superviseur counted it). */
+export type VersementStatus = 'declare' | 'confirme';
 
 /** Boxes of one carnet (cycle); the first box of every cycle is the SFD's commission. */
 export const CARNET_BOXES = 31;
@@ -72,6 +77,9 @@ export class TontineParticipant {
     number | null;
   @Column({ type: 'varchar', length: 16 }) status: ParticipantStatus;
   @Column({ name: 'joined_at', type: 'datetime', precision: 3 }) joinedAt: Date;
+  /** When their latest confirmed contribution was recorded (null: none yet); the 3-day reminder's clock. */
+  @Column({ name: 'last_contribution_at', type: 'datetime', precision: 3, nullable: true })
+  lastContributionAt: Date | null;
   @Column({ name: 'created_at', type: 'datetime', precision: 3 }) createdAt: Date;
   @Column({ name: 'updated_at', type: 'datetime', precision: 3 }) updatedAt: Date;
 }
@@ -144,4 +152,66 @@ export class Retrait {
   @Column({ name: 'updated_at', type: 'datetime', precision: 3 }) updatedAt: Date;
 }
 
-export const tontinesEntities = [Tontine, Adhesion, TontineParticipant, Carnet, Cotisation, Retrait];
+/**
+ * A client's dispute of a cash receipt (`NON <code>` by SMS, or on USSD, within 48 h): the collector
+ * recorded less than he took. The agent's superviseur decides.
+ */
+@Entity('tontine_contestations')
+export class Contestation {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'sfd_id', type: 'integer' }) sfdId: number;
+  /** The disputed cash contribution (one dispute per contribution). */
+  @Column({ name: 'cotisation_id', type: 'integer' }) cotisationId: number;
+  @Column({ name: 'participant_id', type: 'integer' }) participantId: number;
+  @Column({ name: 'client_id', type: 'integer' }) clientId: number;
+  /** The collector who recorded the contribution. */
+  @Column({ name: 'agent_id', type: 'integer' }) agentId: number;
+  @Column({ type: 'varchar', length: 16 }) status: ContestationStatus;
+  @Column({ type: 'varchar', length: 8 }) channel: ContestationChannel;
+  /** The superviseur's reason (required to reject). */
+  @Column({ type: 'varchar', length: 500, nullable: true }) reason: string | null;
+  /** Upheld: the days the collector took and did not record, now recorded (`correctionCotisationId`). */
+  @Column({ name: 'days_missing', type: 'integer', nullable: true }) daysMissing: number | null;
+  @Column({ name: 'correction_cotisation_id', type: 'integer', nullable: true })
+  correctionCotisationId: number | null;
+  @Column({ name: 'decided_by', type: 'integer', nullable: true }) decidedBy: number | null;
+  @Column({ name: 'decided_at', type: 'datetime', precision: 3, nullable: true }) decidedAt: Date | null;
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 }) createdAt: Date;
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 }) updatedAt: Date;
+}
+
+/**
+ * Cash a field agent hands to the branch. The agent declares the amount; a superviseur of the SFD counts
+ * it and confirms: the declared amount leaves the agent's cash account, the counted amount enters the
+ * branch's cash, and the difference (counted − declared) is the agent's variance.
+ */
+@Entity('tontine_versements')
+export class Versement {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'sfd_id', type: 'integer' }) sfdId: number;
+  @Column({ name: 'agent_id', type: 'integer' }) agentId: number;
+  @Column({ name: 'declared_amount', type: 'bigint', transformer: bigintNumber }) declaredAmount: number;
+  @Column({ name: 'counted_amount', type: 'bigint', transformer: bigintNumber, nullable: true })
+  countedAmount: number | null;
+  /** counted − declared: negative when cash is missing. */
+  @Column({ type: 'bigint', transformer: bigintNumber, nullable: true }) variance: number | null;
+  @Column({ type: 'varchar', length: 16 }) status: VersementStatus;
+  /** The agent's id while the remittance awaits its count (unique: one open remittance per agent). */
+  @Column({ name: 'open_agent_id', type: 'integer', nullable: true }) openAgentId: number | null;
+  @Column({ type: 'varchar', length: 500, nullable: true }) note: string | null;
+  @Column({ name: 'confirmed_by', type: 'integer', nullable: true }) confirmedBy: number | null;
+  @Column({ name: 'confirmed_at', type: 'datetime', precision: 3, nullable: true }) confirmedAt: Date | null;
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 }) createdAt: Date;
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 }) updatedAt: Date;
+}
+
+export const tontinesEntities = [
+  Tontine,
+  Adhesion,
+  TontineParticipant,
+  Carnet,
+  Cotisation,
+  Retrait,
+  Contestation,
+  Versement,
+];

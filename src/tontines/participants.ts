@@ -53,6 +53,7 @@ export async function integrate(
         nextStake: null,
         status: 'actif',
         joinedAt: at,
+        lastContributionAt: null,
         createdAt: at,
         updatedAt: at,
       }),

@@ -1,6 +1,6 @@
 import { startTestApp, type TestApp } from '../../helpers/app';
 
-/** The tontines migration goes down and up again, on MySQL or SQLite (TEST_EMBEDDED=1). */
+/** The tontines migrations go down and up again, on MySQL or SQLite (TEST_EMBEDDED=1). */
 describe('tontines migration', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -15,6 +15,8 @@ describe('tontines migration', () => {
     'tontine_carnets',
     'tontine_cotisations',
     'tontine_retraits',
+    'tontine_contestations',
+    'tontine_versements',
   ];
 
   const describeTables = async () => {
@@ -32,7 +34,7 @@ describe('tontines migration', () => {
     }
   };
 
-  it('creates the six tables with their scoping indexes and uniques, and drops them all going down', async () => {
+  it('creates the eight tables with their scoping indexes and uniques, and drops them all going down', async () => {
     const up = await describeTables();
     expect(Object.keys(up).sort()).toEqual([...TABLES].sort());
     expect(up.tontines).toContain('ix:sfd_id,status');
@@ -45,7 +47,19 @@ describe('tontines migration', () => {
     );
     expect(up.tontine_retraits).toEqual(expect.arrayContaining(['ix:participant_id', 'ix:sfd_id,status']));
     expect(up.tontine_adhesions).toContain('ix:sfd_id,status');
+    expect(up.tontine_participants).toContain('ix:sfd_id,status,last_contribution_at');
+    expect(up.tontine_contestations).toEqual(
+      expect.arrayContaining(['uq:cotisation_id', 'ix:sfd_id,status', 'ix:agent_id']),
+    );
+    expect(up.tontine_versements).toEqual(
+      expect.arrayContaining(['uq:open_agent_id', 'ix:sfd_id,status', 'ix:agent_id,created_at']),
+    );
     try {
+      // The collection migration first: the participants lose the column and its index, the rest stays.
+      await t.deps.db.undoLastMigration();
+      const before = await describeTables();
+      expect(Object.keys(before).sort()).toEqual(TABLES.slice(0, 6).sort());
+      expect(before.tontine_participants).not.toContain('ix:sfd_id,status,last_contribution_at');
       await t.deps.db.undoLastMigration();
       expect(await describeTables()).toEqual({});
     } finally {

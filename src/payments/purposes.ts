@@ -11,6 +11,8 @@ import type { PaymentTransaction, PaymentType } from './entities';
 export interface PurposeHandler {
   /** Collections: post the money to the ledger (key `payment:<reference>`) and change the business. */
   applyCollection?(manager: EntityManager, payment: PaymentTransaction, at: Date): Promise<void>;
+  /** Payouts that succeeded: the business change that follows the money arriving (the ledger moved already). */
+  applyPayout?(manager: EntityManager, payment: PaymentTransaction, at: Date): Promise<void>;
   /** Payouts that failed: put the money back (a reversing entry) and undo the business change. */
   revertPayout?(manager: EntityManager, payment: PaymentTransaction, at: Date): Promise<void>;
   /**

@@ -259,9 +259,9 @@ export class PaymentsService {
       };
       const moved = await manager.update(PaymentTransaction, { id: payment.id, status: 'pending' }, changes);
       if (!moved.affected) return false; // someone else applied it first
-      if (payment.direction === 'collection') {
-        await this.purposes.get(payment.purpose).applyCollection?.(manager, payment, now);
-      }
+      const handler = this.purposes.get(payment.purpose);
+      if (payment.direction === 'collection') await handler.applyCollection?.(manager, payment, now);
+      else await handler.applyPayout?.(manager, payment, now);
       await auditPayment(manager, this.accounts, payment, changes, actor, now);
       // The receipt is queued with the change it reports: both commit, or neither.
       await notifyClient(

@@ -268,16 +268,26 @@ export class WithdrawalsService {
    */
   purposeHandler(): PurposeHandler {
     return {
+      applyPayout: async (manager, payment, at) => {
+        const retrait = await this.approvedFor(manager, payment, 'paid withdrawal payout');
+        if (!retrait) return;
+        // The client's receipt is the payments module's payout receipt, queued in this transaction.
+        await transition(manager, {
+          entity: Retrait,
+          id: retrait.id,
+          from: ['approved'],
+          to: 'confirmee',
+          set: { paymentReference: payment.reference, updatedAt: at },
+          actor: null,
+          action: 'tontine.retrait.paid',
+          targetType: 'retrait',
+          at,
+          view: (r) => ({ status: r.status, payment_reference: r.paymentReference }),
+        });
+      },
       revertPayout: async (manager, payment, at) => {
-        const id = Number(payment.purposeRef);
-        const retrait = Number.isSafeInteger(id) ? await manager.findOne(Retrait, { where: { id } }) : null;
-        if (!retrait || retrait.status !== 'approved') {
-          this.deps.logger.error(
-            { reference: payment.reference, purpose_ref: payment.purposeRef },
-            'failed withdrawal payout: no approved withdrawal to revert',
-          );
-          return;
-        }
+        const retrait = await this.approvedFor(manager, payment, 'failed withdrawal payout');
+        if (!retrait) return;
         await reverse(manager, withdrawalEntryKey(retrait.id), {
           key: withdrawalReversalKey(retrait.id),
           kind: 'tontine_retrait_reversal',
@@ -309,6 +319,22 @@ export class WithdrawalsService {
         });
       },
     };
+  }
+
+  /** The approved withdrawal a payout settles (purposeRef: its id), or null, logged: nothing to change. */
+  private async approvedFor(
+    manager: EntityManager,
+    payment: { reference: string; purposeRef: string | null },
+    what: string,
+  ) {
+    const id = Number(payment.purposeRef);
+    const retrait = Number.isSafeInteger(id) ? await manager.findOne(Retrait, { where: { id } }) : null;
+    if (retrait?.status === 'approved') return retrait;
+    this.deps.logger.error(
+      { reference: payment.reference, purpose_ref: payment.purposeRef },
+      `${what}: no approved withdrawal`,
+    );
+    return null;
   }
 
   byId(id: number): Promise<Retrait | null> {

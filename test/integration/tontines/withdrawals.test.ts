@@ -240,7 +240,7 @@ describe('withdrawals', () => {
     expect(await t.deps.db.manager.countBy(Retrait, { participantId: p.id, status: 'pending' })).toBe(10);
   });
 
-  it('approve, mobile money: approved, the entry posted, the payout sent to the client’s phone', async () => {
+  it('approve, mobile money: approved, the entry posted, the payout sent; paid → confirmee', async () => {
     // The simulator pays a phone ending in 1 (9: refused, 8: never answers).
     const payee = await makeUser(t, 'client', sfd, { phone: '+2290197000001' });
     const p = await fundedParticipant(t, sfd, payee, 8000, { name: 'Tontine MoMo' });
@@ -276,6 +276,17 @@ describe('withdrawals', () => {
         "L'argent est envoye sur votre compte mobile money.",
     );
     expect(await balanceOf(tontineAccount(p.id))).toBe(3000);
+    // The payout's success closes the withdrawal, in the transaction of the payment's status change.
+    expect(await t.deps.db.manager.findOneByOrFail(Retrait, { id: asked.id })).toMatchObject({
+      status: 'confirmee',
+      paymentReference: payment.reference,
+    });
+    const audit = await auditOf(t, 'retrait', asked.id);
+    expect(audit.map((e) => e.action)).toEqual([
+      'tontine.retrait.request',
+      'tontine.retrait.approve',
+      'tontine.retrait.paid',
+    ]);
   });
 
   it('a failed payout gives the money back: a reversing entry, rejected (payout_failed)', async () => {

@@ -177,6 +177,17 @@ export class PaymentsService {
     return this.deps.db.manager.findOne(PaymentTransaction, { where: { reference } });
   }
 
+  /**
+   * The client's payment started for this business record, if any (newest first). Read by the client's
+   * index: a purpose module asks it about its own few records, never in bulk.
+   */
+  forPurpose(clientId: number, purpose: string, purposeRef: string): Promise<PaymentTransaction | null> {
+    return this.deps.db.manager.findOne(PaymentTransaction, {
+      where: { clientId, purpose, purposeRef },
+      order: { id: 'DESC' },
+    });
+  }
+
   byProviderId(providerTransactionId: string): Promise<PaymentTransaction | null> {
     return this.deps.db.manager.findOne(PaymentTransaction, { where: { providerTransactionId } });
   }

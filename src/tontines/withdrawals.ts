@@ -1,5 +1,5 @@
 import { parkInSuspense } from '../payments/purposes';
-import type { EntityManager } from 'typeorm';
+import { IsNull, LessThan, type EntityManager } from 'typeorm';
 import { recordAudit } from '../accounts/audit';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { Deps } from '../deps';
@@ -40,6 +40,10 @@ export const WITHDRAWAL_DECIDERS = ['agent_sfd', 'superviseur_sfd'] as const;
 const pendingData = (retraitId: number) => ({ retrait_id: retraitId });
 
 export type PayoutMethod = 'mobile_money' | 'cash';
+
+/** How often the payout sweep runs, and how old an approval must be before it counts as lost. */
+export const PAYOUT_SWEEP_EVERY_MS = 60_000;
+export const PAYOUT_GRACE_MS = 2 * 60_000;
 
 export interface WithdrawalDecision extends Decision {
   /** How an approved withdrawal is paid (default: mobile money when the provider pays out). */
@@ -242,22 +246,71 @@ export class WithdrawalsService {
     const { record, client } = decided;
     if (record.status !== 'approved' || !client?.phone) return record;
     // After the commit: the entry is posted, so the money cannot be promised twice.
+    await this.sendPayout(record, client.phone, actor.userId);
+    return (await this.deps.db.manager.findOneOrFail(Retrait, { where: { id: record.id } })) as Retrait;
+  }
+
+  private async sendPayout(record: Retrait, phone: string, initiatedBy: number | null): Promise<void> {
     const payment = await this.payments.payout({
       type: 'retrait_tontine',
       amount: record.amount,
-      phone: client.phone,
+      phone,
       clientId: record.clientId,
       sfdId: record.sfdId,
       purpose: WITHDRAWAL_PURPOSE,
       purposeRef: String(record.id),
-      initiatedBy: actor.userId,
+      initiatedBy,
     });
     await this.deps.db.manager.update(
       Retrait,
-      { id: record.id },
+      { id: record.id, paymentReference: IsNull() },
       { paymentReference: payment.reference, updatedAt: this.deps.clock.now() },
     );
-    return (await this.deps.db.manager.findOneOrFail(Retrait, { where: { id: record.id } })) as Retrait;
+  }
+
+  /**
+   * The sweep (every PAYOUT_SWEEP_EVERY_MS): a withdrawal approved for mobile money more than
+   * PAYOUT_GRACE_MS ago with no payment reference lost its payout to a crash between the approval's
+   * commit and the payout's start. If a payout exists for it after all (the crash came before its
+   * reference was stored), the reference is stored; otherwise the payout is sent now. The money was
+   * posted with the approval, so it cannot be paid twice from the ledger; the payout's own row is the
+   * guard against sending twice. Returns how many payouts it sent.
+   */
+  async resumePayouts(): Promise<number> {
+    const stuck = await this.deps.db.manager.find(Retrait, {
+      where: {
+        status: 'approved',
+        paymentReference: IsNull(),
+        decidedAt: LessThan(new Date(this.deps.clock.now().getTime() - PAYOUT_GRACE_MS)),
+      },
+      order: { id: 'ASC' },
+      take: 100,
+    });
+    let sent = 0;
+    for (const retrait of stuck) {
+      const existing = await this.payments.forPurpose(
+        retrait.clientId,
+        WITHDRAWAL_PURPOSE,
+        String(retrait.id),
+      );
+      if (existing) {
+        await this.deps.db.manager.update(
+          Retrait,
+          { id: retrait.id, paymentReference: IsNull() },
+          { paymentReference: existing.reference, updatedAt: this.deps.clock.now() },
+        );
+        continue;
+      }
+      const phone = (await this.accounts.contact(retrait.clientId))?.phone;
+      if (!phone) {
+        this.deps.logger.error({ retrait_id: retrait.id }, 'approved withdrawal without a phone to pay');
+        continue;
+      }
+      this.deps.logger.warn({ retrait_id: retrait.id }, 'approved withdrawal had no payout: sending it');
+      await this.sendPayout(retrait, phone, retrait.decidedBy);
+      sent += 1;
+    }
+    return sent;
   }
 
   /**

@@ -7,8 +7,10 @@ import { PaymentTransaction } from '../../../src/payments/entities';
 import { tontineAccount } from '../../../src/tontines/contributions';
 import { Retrait } from '../../../src/tontines/entities';
 import {
+  PAYOUT_GRACE_MS,
   WITHDRAWAL_PENDING,
   WITHDRAWAL_PURPOSE,
+  WithdrawalsService,
   withdrawalEntryKey,
   withdrawalReversalKey,
 } from '../../../src/tontines/withdrawals';
@@ -287,6 +289,84 @@ describe('withdrawals', () => {
       'tontine.retrait.approve',
       'tontine.retrait.paid',
     ]);
+  });
+
+  it('a payout lost to a crash after the approval is sent by the sweep, once', async () => {
+    const payee = await makeUser(t, 'client', sfd, { phone: '+2290197000011' });
+    const p = await fundedParticipant(t, sfd, payee, 4000);
+    const { body: asked } = await ask(await tokenFor(t, payee), p.id, 4000);
+    const principal = {
+      userId: agent.id,
+      role: agent.role,
+      sfdId: sfd.id,
+      jti: 'j',
+      familyId: 'f',
+      expiresAt: 0,
+    };
+    // The process dies between the approval's commit and the payout's start.
+    const crashing = Object.create(t.payments.service) as typeof t.payments.service;
+    crashing.payout = () => Promise.reject(new Error('process killed'));
+    const before = new WithdrawalsService(t.deps, t.accounts.service, crashing);
+    await expect(
+      before.decide(principal, asked.id, { decision: 'approve', method: 'mobile_money' }),
+    ).rejects.toThrow('process killed');
+    expect(await t.deps.db.manager.findOneByOrFail(Retrait, { id: asked.id })).toMatchObject({
+      status: 'approved',
+      paymentReference: null,
+    });
+    expect(await balanceOf(tontineAccount(p.id))).toBe(0);
+
+    const sweep = new WithdrawalsService(t.deps, t.accounts.service, t.payments.service);
+    expect(await sweep.resumePayouts()).toBe(0); // too fresh: the approving request may still be sending it
+    t.clock.advance(PAYOUT_GRACE_MS + 1000);
+    expect(await sweep.resumePayouts()).toBe(1);
+    await until(
+      async () => (await t.deps.db.manager.findOneByOrFail(Retrait, { id: asked.id })).status === 'confirmee',
+    );
+    expect(await sweep.resumePayouts()).toBe(0);
+    const payouts = await t.deps.db.manager.findBy(PaymentTransaction, {
+      purpose: WITHDRAWAL_PURPOSE,
+      purposeRef: String(asked.id),
+    });
+    expect(payouts.map((x) => [x.direction, x.amount, x.status])).toEqual([['payout', 4000, 'success']]);
+    expect(await balanceOf(tontineAccount(p.id))).toBe(0);
+  });
+
+  it('the sweep adopts a payout that started but whose reference was never stored', async () => {
+    const payee = await makeUser(t, 'client', sfd, { phone: '+2290197000021' });
+    const p = await fundedParticipant(t, sfd, payee, 2000);
+    const { body: asked } = await ask(await tokenFor(t, payee), p.id, 2000);
+    const principal = {
+      userId: agent.id,
+      role: agent.role,
+      sfdId: sfd.id,
+      jti: 'j',
+      familyId: 'f',
+      expiresAt: 0,
+    };
+    const crashing = Object.create(t.payments.service) as typeof t.payments.service;
+    crashing.payout = async (req) => {
+      await t.payments.service.payout(req);
+      throw new Error('process killed');
+    };
+    await expect(
+      new WithdrawalsService(t.deps, t.accounts.service, crashing).decide(principal, asked.id, {
+        decision: 'approve',
+        method: 'mobile_money',
+      }),
+    ).rejects.toThrow('process killed');
+    t.clock.advance(PAYOUT_GRACE_MS + 1000);
+    expect(await new WithdrawalsService(t.deps, t.accounts.service, t.payments.service).resumePayouts()).toBe(
+      0,
+    );
+    const payouts = await t.deps.db.manager.findBy(PaymentTransaction, {
+      purpose: WITHDRAWAL_PURPOSE,
+      purposeRef: String(asked.id),
+    });
+    expect(payouts).toHaveLength(1);
+    expect((await t.deps.db.manager.findOneByOrFail(Retrait, { id: asked.id })).paymentReference).toBe(
+      payouts[0].reference,
+    );
   });
 
   it('a failed payout gives the money back: a reversing entry, rejected (payout_failed)', async () => {

@@ -9,7 +9,8 @@ import {
   type LocalDate,
 } from '../shared/sfd-calendar';
 import { agentCashAccount } from './contributions';
-import { Cotisation } from './entities';
+import { Cotisation, Versement } from './entities';
+import { agentVarianceAccount } from './remittances';
 
 export interface CashDesk {
   agentId: number;
@@ -23,6 +24,13 @@ export interface CashDesk {
   cashOnHand: number;
   /** The day's confirmed cash contributions the agent recorded. */
   collections: { count: number; amount: number; commission: number };
+  /** The remittance to the branch awaiting its count, if any (the cash stays on hand until counted). */
+  openRemittance: { id: number; declaredAmount: number; createdAt: Date } | null;
+  /**
+   * The agent's cumulative variance at the branch counts, XOF (their `agent:<id>:variance` balance):
+   * negative, the agent owes the branch.
+   */
+  variance: number;
 }
 
 /** A field collector's cash desk: what they hold, and what they collected on a day. */
@@ -54,6 +62,8 @@ export class CashDeskService {
       .andWhere('c.created_at < :to', { to: startOfLocalDay(addDays(day, 1), zone) })
       .getRawOne<{ count: string | number; amount: string | number; commission: string | number }>();
     const balance = account?.balance ?? 0;
+    const variance = (await this.ledger.account(agentVarianceAccount(agent.id)))?.balance ?? 0;
+    const open = await this.deps.db.manager.findOne(Versement, { where: { openAgentId: agent.id } });
     return {
       agentId: agent.id,
       sfdId: agent.sfdId,
@@ -65,6 +75,10 @@ export class CashDeskService {
         amount: Number(raw?.amount ?? 0),
         commission: Number(raw?.commission ?? 0),
       },
+      openRemittance: open
+        ? { id: open.id, declaredAmount: open.declaredAmount, createdAt: open.createdAt }
+        : null,
+      variance,
     };
   }
 }

@@ -33,6 +33,18 @@ const caisseSchema = z
       amount: z.number().int().meta({ description: 'XOF collected in cash that day' }),
       commission: z.number().int().meta({ description: "XOF of it that is the SFD's commission" }),
     }),
+    open_remittance: z
+      .object({
+        id: z.number().int(),
+        declared_amount: z.number().int(),
+        created_at: z.iso.datetime(),
+      })
+      .nullable()
+      .meta({ description: 'The remittance to the branch awaiting its count (the cash is still on hand)' }),
+    variance: z
+      .number()
+      .int()
+      .meta({ description: "XOF, the agent's cumulative count differences: negative, the agent owes" }),
   })
   .meta({ id: 'CaisseCollecteur' });
 
@@ -68,6 +80,12 @@ export function cashDeskRoutes(service: CashDeskService, accounts: AccountsDirec
           date: desk.date,
           cash_on_hand: desk.cashOnHand,
           collections: desk.collections,
+          open_remittance: desk.openRemittance && {
+            id: desk.openRemittance.id,
+            declared_amount: desk.openRemittance.declaredAmount,
+            created_at: desk.openRemittance.createdAt.toISOString(),
+          },
+          variance: desk.variance,
         };
       },
     }),

@@ -137,6 +137,8 @@ it('cash on hand from the ledger; the collections of the SFD-local day only', as
     date: today,
     cash_on_hand: 4500,
     collections: { count: 2, amount: 3000, commission: 500 },
+    open_remittance: null,
+    variance: 0,
   });
 });
 

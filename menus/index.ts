@@ -5,6 +5,7 @@ import { registrationMenu, REGISTRATION_VERSION } from './registration';
 import { setPinMenu, SET_PIN_VERSION } from './set-pin';
 import { tontineBalancesMenu, TONTINE_BALANCES_VERSION } from './tontine-balances';
 import { tontineContributeMenu, TONTINE_CONTRIBUTE_VERSION } from './tontine-contribute';
+import { tontineDisputeMenu, TONTINE_DISPUTE_VERSION } from './tontine-dispute';
 import { tontineJoinMenu, TONTINE_JOIN_VERSION } from './tontine-join';
 import type { FlowName, MenuServices } from './types';
 
@@ -51,6 +52,10 @@ export const tontineBalancesFlow: FlowDefinition = () => ({
   machine: tontineBalancesMenu(),
   version: TONTINE_BALANCES_VERSION,
 });
+export const tontineDisputeFlow: FlowDefinition = () => ({
+  machine: tontineDisputeMenu(),
+  version: TONTINE_DISPUTE_VERSION,
+});
 
 /** Every flow of this folder: the catalogue the graph and the menu tests walk. */
 export const FLOW_DEFINITIONS: Record<FlowName, FlowDefinition> = {
@@ -61,6 +66,7 @@ export const FLOW_DEFINITIONS: Record<FlowName, FlowDefinition> = {
   tontineJoin: tontineJoinFlow,
   tontineContribute: tontineContributeFlow,
   tontineBalances: tontineBalancesFlow,
+  tontineDispute: tontineDisputeFlow,
 };
 
 export function definitions(

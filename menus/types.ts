@@ -11,7 +11,14 @@ export type { Lang } from '../src/infra/i18n';
 import type { Lang } from '../src/infra/i18n';
 
 export type FlowName =
-  'main' | 'registration' | 'account' | 'setPin' | 'tontineJoin' | 'tontineContribute' | 'tontineBalances';
+  | 'main'
+  | 'registration'
+  | 'account'
+  | 'setPin'
+  | 'tontineJoin'
+  | 'tontineContribute'
+  | 'tontineBalances'
+  | 'tontineDispute';
 
 /** The only event a machine receives: what the client typed on this hop. */
 export interface InputEvent {
@@ -124,12 +131,33 @@ export interface TontineMenuServices {
   loadBalances: (req: { userId: number; lang: Lang }) => Promise<BalanceLine[]>;
 }
 
+/** Why a cash receipt cannot be disputed: not one of the caller's, past 48 h, already disputed. */
+export type DisputeRefusal = 'unknown' | 'late' | 'already';
+export type DisputeOutcome = 'opened' | DisputeRefusal;
+
+/** A cash receipt the caller may dispute, as its confirm screen shows it (`date`: the SFD's local time). */
+export interface DisputableReceipt {
+  code: string;
+  amount: number;
+  date: string;
+  agent: string;
+}
+
+export type DisputeLookup = { outcome: 'found'; receipt: DisputableReceipt } | { outcome: DisputeRefusal };
+
+/** The dispute menu's domain calls (src/tontines/dispute-menu-services.ts). */
+export interface DisputeMenuServices {
+  findDisputableReceipt: (req: { userId: number; code: string }) => Promise<DisputeLookup>;
+  /** Opens the dispute on the USSD channel. */
+  openDispute: (req: { userId: number; code: string }) => Promise<DisputeOutcome>;
+}
+
 /**
  * The domain calls menus may invoke, with their input and output types. The tontine ones are optional
  * here so each module can type its own part (accounts: these, tontines: TontineMenuServices); a flow
  * whose service no module gave fails at its `required()` placeholder.
  */
-export interface MenuServices extends Partial<TontineMenuServices> {
+export interface MenuServices extends Partial<TontineMenuServices>, Partial<DisputeMenuServices> {
   listSfds: () => Promise<SfdOption[]>;
   registerClient: (req: RegistrationRequest) => Promise<{ userId: number; firstName: string }>;
   verifyPin: (req: { userId: number; pin: string }) => Promise<PinCheck>;

@@ -1,4 +1,4 @@
-import { tontineBalancesFlow, tontineContributeFlow, tontineJoinFlow } from '../../menus';
+import { tontineBalancesFlow, tontineContributeFlow, tontineDisputeFlow, tontineJoinFlow } from '../../menus';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { KycService } from '../accounts/kyc';
 import type { Module } from '../contract';
@@ -55,6 +55,7 @@ export function createTontines(
         tontineJoin: tontineJoinFlow,
         tontineContribute: tontineContributeFlow,
         tontineBalances: tontineBalancesFlow,
+        tontineDispute: tontineDisputeFlow,
       },
       services: tontineMenuServices({
         accounts: needs.accounts,

@@ -62,12 +62,13 @@ describe("the invalid-input lines of the screens that say what is wrong (meta 'i
       .map((node) => ({ id: node.id, meta: node.meta as ScreenMeta })),
   );
 
-  it('are set on the registration name and ID number screens, the tontine stake and days screens', () => {
+  it('are set on the registration name and ID number screens, the tontine stake, days and receipt code screens', () => {
     expect(withInvalid.map((s) => s.id).sort()).toEqual([
       'registration.firstName',
       'registration.idNumber',
       'registration.lastName',
       'tontineContribute.days',
+      'tontineDispute.code',
       'tontineJoin.stake',
       'tontineJoin.stakeOutOfRange',
     ]);

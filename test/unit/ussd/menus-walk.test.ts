@@ -110,10 +110,23 @@ const OUTCOMES: Record<string, unknown[]> = {
   ],
   startContribution: [undefined],
   loadBalances: [BALANCES, BALANCES.slice(0, 1), []],
+  findDisputableReceipt: [
+    {
+      outcome: 'found',
+      receipt: { code: 'K7M2QX', amount: 31_000_000, date: '31/12/2026 23:59', agent: `${NAME} ${NAME}` },
+    },
+    { outcome: 'unknown' },
+    { outcome: 'late' },
+    { outcome: 'already' },
+  ],
+  openDispute: ['opened', 'unknown', 'late', 'already'],
 };
 
-/** What a client types: menu choices, a long name, an ID, a good PIN, a weak PIN, a 6-digit code. */
-const INPUTS = ['1', '2', '3', '4', '5', '6', '7', '9', NAME, ID_NUMBER, '5820', '1111', '482913'];
+/**
+ * What a client types: menu choices, a long name, an ID, a good PIN, a weak PIN, a 6-digit code, a
+ * receipt code.
+ */
+const INPUTS = ['1', '2', '3', '4', '5', '6', '7', '9', NAME, ID_NUMBER, '5820', '1111', '482913', 'k7m2qx'];
 
 /**
  * The events a snapshot can take: every input, and the outcomes of the services its state invokes (an

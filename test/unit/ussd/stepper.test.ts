@@ -35,6 +35,8 @@ const services = Object.fromEntries(
     'quoteContribution',
     'startContribution',
     'loadBalances',
+    'findDisputableReceipt',
+    'openDispute',
   ].map((name) => [name, never]),
 ) as unknown as MenuServices;
 const flows = buildFlows(KEY, services);
@@ -56,6 +58,7 @@ const INPUTS = [
   '5820',
   '1111',
   '482913',
+  'k7m2qx',
 ];
 
 const inputOf = (name: FlowName): MenuInput => ({
@@ -96,6 +99,14 @@ const OUTCOMES: Record<string, unknown[]> = {
   ],
   startContribution: [undefined],
   loadBalances: [[{ label: 'Marche: 1 000 FCFA, Carnet 1: 3/31' }], []],
+  findDisputableReceipt: [
+    {
+      outcome: 'found',
+      receipt: { code: 'K7M2QX', amount: 1500, date: '03/12/2026 09:15', agent: 'Kofi Agbo' },
+    },
+    { outcome: 'unknown' },
+  ],
+  openDispute: ['opened', 'already'],
 };
 
 function eventsFor(snap: AnyMachineSnapshot): EventObject[] {

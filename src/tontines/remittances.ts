@@ -139,7 +139,7 @@ export class RemittancesService {
       });
     } catch (err) {
       // A parallel declaration committed its open remittance first (the unique open_agent_id).
-      if (uniqueViolationField(err) !== null) throw openConflict();
+      if (uniqueViolationField(err) === 'open_agent_id') throw openConflict();
       throw err;
     }
   }

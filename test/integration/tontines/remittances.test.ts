@@ -261,7 +261,13 @@ it('two parallel declarations: exactly one 201, the other 409; one open remittan
   expectProblem(await declare(agent, 100), 409, 'conflict');
   const open = answers.find((r) => r.status === 201)?.body as { id: number; declared_amount: number };
   expect((await desk(agent)).open_remittance).toMatchObject({ id: open.id });
-  expect((await confirm(supervisor, open.id, open.declared_amount)).status).toBe(200);
+  // Two counters at once: one wins, the other is told it is no longer open; one entry.
+  const counts = await Promise.all([
+    confirm(supervisor, open.id, open.declared_amount),
+    confirm(admin, open.id, open.declared_amount),
+  ]);
+  expect(counts.map((r) => r.status).sort()).toEqual([200, 409]);
+  expect(await t.deps.db.manager.countBy(JournalEntry, { key: remittanceEntryKey(open.id) })).toBe(1);
   // Counted: the agent may declare again.
   expect((await declare(agent, 2000 - open.declared_amount)).status).toBe(201);
 });

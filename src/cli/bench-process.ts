@@ -24,7 +24,8 @@ export interface UssdAnswer {
 /**
  * One form POST to `/ussd` on 127.0.0.1, as Africa's Talking sends it. A fresh connection unless an
  * agent is given (keep-alive); no answer within `timeoutMs` rejects. `headers` replace the form's
- * content type (the fuzz test posts bodies of other kinds, or none).
+ * content type (the fuzz test posts bodies of other kinds, or none); `path` another route (the
+ * contributions bench posts payment webhooks).
  */
 export function post(
   port: number,
@@ -33,14 +34,15 @@ export function post(
     agent = false,
     timeoutMs = 2_000,
     headers = { 'content-type': 'application/x-www-form-urlencoded' },
-  }: { agent?: Agent | false; timeoutMs?: number; headers?: Record<string, string> } = {},
+    path = '/ussd',
+  }: { agent?: Agent | false; timeoutMs?: number; headers?: Record<string, string>; path?: string } = {},
 ): Promise<UssdAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: '127.0.0.1',
         port,
-        path: '/ussd',
+        path,
         method: 'POST',
         agent,
         timeout: timeoutMs,

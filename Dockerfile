@@ -32,8 +32,9 @@ COPY package.json package-lock.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY locales ./locales
-# var/ holds the SQLite file in embedded mode: the only directory the app writes to.
-RUN mkdir -p var && chown node:node var
+# var/ holds the SQLite file in embedded mode and var/documents the identity documents (DOCUMENTS_DIR):
+# the only directories the app writes to. A new named volume mounted on var/documents takes its owner.
+RUN mkdir -p var/documents && chown -R node:node var
 USER node
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

@@ -23,6 +23,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MYSQL_URL: z.url({ protocol: /^(mysql|mariadb)$/ }).optional(),
   SQLITE_PATH: z.string().min(1).default('var/tontiflex.sqlite'),
+  // Identity documents, encrypted (infra/documents.ts): a folder every app process shares when scaled out.
+  DOCUMENTS_DIR: z.string().min(1).default('var/documents'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   DEMO_MODE: bool.optional(),
   DEMO_PASSWORD: z.string().min(10).default('tontiflex-demo'),

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { systemClock, type Clock } from './clock';
 import { openDatabase, type EntityList } from './db';
+import { openDocumentStore, type DocumentStore } from './documents';
 import { connectRedis, MemoryStore, RedisStore, type KeyValueStore } from './kv';
 import type { Logger } from './logger';
 import { InProcessQueue, type JobQueue } from './queue';
@@ -15,10 +16,14 @@ export interface Infra {
   logger: Logger;
   clock: Clock;
   queue: JobQueue;
+  /** Identity documents, encrypted at rest (a folder: DOCUMENTS_DIR). */
+  documents: DocumentStore;
 }
 
 /** Opens every outside dependency the config names: the real ones, or the embedded stand-ins. */
 export async function openInfra(config: Config, logger: Logger, entities: EntityList): Promise<Infra> {
+  // The documents folder first: an unwritable volume stops the start before anything else is open.
+  const documents = await openDocumentStore(config);
   const db = await openDatabase(config, entities);
   let kv: KeyValueStore;
   let queue: JobQueue;
@@ -31,7 +36,7 @@ export async function openInfra(config: Config, logger: Logger, entities: Entity
     kv = new MemoryStore();
     queue = new InProcessQueue(logger);
   }
-  return { config, db, kv, logger, clock: systemClock, queue };
+  return { config, db, kv, logger, clock: systemClock, queue, documents };
 }
 
 export async function closeDeps(deps: Pick<Infra, 'queue' | 'kv' | 'db'>): Promise<void> {

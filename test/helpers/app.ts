@@ -101,7 +101,13 @@ export async function startTestApp(
   const server = createServer((req, res) => void app.handle?.(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const env = await testEnv({ PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, ...overrides });
+  // Each test app its own documents folder, removed on close.
+  const documentsDir = mkdtempSync(join(tmpdir(), 'tontiflex-documents-'));
+  const env = await testEnv({
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    DOCUMENTS_DIR: documentsDir,
+    ...overrides,
+  });
   const config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL);
   const opened = await openDeps(config, logger);
@@ -136,6 +142,7 @@ export async function startTestApp(
       const violations = await checkLedger(deps.db);
       await closeDeps(deps);
       if (env.SQLITE_PATH) rmSync(join(env.SQLITE_PATH, '..'), { recursive: true, force: true });
+      rmSync(documentsDir, { recursive: true, force: true });
       if (violations.length > 0) throw new Error(`ledger invariants broken: ${JSON.stringify(violations)}`);
     },
   };

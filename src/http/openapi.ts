@@ -111,6 +111,12 @@ function operation(spec: RouteSpec, tag: string): ZodOpenApiOperationObject {
                 schema: response.schema,
                 ...(response.example !== undefined ? { example: response.example } : {}),
               },
+              ...Object.fromEntries(
+                (response.alternatives ?? []).map((a) => [
+                  a.type,
+                  { schema: a.schema, ...(a.example !== undefined ? { example: a.example } : {}) },
+                ]),
+              ),
             }
           : undefined,
       },

@@ -69,6 +69,11 @@ export interface RouteSpec<
     /** Default application/json. */
     type?: string;
     example?: unknown;
+    /**
+     * Other content types the handler may answer instead (it sets `ctx.type`, e.g. for `?format=csv`),
+     * documented beside the main one; such an answer is checked against its own schema.
+     */
+    alternatives?: { type: string; schema: z.ZodType; example?: unknown }[];
   };
   /** Example request body for the document. */
   example?: unknown;
@@ -164,8 +169,10 @@ function handle(spec: RouteSpec, checkResponses: boolean): Middleware {
     const result: unknown = await spec.handler(input as never);
     const status = ctx.status;
     if (status === 204) return;
-    if (checkResponses && spec.response.schema && !spec.response.type) {
-      const checked = spec.response.schema.safeParse(result);
+    const alternative = spec.response.alternatives?.find((a) => a.type === ctx.type);
+    const schema = alternative ? alternative.schema : spec.response.type ? undefined : spec.response.schema;
+    if (checkResponses && schema) {
+      const checked = schema.safeParse(result);
       if (!checked.success) {
         throw new Error(
           `${spec.method.toUpperCase()} ${spec.path} answered outside its schema: ${checked.error.message}`,

@@ -1,10 +1,12 @@
 import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AccountsDirectory } from '../accounts/directory';
+import type { Lang } from '../infra/i18n';
 import type { SmsOutbox } from '../notifications/outbox';
 import { formatXof } from '../shared/money';
 import type { Allocation } from './carnet';
-import type { Cotisation, TontineParticipant } from './entities';
+import { Tontine, type Cotisation, type TontineParticipant } from './entities';
+import { tontineNameForSms } from './notices';
 
 /** Letters and digits a client reads back without confusion (no 0/O, 1/I/L). */
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -17,7 +19,8 @@ export const newReceiptCode = () =>
  * The client's receipt of a contribution, queued in its transaction: the amount, the boxes, the carnet's
  * progress (`Carnet 2: 17/31`) and the new balance. Mobile money: under the payment's receipt key, so
  * this detailed receipt is the one the client gets (the payments module's generic one is then a
- * duplicate and is not queued). Cash: names the agent, with a code the client may dispute.
+ * duplicate and is not queued). Cash: names the agent, with a code the client may dispute. Then one
+ * "Carnet N complet" per carnet the contribution completed.
  */
 export async function queueReceipt(
   outbox: SmsOutbox,
@@ -49,14 +52,49 @@ export async function queueReceipt(
       },
       dedupeKey: `tontine:cotisation:${cotisation.id}:receipt`,
     });
-    return;
+  } else {
+    await outbox.queue(manager, {
+      to: client.phone,
+      kind: 'receipt',
+      lang: client.language,
+      template: 'tontines.receipt',
+      params: { ...params, reference: cotisation.paymentReference },
+      dedupeKey: `payment:${cotisation.paymentReference}:receipt`,
+    });
   }
-  await outbox.queue(manager, {
-    to: client.phone,
-    kind: 'receipt',
-    lang: client.language,
-    template: 'tontines.receipt',
-    params: { ...params, reference: cotisation.paymentReference },
-    dedupeKey: `payment:${cotisation.paymentReference}:receipt`,
+  // After the receipt, so the client reads the payment first.
+  await queueCarnetsCompleted(outbox, manager, { phone: client.phone, language: client.language }, r);
+}
+
+/**
+ * "Carnet N complet": one SMS per carnet this contribution completed (box 31 paid; a long payment may
+ * complete two or three), in its transaction, with the balance after the contribution. The key names
+ * the carnet (participant and cycle), so a carnet is announced once whatever replays the contribution.
+ */
+async function queueCarnetsCompleted(
+  outbox: SmsOutbox,
+  manager: EntityManager,
+  client: { phone: string; language: Lang },
+  r: { participant: TontineParticipant; allocation: Allocation; balance: number },
+): Promise<void> {
+  const cycles = r.allocation.carnetsCompleted;
+  if (cycles.length === 0) return;
+  const tontine = await manager.findOne(Tontine, {
+    where: { id: r.participant.tontineId },
+    select: { id: true, name: true },
   });
+  for (const cycle of cycles) {
+    await outbox.queue(manager, {
+      to: client.phone,
+      kind: 'info',
+      lang: client.language,
+      template: 'tontines.carnet_completed',
+      params: {
+        cycle: String(cycle),
+        tontine: tontineNameForSms(tontine?.name ?? '-'),
+        balance: formatXof(r.balance),
+      },
+      dedupeKey: `tontine:carnet:${r.participant.id}:${cycle}:completed`,
+    });
+  }
 }

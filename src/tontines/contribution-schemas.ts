@@ -21,6 +21,13 @@ export const cotiserBody = z.object({
     .meta({ description: "Mobile money: the wallet to charge (default: the client's phone)" }),
 });
 
+export type CotiserBody = z.output<typeof cotiserBody>;
+
+/** POST /api/tontines/cotisations: the same as …/participants/:id/cotiser, the participant in the body. */
+export const cotisationBody = cotiserBody.extend({
+  participant_id: z.number().int().positive().max(2_147_483_647),
+});
+
 export const cotisationSchema = z
   .object({
     id: z.number().int(),

@@ -8,12 +8,15 @@ import { ADHESION_PURPOSE, AdhesionsService } from './adhesions';
 import { CashDeskService } from './cash-desk';
 import { tontinesEntities } from './entities';
 import { feeUnpaidReminder } from './fee-reminder';
+import { noContributionReminder } from './no-contribution-reminder';
+import { ParticipantReads } from './participant-reads';
 import { ContributionReads } from './contribution-reads';
 import { CONTRIBUTION_PURPOSE, ContributionsService } from './contributions';
 import { tontineMenuServices } from './menu-services';
 import { ADHESION_PENDING } from './notices';
 import { adhesionRoutes } from './routes-adhesions';
 import { cashDeskRoutes } from './routes-cash-desk';
+import { participantRoutes } from './routes-participants';
 import { contributionRoutes } from './routes-contributions';
 import { tontineCollectionRoutes, tontineItemRoutes } from './routes-tontines';
 import { withdrawalRoutes } from './routes-withdrawals';
@@ -38,6 +41,7 @@ export function createTontines(
       ...tontineCollectionRoutes(tontines),
       ...adhesionRoutes(adhesions),
       ...contributionRoutes(contributions, new ContributionReads(deps, needs.accounts)),
+      ...participantRoutes(adhesions, new ParticipantReads(deps, needs.accounts)),
       ...withdrawalRoutes(withdrawals, new WithdrawalReads(deps, needs.accounts)),
       ...cashDeskRoutes(new CashDeskService(deps, needs.accounts), needs.accounts),
       // Last: /api/tontines/:id would catch every literal path under /api/tontines/ listed after it.
@@ -48,7 +52,7 @@ export function createTontines(
       [CONTRIBUTION_PURPOSE]: contributions.purposeHandler(),
       [WITHDRAWAL_PURPOSE]: withdrawals.purposeHandler(),
     },
-    reminders: [feeUnpaidReminder(needs.accounts)],
+    reminders: [feeUnpaidReminder(needs.accounts), noContributionReminder(needs.accounts)],
     inAppKinds: [ADHESION_PENDING, WITHDRAWAL_PENDING],
     ussd: {
       flows: {

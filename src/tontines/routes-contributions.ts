@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import { z } from 'zod';
 import { idParams } from '../http/validate';
 import type { Principal } from '../http/auth';
@@ -11,6 +12,8 @@ import type { ContributionReads, ReadScope } from './contribution-reads';
 import type { ContributionsService } from './contributions';
 import {
   cotiserBody,
+  cotisationBody,
+  type CotiserBody,
   cotisationSchema,
   cotisationDto,
   pendingContribution,
@@ -29,6 +32,43 @@ function scopeOf(principal: Principal, sfdId?: number): ReadScope {
 
 /** Contributions: paying boxes (mobile money or cash), the list, the carnets, the balances. */
 export function contributionRoutes(service: ContributionsService, reads: ContributionReads): RouteSpec[] {
+  /** POST …/participants/:id/cotiser and POST /api/tontines/cotisations: one handler for both. */
+  async function cotiser(participantId: number, body: CotiserBody, principal: Principal, ctx: Context) {
+    const participant = withinScope(principal, await reads.participant(participantId), (p) => p.clientId);
+    if (body.method === 'cash') {
+      // Cash is taken by the SFD's own staff: not by the client, not by the platform admin.
+      if (!hasRank(principal.role, 'agent_sfd') || principal.sfdId !== participant.sfdId) {
+        throw forbidden();
+      }
+      const key = ctx.get('Idempotency-Key');
+      if (!key) throw validationFailed({ 'Idempotency-Key': ['required'] });
+      if (!IDEMPOTENCY_KEY.test(key)) throw validationFailed({ 'Idempotency-Key': ['invalid'] });
+      const { cotisation, replayed } = await service.recordCash({
+        participantId: participant.id,
+        days: body.days,
+        agent: principal,
+        idempotencyKey: key,
+      });
+      if (replayed) ctx.set('Idempotent-Replayed', 'true');
+      return cotisationDto(cotisation);
+    }
+    const { allocation, payment } = await service.startMobileMoney({
+      participantId: participant.id,
+      days: body.days,
+      phone: body.phone,
+      initiatedBy: principal.userId,
+    });
+    return {
+      method: 'mobile_money' as const,
+      status: 'pending' as const,
+      participant_id: participant.id,
+      days: body.days,
+      amount: allocation.amount,
+      commission: allocation.commission,
+      payment: paymentDto(payment),
+    };
+  }
+
   return [
     route({
       method: 'post',
@@ -51,41 +91,7 @@ export function contributionRoutes(service: ContributionsService, reads: Contrib
         description: 'The confirmed contribution (cash), or the pending payment (mobile money)',
         schema: z.union([cotisationSchema, pendingContribution]),
       },
-      handler: async ({ params, body, principal, ctx }) => {
-        const participant = withinScope(principal, await reads.participant(params.id), (p) => p.clientId);
-        if (body.method === 'cash') {
-          // Cash is taken by the SFD's own staff: not by the client, not by the platform admin.
-          if (!hasRank(principal.role, 'agent_sfd') || principal.sfdId !== participant.sfdId) {
-            throw forbidden();
-          }
-          const key = ctx.get('Idempotency-Key');
-          if (!key) throw validationFailed({ 'Idempotency-Key': ['required'] });
-          if (!IDEMPOTENCY_KEY.test(key)) throw validationFailed({ 'Idempotency-Key': ['invalid'] });
-          const { cotisation, replayed } = await service.recordCash({
-            participantId: participant.id,
-            days: body.days,
-            agent: principal,
-            idempotencyKey: key,
-          });
-          if (replayed) ctx.set('Idempotent-Replayed', 'true');
-          return cotisationDto(cotisation);
-        }
-        const { allocation, payment } = await service.startMobileMoney({
-          participantId: participant.id,
-          days: body.days,
-          phone: body.phone,
-          initiatedBy: principal.userId,
-        });
-        return {
-          method: 'mobile_money' as const,
-          status: 'pending' as const,
-          participant_id: participant.id,
-          days: body.days,
-          amount: allocation.amount,
-          commission: allocation.commission,
-          payment: paymentDto(payment),
-        };
-      },
+      handler: ({ params, body, principal, ctx }) => cotiser(params.id, body, principal, ctx),
     }),
     route({
       method: 'get',
@@ -111,6 +117,25 @@ export function contributionRoutes(service: ContributionsService, reads: Contrib
         );
         return paginated(ctx, page, count, rows.map(cotisationDto));
       },
+    }),
+    route({
+      method: 'post',
+      path: '/api/tontines/cotisations',
+      summary: 'Pay boxes of the carnet (participant in the body)',
+      description:
+        'The same as `POST /api/tontines/participants/{id}/cotiser/`, with `participant_id` in the body: ' +
+        "mobile money pushed to the client's phone (the client, or staff of the SFD), or cash recorded by " +
+        "a field agent (or higher) of the participant's SFD with an `Idempotency-Key` header.",
+      access: 'user',
+      body: cotisationBody,
+      example: { participant_id: 812, days: 3, method: 'cash' },
+      problems: [404, 409, 502, 503],
+      response: {
+        status: 201,
+        description: 'The confirmed contribution (cash), or the pending payment (mobile money)',
+        schema: z.union([cotisationSchema, pendingContribution]),
+      },
+      handler: ({ body, principal, ctx }) => cotiser(body.participant_id, body, principal, ctx),
     }),
     route({
       method: 'get',

@@ -159,6 +159,8 @@ describe('cash collected by a field agent', () => {
     expect((await t.inbox.to(client.phone)).map((m) => m.body)).toEqual([
       `TontiFlex: l'agent Koffi Agbo a recu 1 500 FCFA en especes (3 case(s)). Carnet 1: 3/31. Solde tontine: 1 000 FCFA. Code ${codes[0]}. Repondez NON ${codes[0]} si incorrect.`,
       `TontiFlex: l'agent Koffi Agbo a recu 20 000 FCFA en especes (40 case(s)). Carnet 2: 12/31. Solde tontine: 20 500 FCFA. Code ${codes[1]}. Repondez NON ${codes[1]} si incorrect.`,
+      // The 40 days completed carnet 1: announced after the receipt, with the balance after the payment.
+      'TontiFlex: Carnet 1 complet (31/31), tontine Tontine du marche. Solde tontine: 20 500 FCFA. Felicitations !',
       `TontiFlex: l'agent Koffi Agbo a recu 500 FCFA en especes (1 case(s)). Carnet 2: 13/31. Solde tontine: 21 000 FCFA. Code ${codes[2]}. Repondez NON ${codes[2]} si incorrect.`,
     ]);
 

@@ -37,11 +37,12 @@ export class PurposeRegistry {
 
   /**
    * Whether POST /api/payments/initiate may start a payment of `type` for `purpose` (default: the
-   * purpose named after the type, when a module registered it).
+   * purpose named after the type, when a module registered it). Never a payout purpose's.
    */
   initiable(type: PaymentType, purpose: string = type): boolean {
     const handler = this.handlers.get(purpose);
-    if (!handler) return false;
+    // A purpose that pays out (a withdrawal) has nothing a caller could pay in for.
+    if (!handler || handler.applyPayout || handler.revertPayout) return false;
     return purpose === type || (handler.types ?? []).includes(type);
   }
 

@@ -498,6 +498,16 @@ describe('the joining fee', () => {
     ).toMatchObject({ kind: 'unmatched_collection' });
   });
 
+  it('a withdrawal (a payout purpose) cannot be started as a collection through POST /api/payments/initiate', async () => {
+    const { token } = await validated();
+    const res = await t.request
+      .post('/api/payments/initiate/')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ type: 'retrait_tontine', amount: 500, purpose_ref: '1' });
+    expectProblem(res, 400);
+    expect(res.body.errors).toEqual({ type: ["Ce paiement n'est pas encore disponible"] });
+  });
+
   it('a start that never wrote its payment blocks a second start for 5 minutes, then gives way', async () => {
     const { token, id } = await validated();
     // As if the process stopped between the claim and the provider: en_cours_paiement, no payment.

@@ -6,6 +6,7 @@ import { setPinMenu, SET_PIN_VERSION } from './set-pin';
 import { tontineBalancesMenu, TONTINE_BALANCES_VERSION } from './tontine-balances';
 import { tontineContributeMenu, TONTINE_CONTRIBUTE_VERSION } from './tontine-contribute';
 import { tontineDisputeMenu, TONTINE_DISPUTE_VERSION } from './tontine-dispute';
+import { tontineFeeMenu, TONTINE_FEE_VERSION } from './tontine-fee';
 import { tontineJoinMenu, TONTINE_JOIN_VERSION } from './tontine-join';
 import type { FlowName, MenuServices } from './types';
 
@@ -56,6 +57,10 @@ export const tontineDisputeFlow: FlowDefinition = () => ({
   machine: tontineDisputeMenu(),
   version: TONTINE_DISPUTE_VERSION,
 });
+export const tontineFeeFlow: FlowDefinition = () => ({
+  machine: tontineFeeMenu(),
+  version: TONTINE_FEE_VERSION,
+});
 
 /** Every flow of this folder: the catalogue the graph and the menu tests walk. */
 export const FLOW_DEFINITIONS: Record<FlowName, FlowDefinition> = {
@@ -66,6 +71,7 @@ export const FLOW_DEFINITIONS: Record<FlowName, FlowDefinition> = {
   tontineJoin: tontineJoinFlow,
   tontineContribute: tontineContributeFlow,
   tontineBalances: tontineBalancesFlow,
+  tontineFee: tontineFeeFlow,
   tontineDispute: tontineDisputeFlow,
 };
 

@@ -1,5 +1,8 @@
 import { assign, setup } from 'xstate';
 import {
+  fcfa,
+  is,
+  listIndex,
   PIN_RE,
   required,
   type BalanceLine,
@@ -7,26 +10,99 @@ import {
   type Lang,
   type MenuInput,
   type PinCheck,
+  type WithdrawalOutcome,
 } from './types';
 
-export const TONTINE_BALANCES_VERSION = 1;
+export const TONTINE_BALANCES_VERSION = 2;
 
 interface Context extends MenuInput {
   balances: BalanceLine[];
+  /** The tontine chosen, its amounts as shown ("5 000") beside the figures the guards compare. */
+  chosen?: {
+    participantId: number;
+    name: string;
+    balance: string;
+    cycle: number;
+    boxesPaid: number;
+    available: string;
+    min: string;
+    availableXof: number;
+    minXof: number;
+  };
+  amount?: number;
+  /** The amount asked, as shown. */
+  amountText?: string;
 }
 
-const pinTransition = {
-  guard: ({ event }: { event: InputEvent }) => PIN_RE.test(event.value),
-  target: 'checkingPin',
-};
+type Args = { context: Context; event: InputEvent };
 
-/** "2. Mes soldes": the PIN → each tontine's balance and carnet progress, one numbered line each. */
+const pinTransition = (target: string) => ({
+  guard: ({ event }: { event: InputEvent }) => PIN_RE.test(event.value),
+  target,
+});
+
+/** An amount typed: whole francs, no separators. */
+const AMOUNT_RE = /^\d{1,9}$/;
+const amountOf = (event: InputEvent) =>
+  AMOUNT_RE.test(event.value.trim()) ? Number(event.value.trim()) : null;
+
+/** The amount screens' transitions: below the minimum, above what is available, or the confirmation. */
+const amountTransitions = [
+  {
+    guard: ({ context, event }: Args) => {
+      const amount = amountOf(event);
+      return amount !== null && amount < (context.chosen?.minXof ?? 0);
+    },
+    target: 'amountLow',
+  },
+  {
+    guard: ({ context, event }: Args) => {
+      const amount = amountOf(event);
+      return amount !== null && amount > (context.chosen?.availableXof ?? 0);
+    },
+    target: 'amountHigh',
+  },
+  {
+    guard: ({ event }: Args) => amountOf(event) !== null,
+    target: 'confirm',
+    actions: 'keepAmount' as const,
+  },
+];
+
+const chosenOf = (b: BalanceLine): NonNullable<Context['chosen']> => ({
+  participantId: b.participantId,
+  name: b.name,
+  balance: fcfa(b.balance),
+  cycle: b.cycle,
+  boxesPaid: b.boxesPaid,
+  available: fcfa(Math.max(0, b.available)),
+  min: fcfa(b.minWithdrawal),
+  availableXof: b.available,
+  minXof: b.minWithdrawal,
+});
+
+/**
+ * "2. Mes soldes": the PIN → each tontine's balance and carnet progress, one numbered line each → a
+ * tontine: its balance, carnet and what may be withdrawn → 1. Retirer: the amount (at least the
+ * tontine's minimum, at most what is available) → the confirmation → the PIN again, last (money
+ * screens ask it last) → the request, which an agent validates; 2. Contester un recu: the dispute flow.
+ */
 export function tontineBalancesMenu() {
   return setup({
     types: {} as { context: Context; events: InputEvent; input: MenuInput },
+    actions: {
+      keepAmount: assign({
+        amount: ({ event }) => amountOf(event) ?? 0,
+        amountText: ({ event }) => fcfa(amountOf(event) ?? 0),
+      }),
+    },
     actors: {
       verifyPin: required<PinCheck, { userId: number; pin: string }>('verifyPin'),
       loadBalances: required<BalanceLine[], { userId: number; lang: Lang }>('loadBalances'),
+      requestWithdrawal: required<
+        WithdrawalOutcome,
+        { userId: number; participantId: number; amount: number }
+      >('requestWithdrawal'),
     },
   }).createMachine({
     id: 'tontineBalances',
@@ -35,11 +111,11 @@ export function tontineBalancesMenu() {
     states: {
       pin: {
         meta: { screen: 'tontine_balances.pin', secret: true },
-        on: { INPUT: pinTransition },
+        on: { INPUT: pinTransition('checkingPin') },
       },
       pinWrong: {
         meta: { screen: 'tontine_balances.pin_wrong', secret: true },
-        on: { INPUT: pinTransition },
+        on: { INPUT: pinTransition('checkingPin') },
       },
       checkingPin: {
         tags: ['busy'],
@@ -66,7 +142,92 @@ export function tontineBalancesMenu() {
           onError: 'failed',
         },
       },
-      balances: { meta: { screen: 'tontine_balances.list', list: 'balances' } },
+      balances: {
+        meta: { screen: 'tontine_balances.list', list: 'balances' },
+        on: {
+          INPUT: {
+            guard: ({ context, event }) => listIndex(event.value, context.balances.length) !== null,
+            target: 'detail',
+            actions: assign({
+              chosen: ({ context, event }) =>
+                chosenOf(context.balances[listIndex(event.value, context.balances.length) ?? 0]),
+            }),
+          },
+        },
+      },
+      detail: {
+        meta: { screen: 'tontine_balances.detail' },
+        on: {
+          INPUT: [
+            {
+              guard: ({ context, event }) =>
+                event.value === '1' && (context.chosen?.availableXof ?? 0) >= (context.chosen?.minXof ?? 0),
+              target: 'amount',
+            },
+            { guard: is('1'), target: 'cannotWithdraw' },
+            { guard: is('2'), target: 'dispute' },
+          ],
+        },
+      },
+      amount: {
+        meta: { screen: 'tontine_balances.amount', invalid: 'tontine_balances.amount_invalid' },
+        on: { INPUT: amountTransitions },
+      },
+      amountLow: {
+        meta: { screen: 'tontine_balances.amount_low', invalid: 'tontine_balances.amount_invalid' },
+        on: { INPUT: amountTransitions },
+      },
+      amountHigh: {
+        meta: { screen: 'tontine_balances.amount_high', invalid: 'tontine_balances.amount_invalid' },
+        on: { INPUT: amountTransitions },
+      },
+      confirm: {
+        meta: { screen: 'tontine_balances.confirm' },
+        on: { INPUT: { guard: is('1'), target: 'withdrawPin' } },
+      },
+      withdrawPin: {
+        meta: { screen: 'tontine_balances.withdraw_pin', secret: true },
+        on: { INPUT: pinTransition('checkingWithdrawPin') },
+      },
+      withdrawPinWrong: {
+        meta: { screen: 'tontine_balances.pin_wrong', secret: true },
+        on: { INPUT: pinTransition('checkingWithdrawPin') },
+      },
+      checkingWithdrawPin: {
+        tags: ['busy'],
+        invoke: {
+          src: 'verifyPin',
+          input: ({ context, event }) => ({ userId: context.userId ?? 0, pin: (event as InputEvent).value }),
+          onDone: [
+            { guard: ({ event }) => event.output === 'ok', target: 'requesting' },
+            { guard: ({ event }) => event.output === 'locked', target: 'pinLocked' },
+            { target: 'withdrawPinWrong' },
+          ],
+          onError: 'failed',
+        },
+      },
+      requesting: {
+        tags: ['busy'],
+        invoke: {
+          src: 'requestWithdrawal',
+          input: ({ context }) => ({
+            userId: context.userId ?? 0,
+            participantId: context.chosen?.participantId ?? 0,
+            amount: context.amount ?? 0,
+          }),
+          onDone: [
+            { guard: ({ event }) => event.output === 'insufficient', target: 'insufficient' },
+            { guard: ({ event }) => event.output === 'below_min', target: 'belowMin' },
+            { target: 'requested' },
+          ],
+          onError: 'failed',
+        },
+      },
+      dispute: { type: 'final', meta: { goto: 'tontineDispute' } },
+      requested: { type: 'final', meta: { end: 'tontine_balances.withdraw_sent' } },
+      insufficient: { type: 'final', meta: { end: 'tontine_balances.withdraw_insufficient' } },
+      belowMin: { type: 'final', meta: { end: 'tontine_balances.withdraw_below_min' } },
+      cannotWithdraw: { type: 'final', meta: { end: 'tontine_balances.withdraw_unavailable' } },
       pinLocked: { type: 'final', meta: { end: 'pin.locked' } },
       none: { type: 'final', meta: { end: 'tontine_balances.none' } },
       failed: { type: 'final', meta: { end: 'common.failed' } },

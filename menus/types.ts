@@ -18,7 +18,8 @@ export type FlowName =
   | 'tontineJoin'
   | 'tontineContribute'
   | 'tontineBalances'
-  | 'tontineDispute';
+  | 'tontineDispute'
+  | 'tontineFee';
 
 /** The only event a machine receives: what the client typed on this hop. */
 export interface InputEvent {
@@ -111,10 +112,34 @@ export interface ContributionQuote {
   boxesPaid: number;
 }
 
-/** A line of "Mes soldes", written by the service in the caller's language. */
+/**
+ * A line of "Mes soldes" (`label`, written by the service in the caller's language) and what the
+ * tontine's own screen shows: the balance, the carnet, what may be withdrawn now (the balance less the
+ * withdrawals still pending) and the tontine's smallest withdrawal (XOF amounts).
+ */
 export interface BalanceLine {
   label: string;
+  participantId: number;
+  name: string;
+  balance: number;
+  cycle: number;
+  boxesPaid: number;
+  available: number;
+  minWithdrawal: number;
 }
+
+/** What asking for a withdrawal led to: sent to an agent, or refused for its amount (re-checked then). */
+export type WithdrawalOutcome = 'sent' | 'insufficient' | 'below_min';
+
+/** An adhesion validated by an agent whose joining fee is still to pay (or to pay again). */
+export interface FeeDue {
+  adhesionId: number;
+  name: string;
+  fee: number;
+}
+
+/** What starting a joining fee's payment led to: pushed to the phone, a free tontine joined, one pending. */
+export type FeeOutcome = 'started' | 'joined' | 'pending';
 
 /** The tontine menus' domain calls (the tontines module contributes them: src/tontines/menu-services.ts). */
 export interface TontineMenuServices {
@@ -129,6 +154,17 @@ export interface TontineMenuServices {
   /** Pushes the mobile-money payment of `days` days to the caller's phone. */
   startContribution: (req: { userId: number; participantId: number; days: number }) => Promise<void>;
   loadBalances: (req: { userId: number; lang: Lang }) => Promise<BalanceLine[]>;
+  /** Asks an agent for a withdrawal of `amount` XOF from the caller's participation. */
+  requestWithdrawal: (req: {
+    userId: number;
+    participantId: number;
+    amount: number;
+  }) => Promise<WithdrawalOutcome>;
+  /** Whether a joining fee awaits the caller: the main menu then offers to pay it first. */
+  feeDue: (req: { userId: number }) => Promise<boolean>;
+  listFeesDue: (req: { userId: number }) => Promise<FeeDue[]>;
+  /** Pushes the joining fee's mobile-money payment to the caller's phone. */
+  startFeePayment: (req: { userId: number; adhesionId: number }) => Promise<FeeOutcome>;
 }
 
 /** Why a cash receipt cannot be disputed: not one of the caller's, past 48 h, already disputed. */

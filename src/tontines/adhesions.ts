@@ -221,6 +221,26 @@ export class AdhesionsService {
   }
 
   /**
+   * The client's adhesions whose joining fee is to pay: validated by an agent, or whose fee payment was
+   * started (again, after a failed or expired one: `pay` says 409 while one is pending), oldest first,
+   * with their tontine. One indexed query when there is none (the USSD main menu asks on every dial).
+   */
+  async awaitingFee(clientId: number): Promise<{ adhesion: Adhesion; tontine: Tontine }[]> {
+    const m = this.deps.db.manager;
+    const adhesions = await m.find(Adhesion, {
+      where: { clientId, status: In(['validee_agent', 'en_cours_paiement']) },
+      order: { id: 'ASC' },
+    });
+    if (adhesions.length === 0) return [];
+    const tontines = await m.findBy(Tontine, { id: In([...new Set(adhesions.map((a) => a.tontineId))]) });
+    const byId = new Map(tontines.map((t) => [t.id, t]));
+    return adhesions.flatMap((adhesion) => {
+      const tontine = byId.get(adhesion.tontineId);
+      return tontine ? [{ adhesion, tontine }] : [];
+    });
+  }
+
+  /**
    * Staff make the participant of an adhesion whose fee is paid (automatic when the fee payment
    * succeeds, unless the tontine was not active then). A fee payment still pending is first asked of
    * the provider (and integrates if it succeeded). 409: already adherent, or the fee not paid.

@@ -1,4 +1,4 @@
-import type { BalanceLine, ParticipationOption, TontineMenuServices } from '../../menus';
+import type { BalanceLine, FeeDue, ParticipationOption, TontineMenuServices } from '../../menus';
 import { fcfa } from '../../menus';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { Principal } from '../http/auth';
@@ -12,6 +12,7 @@ import type { ContributionReads } from './contribution-reads';
 import type { ContributionsService } from './contributions';
 import type { Tontine } from './entities';
 import type { TontinesService } from './tontines-service';
+import type { WithdrawalsService } from './withdrawals';
 
 /** A client has a handful of tontines: one page holds them all (the engine pages the screen itself). */
 const ALL: Page = { page: 1, pageSize: 100, skip: 0, take: 100 };
@@ -19,9 +20,10 @@ const ALL: Page = { page: 1, pageSize: 100, skip: 0, take: 100 };
 export interface TontineMenuNeeds {
   accounts: Pick<AccountsDirectory, 'client'>;
   tontines: Pick<TontinesService, 'list' | 'byId'>;
-  adhesions: Pick<AdhesionsService, 'submit'>;
+  adhesions: Pick<AdhesionsService, 'submit' | 'awaitingFee' | 'pay'>;
   contributions: Pick<ContributionsService, 'quote' | 'startMobileMoney'>;
   reads: Pick<ContributionReads, 'participant' | 'soldes'>;
+  withdrawals: Pick<WithdrawalsService, 'request' | 'available'>;
   logger: Logger;
 }
 
@@ -31,7 +33,7 @@ export interface TontineMenuNeeds {
  * as that client, with the same checks as the client's own API calls.
  */
 export function tontineMenuServices(needs: TontineMenuNeeds): TontineMenuServices {
-  const { accounts, tontines, adhesions, contributions, reads } = needs;
+  const { accounts, tontines, adhesions, contributions, reads, withdrawals } = needs;
 
   /** The caller as the services' checks know a client (no token: the USSD session stands for it). */
   async function principalOf(userId: number): Promise<Principal> {
@@ -113,15 +115,65 @@ export function tontineMenuServices(needs: TontineMenuNeeds): TontineMenuService
       const { rows } = await reads.soldes({ clientId: userId }, {}, ALL);
       const byId = await tontinesById(rows.map((r) => r.participant.tontineId));
       const tr = t(lang, 'ussd');
-      return rows.map(({ participant, balance, carnet }): BalanceLine => ({
-        label: tr('tontine_balances.line', {
-          name: byId.get(participant.tontineId)?.name ?? '',
-          balance: fcfa(balance),
-          cycle: carnet?.cycle ?? 1,
-          boxesPaid: carnet?.boxesPaid ?? 0,
-          boxes: BOXES_PER_CARNET,
-        }),
-      }));
+      const lines: BalanceLine[] = [];
+      // One participation at a time: a client has a handful, and each reads its pending withdrawals.
+      for (const { participant, balance, carnet } of rows) {
+        const tontine = byId.get(participant.tontineId);
+        const name = tontine?.name ?? '';
+        const cycle = carnet?.cycle ?? 1;
+        const boxesPaid = carnet?.boxesPaid ?? 0;
+        lines.push({
+          label: tr('tontine_balances.line', {
+            name,
+            balance: fcfa(balance),
+            cycle,
+            boxesPaid,
+            boxes: BOXES_PER_CARNET,
+          }),
+          participantId: participant.id,
+          name,
+          balance,
+          cycle,
+          boxesPaid,
+          available: await withdrawals.available(participant),
+          minWithdrawal: tontine?.minWithdrawal ?? 0,
+        });
+      }
+      return lines;
+    },
+
+    requestWithdrawal: async ({ userId, participantId, amount }) => {
+      try {
+        // As the client (another's participation: 404). The service SMSes the client and tells the SFD's agents.
+        await withdrawals.request(await principalOf(userId), { participantId, amount });
+        return 'sent';
+      } catch (err) {
+        // The balance moved since the screen (another request, a payout): re-checked under the lock.
+        if (err instanceof Problem && err.status === 409) return 'insufficient';
+        if (err instanceof Problem && err.status === 400 && err.errors?.amount) return 'below_min';
+        throw err;
+      }
+    },
+
+    feeDue: async ({ userId }) => (await adhesions.awaitingFee(userId)).length > 0,
+
+    listFeesDue: async ({ userId }) =>
+      (await adhesions.awaitingFee(userId)).map(({ adhesion, tontine }): FeeDue => ({
+        adhesionId: adhesion.id,
+        name: tontine.name,
+        fee: tontine.joiningFee,
+      })),
+
+    startFeePayment: async ({ userId, adhesionId }) => {
+      try {
+        // Pushed to the client's own phone; a free tontine makes the participant at once.
+        const adhesion = await adhesions.pay(await principalOf(userId), adhesionId);
+        return adhesion.status === 'adherent' ? 'joined' : 'started';
+      } catch (err) {
+        // A fee payment still pending (or the fee paid meanwhile): nothing new to start.
+        if (err instanceof Problem && err.status === 409) return 'pending';
+        throw err;
+      }
     },
   };
 

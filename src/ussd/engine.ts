@@ -160,7 +160,7 @@ export class UssdEngine {
       // was on the main menu, or the store lost both keys) is walked too: the inputs lead where the
       // client was going, short of a PIN.
       const dialString = !first && resume?.sid !== req.sessionId;
-      outcome = this.open(rec, caller, dialString ? null : resume);
+      outcome = await this.open(rec, caller, dialString ? null : resume);
       if (dialString) outcome = await this.walk(rec, outcome, req.text);
     } else {
       state.lang = rec.lang;
@@ -212,7 +212,11 @@ export class UssdEngine {
   }
 
   /** First hop: who is calling decides the first flow; a recent drop is offered for resumption. */
-  private open(rec: SessionRecord, caller: Caller | null, resume: ResumePoint | null): Outcome {
+  private async open(
+    rec: SessionRecord,
+    caller: Caller | null,
+    resume: ResumePoint | null,
+  ): Promise<Outcome> {
     if (caller) {
       rec.userId = caller.id;
       rec.lang = caller.language;

@@ -1,4 +1,4 @@
-import { createActor, waitFor, type AnyMachineSnapshot } from 'xstate';
+import { createActor, waitFor, type AnyActorRef, type AnyMachineSnapshot } from 'xstate';
 import type { FlowName, Flows, InputEvent, MenuInput } from '../../menus';
 import type { Outcome, Screens } from './screens';
 import { MAX_BACK, type Frame, type SessionRecord } from './session';
@@ -16,16 +16,27 @@ export class FlowRunner {
     private readonly hopBudgetMs: number,
   ) {}
 
-  start(rec: SessionRecord, flow: FlowName, notice?: string): Outcome {
+  /**
+   * Enters `flow` at its first state. A first state that loads something (a `busy` state: the main
+   * menu asks whether a joining fee awaits the caller, the fee flow loads what is due) is run on an
+   * actor and waited for, within the hop budget, like an input's services; where it settles is shown
+   * (a screen, an END, or the next flow).
+   */
+  async start(rec: SessionRecord, flow: FlowName, notice?: string): Promise<Outcome> {
     const { machine, version } = this.flows[flow];
     const input: MenuInput = { phone: rec.phone, lang: rec.lang, userId: rec.userId };
     let snap = this.steppers[flow].initial(input);
     if (!snap) {
-      // The first state runs something (an action): an actor starts it, as it always did.
+      // The first state runs something (an action, an invoked service): an actor starts it.
       const actor = createActor(machine, { input }).start();
-      snap = actor.getSnapshot();
-      actor.stop();
+      try {
+        snap = await this.settle(actor, actor.getSnapshot());
+      } finally {
+        actor.stop();
+      }
     }
+    if (snap.status === 'error') throw snap.error;
+    if (snap.status === 'done') return this.finished(rec, flow, snap);
     rec.frame = frameOf(flow, version, snap);
     return this.screens.renderState(rec, snap, notice);
   }
@@ -45,16 +56,26 @@ export class FlowRunner {
     try {
       const start = actor.getSnapshot();
       actor.send(event);
-      let snap: AnyMachineSnapshot = actor.getSnapshot();
-      if (snap !== start && snap.hasTag('busy')) {
-        snap = await waitFor(actor, (s) => !s.hasTag('busy') || s.status !== 'active', {
-          timeout: this.hopBudgetMs,
-        });
-      }
-      return this.landed(rec, frame, start, snap);
+      const snap: AnyMachineSnapshot = actor.getSnapshot();
+      return await this.landed(rec, frame, start, snap === start ? snap : await this.settle(actor, snap));
     } finally {
       actor.stop();
     }
+  }
+
+  /** The actor's snapshot once no invoked service runs (bounded by the hop budget). */
+  private async settle(actor: AnyActorRef, snap: AnyMachineSnapshot): Promise<AnyMachineSnapshot> {
+    if (!snap.hasTag('busy')) return snap;
+    return (await waitFor(actor, (s: AnyMachineSnapshot) => !s.hasTag('busy') || s.status !== 'active', {
+      timeout: this.hopBudgetMs,
+    })) as AnyMachineSnapshot;
+  }
+
+  /** A flow that ended: the next flow it names, or its END screen. */
+  private finished(rec: SessionRecord, flow: FlowName, snap: AnyMachineSnapshot): Promise<Outcome> | Outcome {
+    const meta = this.steppers[flow].meta(snap);
+    if (meta.goto) return this.start(rec, meta.goto, meta.notice);
+    return this.screens.end(rec, meta.end ?? 'common.goodbye', snap.context as Record<string, unknown>);
   }
 
   /** Where the input led: the same state (an invalid input), a new screen, or the end of the flow. */
@@ -63,7 +84,7 @@ export class FlowRunner {
     frame: Frame,
     before: AnyMachineSnapshot,
     snap: AnyMachineSnapshot,
-  ): Outcome {
+  ): Promise<Outcome> | Outcome {
     if (snap === before) {
       const key = this.steppers[frame.flow].meta(before).invalid ?? 'common.invalid'; // what this screen refused
       return this.screens.invalid(rec, before, key);
@@ -75,11 +96,7 @@ export class FlowRunner {
       if (rec.back.length > MAX_BACK) rec.back.shift();
     }
     rec.lang = (snap.context as MenuInput).lang;
-    const meta = this.steppers[frame.flow].meta(snap);
-    if (snap.status === 'done') {
-      if (meta.goto) return this.start(rec, meta.goto, meta.notice);
-      return this.screens.end(rec, meta.end ?? 'common.goodbye', snap.context as Record<string, unknown>);
-    }
+    if (snap.status === 'done') return this.finished(rec, frame.flow, snap);
     rec.frame = frameOf(frame.flow, frame.v, snap);
     return this.screens.renderState(rec, snap);
   }

@@ -33,7 +33,9 @@ describe('menusMarkdown (docs/menus.md)', () => {
 
   it('labels transitions with the inputs, the invoked outcomes and the screens', () => {
     const main = machineDiagram(machines.main);
-    expect(main).toContain('  [*] --> menu');
+    expect(main).toContain('  [*] --> loading');
+    expect(main).toContain('  loading : invokes feeDue');
+    expect(main).toContain('  menuFee --> tontineFee : 8');
     expect(main).toContain('  menu : screen main.menu');
     expect(main).toContain('  menu --> account : 6');
     expect(main).toContain('  menu --> comingSoon : 4, 5');

@@ -1,11 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TFunction } from 'i18next';
-import { createActor, type AnyMachineSnapshot, type AnyStateNode, type EventObject } from 'xstate';
+import {
+  initialTransition,
+  transition,
+  type AnyMachineSnapshot,
+  type AnyStateNode,
+  type EventObject,
+} from 'xstate';
 import { getShortestPaths, getStateNodes } from 'xstate/graph';
 import {
   definitions,
   type BalanceLine,
+  type FeeDue,
   type ParticipationOption,
   type TontineOption,
   type FlowName,
@@ -83,8 +90,21 @@ const PARTICIPATIONS: ParticipationOption[] = TONTINES.slice(0, 6).map((t, i) =>
   name: t.name,
   stake: 1_000_000,
 }));
-const BALANCES: BalanceLine[] = TONTINES.slice(0, 8).map((t) => ({
+/** The second has less available than its smallest withdrawal: "Retirer" ends at once. */
+const BALANCES: BalanceLine[] = TONTINES.slice(0, 8).map((t, i) => ({
   label: `${t.name}: 123 456 789 FCFA, Carnet 12: 31/31`,
+  participantId: i + 1,
+  name: t.name,
+  balance: 123_456_789,
+  cycle: 12,
+  boxesPaid: 31,
+  available: i === 1 ? 0 : 123_456_789,
+  minWithdrawal: 100_000_000,
+}));
+const FEES: FeeDue[] = TONTINES.slice(0, 3).map((t, i) => ({
+  adhesionId: i + 1,
+  name: t.name,
+  fee: 2_500_000,
 }));
 
 /**
@@ -110,6 +130,10 @@ const OUTCOMES: Record<string, unknown[]> = {
   ],
   startContribution: [undefined],
   loadBalances: [BALANCES, BALANCES.slice(0, 1), []],
+  requestWithdrawal: ['sent', 'insufficient', 'below_min'],
+  feeDue: [true, false],
+  listFeesDue: [FEES, FEES.slice(0, 1), []],
+  startFeePayment: ['started', 'joined', 'pending'],
   findDisputableReceipt: [
     {
       outcome: 'found',
@@ -126,7 +150,11 @@ const OUTCOMES: Record<string, unknown[]> = {
  * What a client types: menu choices, a long name, an ID, a good PIN, a weak PIN, a 6-digit code, a
  * receipt code.
  */
-const INPUTS = ['1', '2', '3', '4', '5', '6', '7', '9', NAME, ID_NUMBER, '5820', '1111', '482913', 'k7m2qx'];
+const INPUTS = [
+  ...['1', '2', '3', '4', '5', '6', '7', '8', '9', NAME, ID_NUMBER, '5820', '1111', '482913', 'k7m2qx'],
+  // Withdrawal amounts: within the range, above what is available.
+  ...['100000000', '999999999'],
+];
 
 /**
  * The events a snapshot can take: every input, and the outcomes of the services its state invokes (an
@@ -187,12 +215,19 @@ function conScreen(snap: AnyMachineSnapshot, lang: Lang, prefix?: string): strin
   );
 }
 
-/** The first screen of a flow, as the engine starts it. */
+/**
+ * The first screen of a flow, as the engine starts it: a first state that loads something (the main
+ * menu, the fee flow) is settled with its service's first outcome (the main menu: a fee due).
+ */
 function initialSnapshot(flow: FlowName, lang: Lang): AnyMachineSnapshot {
   const input: MenuInput = { phone: '+2290197000001', lang, userId: 7 };
-  const actor = createActor(flows[flow].machine, { input }).start();
-  const snap = actor.getSnapshot();
-  actor.stop();
+  const { machine } = flows[flow];
+  let [snap] = initialTransition(machine, input);
+  while (snap.hasTag('busy')) {
+    const [{ id, src }] = snap._nodes.flatMap((node) => node.invoke);
+    const done = { type: `xstate.done.actor.${id}`, output: OUTCOMES[String(src)][0] } as EventObject;
+    [snap] = transition(machine, snap, done);
+  }
   return snap;
 }
 

@@ -25,8 +25,11 @@ const SECRET = [
   'set_pin.confirm',
   'tontine_balances.pin',
   'tontine_balances.pin_wrong',
+  'tontine_balances.withdraw_pin',
   'tontine_contribute.pin',
   'tontine_contribute.pin_wrong',
+  'tontine_fee.pin',
+  'tontine_fee.pin_wrong',
 ];
 
 const metas = Object.values(definitions('key')).flatMap(({ machine }) =>

@@ -2,14 +2,17 @@ import { createActor, fromPromise, waitFor, type AnyActorRef, type AnyMachineSna
 import {
   fcfa,
   type BalanceLine,
+  type FeeDue,
   type Lang,
   type MenuServices,
   type ParticipationOption,
   type ScreenMeta,
   type TontineOption,
 } from '../../../menus';
+import { mainMenu } from '../../../menus/main';
 import { tontineBalancesMenu } from '../../../menus/tontine-balances';
 import { tontineContributeMenu } from '../../../menus/tontine-contribute';
+import { tontineFeeMenu } from '../../../menus/tontine-fee';
 import { tontineJoinMenu } from '../../../menus/tontine-join';
 import { t } from '../../../src/infra/i18n';
 import { foldToGsm7 } from '../../../src/shared/gsm7';
@@ -31,6 +34,29 @@ const PORT: TontineOption = { id: 12, name: 'Tontine Port', stakeMin: 1000, stak
 const P_MARCHE: ParticipationOption = { participantId: 21, name: 'Tontine Marche', stake: 500 };
 const P_PORT: ParticipationOption = { participantId: 22, name: 'Tontine Port', stake: 1500 };
 
+const B_MARCHE: BalanceLine = {
+  label: 'Tontine Marche: 21 000 FCFA, Carnet 2: 13/31',
+  participantId: 21,
+  name: 'Tontine Marche',
+  balance: 21_000,
+  cycle: 2,
+  boxesPaid: 13,
+  available: 16_000,
+  minWithdrawal: 400,
+};
+const B_PORT: BalanceLine = {
+  label: 'Tontine Port: 0 FCFA, Carnet 1: 0/31',
+  participantId: 22,
+  name: 'Tontine Port',
+  balance: 0,
+  cycle: 1,
+  boxesPaid: 0,
+  available: 0,
+  minWithdrawal: 400,
+};
+const F_MARCHE: FeeDue = { adhesionId: 31, name: 'Tontine Marche', fee: 1000 };
+const F_PORT: FeeDue = { adhesionId: 32, name: 'Tontine Port', fee: 2500 };
+
 type Fakes = { [K in keyof MenuServices]-?: jest.Mock };
 
 function fakes(over: Partial<Record<keyof MenuServices, (input: never) => Promise<unknown>>> = {}): Fakes {
@@ -41,16 +67,19 @@ function fakes(over: Partial<Record<keyof MenuServices, (input: never) => Promis
     listParticipations: async () => [P_MARCHE],
     quoteContribution: async () => ({ amount: 1500, commission: 500, cycle: 1, boxesPaid: 3 }),
     startContribution: async () => undefined,
-    loadBalances: async (): Promise<BalanceLine[]> => [
-      { label: 'Tontine Marche: 21 000 FCFA, Carnet 2: 13/31' },
-      { label: 'Tontine Port: 0 FCFA, Carnet 1: 0/31' },
-    ],
+    loadBalances: async (): Promise<BalanceLine[]> => [B_MARCHE, B_PORT],
+    requestWithdrawal: async () => 'sent',
+    feeDue: async () => false,
+    listFeesDue: async (): Promise<FeeDue[]> => [F_MARCHE],
+    startFeePayment: async () => 'started',
     ...over,
   };
   return Object.fromEntries(Object.entries(base).map(([k, fn]) => [k, jest.fn(fn)])) as unknown as Fakes;
 }
 
 const MACHINES = {
+  main: () => mainMenu,
+  tontineFee: tontineFeeMenu,
   tontineJoin: tontineJoinMenu,
   tontineContribute: tontineContributeMenu,
   tontineBalances: tontineBalancesMenu,
@@ -84,6 +113,12 @@ class Menu {
   get meta(): ScreenMeta {
     const metas = Object.values(this.snap.getMeta()) as ScreenMeta[];
     return metas[metas.length - 1] ?? {};
+  }
+
+  /** The first screen, once a first state that loads something (main, the fee flow) has settled. */
+  async opened(): Promise<string> {
+    await waitFor(this.actor, (s: AnyMachineSnapshot) => !s.hasTag('busy') || s.status !== 'active');
+    return this.screen();
   }
 
   async send(value: string): Promise<string> {
@@ -294,5 +329,149 @@ describe('2. Mes soldes', () => {
     expect(none.snap.context).toMatchObject({ lang: 'en' });
     const locked = new Menu('tontineBalances', fakes({ verifyPin: async () => 'locked' }));
     expect(await locked.send(PIN)).toMatch(/^END PIN bloque/);
+  });
+});
+
+describe('2. Mes soldes → a tontine', () => {
+  const DETAIL =
+    'CON Tontine Marche\nSolde: 21 000 FCFA\nCarnet 2: 13/31\nDisponible au retrait: 16 000 FCFA\n1. Retirer\n2. Contester un recu';
+  const AMOUNT = 'CON Retirer\nMontant en FCFA, de 400 a 16 000:';
+
+  it('shows the balance, the carnet and what is available; the amount within the range; PIN last', async () => {
+    const s = fakes();
+    const m = new Menu('tontineBalances', s);
+    await m.send(PIN);
+    expect(await m.send('3')).toMatch(/^CON Mes soldes\n/);
+    expect(m.refused).toBe(true);
+    expect(await m.send('1')).toBe(DETAIL);
+    expect(await m.send('1')).toBe(AMOUNT);
+    expect(await m.send('mille')).toBe(AMOUNT);
+    expect(m.refused).toBe(true);
+    expect(m.invalidLine()).toBe('Montant invalide: entrez un nombre entier de FCFA.');
+    expect(await m.send('12.5')).toBe(AMOUNT);
+    expect(m.refused).toBe(true);
+    expect(await m.send('399')).toBe('CON Le retrait minimum est de 400 FCFA.\nMontant a retirer:');
+    expect(await m.send('16001')).toBe('CON Vous pouvez retirer au plus 16 000 FCFA.\nMontant a retirer:');
+    expect(await m.send('16000')).toBe(
+      'CON Retrait de 16 000 FCFA\nTontine: Tontine Marche\nUn agent validera la demande.\n1. Confirmer',
+    );
+    expect(await m.send('1')).toBe('CON Entrez votre PIN pour demander le retrait:');
+    expect(m.meta.secret).toBe(true);
+    expect(await m.send('0000')).toBe('CON PIN incorrect. Entrez votre PIN:');
+    expect(m.meta.secret).toBe(true);
+    expect(s.requestWithdrawal).not.toHaveBeenCalled();
+    expect(await m.send(PIN)).toBe(
+      'END Demande de retrait de 16 000 FCFA envoyee; un agent va la valider. Vous recevrez un SMS.',
+    );
+    expect(s.verifyPin).toHaveBeenLastCalledWith({ userId: 7, pin: PIN });
+    expect(s.requestWithdrawal).toHaveBeenCalledWith({ userId: 7, participantId: 21, amount: 16000 });
+    expect(JSON.stringify(m.snap.context)).not.toContain(PIN);
+  });
+
+  it('ends clearly when the service refuses the amount, or nothing may be withdrawn', async () => {
+    const refused = new Menu('tontineBalances', fakes({ requestWithdrawal: async () => 'insufficient' }));
+    expect(await refused.sendAllFor([PIN, '1', '1', '500', '1', PIN])).toBe(
+      'END Solde disponible insuffisant pour ce retrait: une autre demande est peut-etre en cours. Consultez Mes soldes.',
+    );
+    const low = new Menu('tontineBalances', fakes({ requestWithdrawal: async () => 'below_min' }));
+    expect(await low.sendAllFor([PIN, '1', '1', '500', '1', PIN])).toMatch(
+      /^END Montant inferieur au retrait minimum/,
+    );
+    const down = new Menu(
+      'tontineBalances',
+      fakes({ requestWithdrawal: () => Promise.reject(new Error('db')) }),
+    );
+    expect(await down.sendAllFor([PIN, '1', '1', '500', '1', PIN])).toBe(
+      'END Une erreur est survenue. Reessayez plus tard.',
+    );
+    const s = fakes();
+    const empty = new Menu('tontineBalances', s);
+    expect(await empty.sendAllFor([PIN, '2'])).toMatch(
+      /^CON Tontine Port\n.*\nDisponible au retrait: 0 FCFA\n/s,
+    );
+    expect(await empty.send('1')).toBe(
+      'END Retrait impossible: le minimum est de 400 FCFA et vous avez 0 FCFA disponibles.',
+    );
+    expect(s.requestWithdrawal).not.toHaveBeenCalled();
+  });
+
+  it('2 leads to the dispute flow', async () => {
+    const m = new Menu('tontineBalances', fakes());
+    await m.sendAllFor([PIN, '1', '2']);
+    expect(m.snap.status).toBe('done');
+    expect(m.meta.goto).toBe('tontineDispute');
+  });
+
+  it('speaks English', async () => {
+    const m = new Menu('tontineBalances', fakes(), 'en');
+    expect(await m.sendAllFor([PIN, '1'])).toBe(
+      'CON Tontine Marche\nBalance: 21 000 FCFA\nCard 2: 13/31\nAvailable to withdraw: 16 000 FCFA\n1. Withdraw\n2. Dispute a receipt',
+    );
+    expect(await m.sendAllFor(['1', '20000'])).toBe(
+      'CON You may withdraw at most 16 000 FCFA.\nAmount to withdraw:',
+    );
+  });
+});
+
+describe('the main menu', () => {
+  const MENU =
+    'CON TontiFlex\n1. Cotiser\n2. Mes soldes\n3. Rejoindre une tontine\n4. Epargne\n5. Prets\n6. Mon compte\n7. Aide';
+
+  it('offers "8. Payer frais d\'adhesion" first while a fee awaits, the other numbers unchanged', async () => {
+    const s = fakes({ feeDue: async () => true });
+    const m = new Menu('main', s);
+    expect(await m.opened()).toBe(
+      "CON TontiFlex\n8. Payer frais d'adhesion\n1. Cotiser\n2. Mes soldes\n3. Rejoindre une tontine\n4. Epargne\n5. Prets\n6. Mon compte\n7. Aide",
+    );
+    expect(s.feeDue).toHaveBeenCalledWith({ userId: 7 });
+    await m.send('8');
+    expect(m.meta.goto).toBe('tontineFee');
+    const six = new Menu('main', fakes({ feeDue: async () => true }));
+    await six.opened();
+    await six.send('6');
+    expect(six.meta.goto).toBe('account');
+  });
+
+  it('shows the usual menu without a fee, or when the check fails; 8 is then refused', async () => {
+    const m = new Menu('main', fakes());
+    expect(await m.opened()).toBe(MENU);
+    expect(await m.send('8')).toBe(MENU);
+    expect(m.refused).toBe(true);
+    const down = new Menu('main', fakes({ feeDue: () => Promise.reject(new Error('db')) }));
+    expect(await down.opened()).toBe(MENU);
+  });
+});
+
+describe("8. Payer frais d'adhesion", () => {
+  it('one fee: the tontine and the amount, PIN last, payment started', async () => {
+    const s = fakes();
+    const m = new Menu('tontineFee', s);
+    expect(await m.opened()).toBe(
+      "CON Frais d'adhesion\nTontine: Tontine Marche\nMontant: 1 000 FCFA\n1. Payer",
+    );
+    expect(await m.send('1')).toBe('CON Entrez votre PIN pour payer:');
+    expect(m.meta.secret).toBe(true);
+    expect(await m.send('0000')).toBe('CON PIN incorrect. Entrez votre PIN:');
+    expect(s.startFeePayment).not.toHaveBeenCalled();
+    expect(await m.send(PIN)).toBe(
+      'END Confirmez le paiement sur votre telephone. Un SMS vous dira quand vous serez membre.',
+    );
+    expect(s.startFeePayment).toHaveBeenCalledWith({ userId: 7, adhesionId: 31 });
+  });
+
+  it('several fees: the list first; a free tontine joined, a payment pending, none, in English', async () => {
+    const s = fakes({ listFeesDue: async () => [F_MARCHE, F_PORT], startFeePayment: async () => 'pending' });
+    const m = new Menu('tontineFee', s);
+    expect(await m.opened()).toBe(
+      "CON Payer les frais d'adhesion de quelle tontine ?\n1. Tontine Marche (1 000 FCFA)\n2. Tontine Port (2 500 FCFA)",
+    );
+    expect(await m.send('2')).toMatch(/^CON Frais d'adhesion\nTontine: Tontine Port\nMontant: 2 500 FCFA\n/);
+    expect(await m.sendAllFor(['1', PIN])).toMatch(/^END Un paiement des frais est deja en cours/);
+    expect(s.startFeePayment).toHaveBeenCalledWith({ userId: 7, adhesionId: 32 });
+    const free = new Menu('tontineFee', fakes({ startFeePayment: async () => 'joined' }));
+    await free.opened();
+    expect(await free.sendAllFor(['1', PIN])).toMatch(/^END Cette tontine n'a pas de frais d'adhesion/);
+    const none = new Menu('tontineFee', fakes({ listFeesDue: async () => [] }), 'en');
+    expect(await none.opened()).toBe('END No joining fee to pay.');
   });
 });

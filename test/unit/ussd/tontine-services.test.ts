@@ -16,6 +16,7 @@ const tontine = (id: number, fields: Partial<Tontine> = {}) =>
     stakeMin: 200,
     stakeMax: 5000,
     joiningFee: 1000,
+    minWithdrawal: 400,
     ...fields,
   }) as Tontine;
 const participant = (id: number, fields: Partial<TontineParticipant> = {}) =>
@@ -59,15 +60,23 @@ function needs(over: Partial<Record<string, jest.Mock>> = {}) {
       id === 99 ? participant(99, { clientId: 8 }) : participant(id),
     ),
     soldes: jest.fn(async () => ({ rows: SOLDES, count: SOLDES.length })),
+    // What is still available: the balance less 5 000 pending on the first participation.
+    available: jest.fn(async (p: TontineParticipant) =>
+      p.id === 21 ? 16000 : (SOLDES.find((r) => r.participant.id === p.id)?.balance ?? 0),
+    ),
+    request: jest.fn(async () => ({})),
+    awaitingFee: jest.fn(async () => []),
+    pay: jest.fn(async () => ({ status: 'en_cours_paiement' })),
     ...over,
   };
   const logger = { error: jest.fn() } as unknown as Logger;
   const n = {
     accounts: { client: fakes.client },
     tontines: { list: fakes.list, byId: fakes.byId },
-    adhesions: { submit: fakes.submit },
+    adhesions: { submit: fakes.submit, awaitingFee: fakes.awaitingFee, pay: fakes.pay },
     contributions: { quote: fakes.quote, startMobileMoney: fakes.startMobileMoney },
     reads: { participant: fakes.participant, soldes: fakes.soldes },
+    withdrawals: { request: fakes.request, available: fakes.available },
     logger,
   } as unknown as TontineMenuNeeds;
   return { fakes, logger, services: tontineMenuServices(n) };
@@ -143,15 +152,66 @@ describe('tontine menu services', () => {
     expect(fakes.startMobileMoney).toHaveBeenCalledTimes(1);
   });
 
-  it('write one balance line per participation in the caller language', async () => {
+  it('write one balance line per participation in the caller language, with what may be withdrawn', async () => {
     const { services } = needs();
-    expect(await services.loadBalances({ userId: 7, lang: 'fr' })).toEqual([
-      { label: 'Tontine Marche: 21 000 FCFA, Carnet 2: 13/31' },
-      { label: 'Tontine Port: 1 500 FCFA, Carnet 1: 4/31' },
-      { label: 'Tontine Gare: 0 FCFA, Carnet 1: 0/31' },
+    const lines = await services.loadBalances({ userId: 7, lang: 'fr' });
+    expect(lines.map((l) => l.label)).toEqual([
+      'Tontine Marche: 21 000 FCFA, Carnet 2: 13/31',
+      'Tontine Port: 1 500 FCFA, Carnet 1: 4/31',
+      'Tontine Gare: 0 FCFA, Carnet 1: 0/31',
     ]);
-    expect((await services.loadBalances({ userId: 7, lang: 'en' }))[0]).toEqual({
-      label: 'Tontine Marche: 21 000 FCFA, Card 2: 13/31',
+    expect(lines[0]).toEqual({
+      label: 'Tontine Marche: 21 000 FCFA, Carnet 2: 13/31',
+      participantId: 21,
+      name: 'Tontine Marche',
+      balance: 21000,
+      cycle: 2,
+      boxesPaid: 13,
+      available: 16000,
+      minWithdrawal: 400,
     });
+    expect((await services.loadBalances({ userId: 7, lang: 'en' }))[0].label).toBe(
+      'Tontine Marche: 21 000 FCFA, Card 2: 13/31',
+    );
+  });
+
+  it('ask for a withdrawal as the client, and turn its refusals into menu outcomes', async () => {
+    const { services, fakes } = needs();
+    expect(await services.requestWithdrawal({ userId: 7, participantId: 21, amount: 5000 })).toBe('sent');
+    expect(fakes.request).toHaveBeenCalledWith(
+      expect.objectContaining({ userId: 7, role: 'client', sfdId: 3 }),
+      {
+        participantId: 21,
+        amount: 5000,
+      },
+    );
+    fakes.request.mockRejectedValueOnce(new Problem(409, 'insufficient_funds', 'at most 0 XOF'));
+    expect(await services.requestWithdrawal({ userId: 7, participantId: 21, amount: 5000 })).toBe(
+      'insufficient',
+    );
+    fakes.request.mockRejectedValueOnce(new Problem(400, 'validation', 'x', { amount: ['min_withdrawal'] }));
+    expect(await services.requestWithdrawal({ userId: 7, participantId: 21, amount: 5 })).toBe('below_min');
+    fakes.request.mockRejectedValueOnce(new Problem(404, 'not_found', 'x'));
+    await expect(
+      services.requestWithdrawal({ userId: 7, participantId: 99, amount: 5000 }),
+    ).rejects.toMatchObject({
+      status: 404,
+    });
+  });
+
+  it('tell the fees due and start one as the client: pushed, a free tontine joined, one pending', async () => {
+    const due = [{ adhesion: { id: 31 }, tontine: tontine(1, { name: 'Tontine Marche', joiningFee: 1000 }) }];
+    const { services, fakes } = needs({ awaitingFee: jest.fn(async (id: number) => (id === 7 ? due : [])) });
+    expect(await services.feeDue({ userId: 7 })).toBe(true);
+    expect(await services.feeDue({ userId: 8 })).toBe(false);
+    expect(await services.listFeesDue({ userId: 7 })).toEqual([
+      { adhesionId: 31, name: 'Tontine Marche', fee: 1000 },
+    ]);
+    expect(await services.startFeePayment({ userId: 7, adhesionId: 31 })).toBe('started');
+    expect(fakes.pay).toHaveBeenCalledWith(expect.objectContaining({ userId: 7, role: 'client' }), 31);
+    fakes.pay.mockResolvedValueOnce({ status: 'adherent' });
+    expect(await services.startFeePayment({ userId: 7, adhesionId: 31 })).toBe('joined');
+    fakes.pay.mockRejectedValueOnce(new Problem(409, 'conflict', 'pending'));
+    expect(await services.startFeePayment({ userId: 7, adhesionId: 31 })).toBe('pending');
   });
 });

@@ -87,6 +87,8 @@ interface Outcome {
   closed: Phase;
   paced: Phase;
   dbCpuUsClosed: number | null;
+  /** InnoDB row lock waits during the closed loop, in ms per contribution (the server's global count). */
+  lockWaitMs: number | null;
   rows: Rows;
 }
 
@@ -227,6 +229,14 @@ function dbPid(): number | undefined {
   return undefined;
 }
 
+/** InnoDB's total row lock wait so far, in ms (global: other databases' transactions count too). */
+async function rowLockMs(): Promise<number> {
+  return server(async (conn) => {
+    const [rows] = await conn.query<RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Innodb_row_lock_time'");
+    return Number(rows[0]?.Value ?? 0);
+  });
+}
+
 /** A webhook for an unknown payment answers 200 ({status: 'ignored'}): the server is up. */
 async function waitReady(port: number, child: Child): Promise<void> {
   const until = Date.now() + 30_000;
@@ -275,16 +285,17 @@ async function measure(target: Target, slice: Payment[]): Promise<Outcome> {
     await sleep(500);
     const c = cursor(closedSlice);
     const mysqld = dbPid();
-    const db0 = cpuMs(mysqld);
+    const [db0, lock0] = [cpuMs(mysqld), await rowLockMs()];
     const closed = await closedRequests(plan(c), { concurrency: CONNECTIONS, seconds: DURATION_S });
-    const db1 = cpuMs(mysqld);
-    const dbCpuUsClosed =
-      db0 === null || db1 === null || closed.hops === 0 ? null : round(((db1 - db0) * 1000) / closed.hops, 0);
-    show(target.name, `closed c=${CONNECTIONS}`, closed, dbCpuUsClosed);
+    const [db1, lock1] = [cpuMs(mysqld), await rowLockMs()];
+    const n = closed.hops;
+    const dbCpuUsClosed = db0 === null || db1 === null || n === 0 ? null : round(((db1 - db0) * 1000) / n, 0);
+    const lockWaitMs = n === 0 ? null : round((lock1 - lock0) / n, 1);
+    show(target.name, `closed c=${CONNECTIONS}`, closed, dbCpuUsClosed, lockWaitMs);
     await sleep(500);
     const p = cursor(pacedSlice);
     const paced = await pacedRequests(plan(p), { rate: RATE, seconds: RATE_DURATION_S });
-    show(target.name, `paced ${RATE}/s`, paced, null);
+    show(target.name, `paced ${RATE}/s`, paced, null, null);
     // Every payment sent, settled whole: warm-up and closed loop are contiguous, the paced loop follows.
     const sent = 1 + w.taken() + c.taken() + p.taken();
     const counted = await countRows(slice[0].id, slice[slice.length - 1].id, sent);
@@ -295,7 +306,7 @@ async function measure(target: Target, slice: Payment[]): Promise<Outcome> {
     if (closed.bad.count + paced.bad.count > 0 || !rowsWhole(counted)) {
       console.log(`  the server's last output:\n${child.output().slice(-3000)}`);
     }
-    return { name: target.name, closed, paced, dbCpuUsClosed, rows: counted };
+    return { name: target.name, closed, paced, dbCpuUsClosed, lockWaitMs, rows: counted };
   } finally {
     await stopChild(child);
   }
@@ -309,11 +320,12 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-function show(name: string, label: string, p: Phase, dbCpu: number | null) {
+function show(name: string, label: string, p: Phase, dbCpu: number | null, lockWait: number | null) {
   console.log(
     `[${name}] ${label}: ${p.hops} contributions, ${p.hopsPerS}/s, p50 ${p.p50} ms, p99 ${p.p99} ms, ` +
       `max ${p.max} ms, errors ${p.bad.count}, server CPU ${p.cpuUsPerHop ?? '-'} us` +
       (dbCpu === null ? '' : `, MariaDB CPU ${dbCpu} us`) +
+      (lockWait === null ? '' : `, row lock wait ${lockWait} ms`) +
       ' per contribution',
   );
   for (const s of p.bad.samples) console.log(`    bad: ${s.status} ${JSON.stringify(s.body)}`);
@@ -324,9 +336,9 @@ const rowsWhole = (r: Rows) =>
 
 function table(outcomes: Outcome[]) {
   const rows = [
-    '| server | closed /s | p50 ms | p99 ms | CPU us | DB CPU us | errors | paced /s | p50 ms | p99 ms | max ms | errors | rows whole |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...outcomes.map(({ name, closed: c, paced: p, dbCpuUsClosed, rows: r }) =>
+    '| server | closed /s | p50 ms | p99 ms | CPU us | DB CPU us | lock wait ms | errors | paced /s | p50 ms | p99 ms | max ms | errors | rows whole |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...outcomes.map(({ name, closed: c, paced: p, dbCpuUsClosed, lockWaitMs, rows: r }) =>
       [
         '',
         name,
@@ -335,6 +347,7 @@ function table(outcomes: Outcome[]) {
         c.p99,
         c.cpuUsPerHop ?? '-',
         dbCpuUsClosed ?? '-',
+        lockWaitMs ?? '-',
         c.bad.count,
         p.hopsPerS,
         p.p50,
@@ -353,7 +366,8 @@ function table(outcomes: Outcome[]) {
     `closed = ${CONNECTIONS} clients back to back for ${DURATION_S} s (at most ${CLOSED_MAX} payments) after ` +
       `a ${WARMUP_S} s warm-up; paced = one webhook every ${round(1000 / RATE, 3)} ms for ${RATE_DURATION_S} s, ` +
       'latency from the scheduled send. One contribution = webhook → verify with the KKiaPay stub → ' +
-      'payment, cotisation, carnet, ledger entry, SMS receipt, audit row. CPU = per contribution.',
+      'payment, cotisation, carnet, ledger entry, SMS receipt, audit row. CPU (the server process, MariaDB) ' +
+      'and row lock wait (InnoDB, all its databases) per contribution of the closed loop.',
   );
   const gws = outcomes.filter((o) => o.name === 'gateway');
   const floors = outcomes.filter((o) => o.name === 'floor');

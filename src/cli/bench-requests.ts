@@ -79,7 +79,9 @@ export async function closedRequests(
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   const client = async () => {
-    for (let job = plan.next(); job && performance.now() < end; job = plan.next()) {
+    while (performance.now() < end) {
+      const job = plan.next();
+      if (!job) return;
       const started = performance.now();
       await send(plan, agent, job, bad);
       latencies.push(performance.now() - started);

@@ -1,4 +1,10 @@
-import { tontineBalancesFlow, tontineContributeFlow, tontineDisputeFlow, tontineJoinFlow } from '../../menus';
+import {
+  tontineBalancesFlow,
+  tontineContributeFlow,
+  tontineDisputeFlow,
+  tontineFeeFlow,
+  tontineJoinFlow,
+} from '../../menus';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { KycService } from '../accounts/kyc';
 import type { Module } from '../contract';
@@ -60,6 +66,7 @@ export function createTontines(
         tontineContribute: tontineContributeFlow,
         tontineBalances: tontineBalancesFlow,
         tontineDispute: tontineDisputeFlow,
+        tontineFee: tontineFeeFlow,
       },
       services: tontineMenuServices({
         accounts: needs.accounts,
@@ -67,6 +74,7 @@ export function createTontines(
         adhesions,
         contributions,
         reads: new ContributionReads(deps, needs.accounts),
+        withdrawals,
         logger: deps.logger,
       }),
     },

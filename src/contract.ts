@@ -1,6 +1,7 @@
 import type { FlowDefinition, FlowName, MenuServices } from '../menus';
 import type { RouteSpec } from './http/route';
 import type { JobHandler, ProcessOptions } from './infra/queue';
+import type { SmsKeyword } from './notifications/inbound';
 import type { ReminderKind } from './notifications/reminders';
 import type { PurposeHandler } from './payments/purposes';
 
@@ -21,6 +22,8 @@ export interface Module {
   purposes?: Record<string, PurposeHandler>;
   /** Its scheduled SMS reminders (notifications/reminders.ts). */
   reminders?: ReminderKind[];
+  /** The words clients may text it (notifications/inbound.ts), answered before the built-in ones. */
+  smsKeywords?: SmsKeyword[];
   /** Its background work: queued jobs and periodic ones (BullMQ, or in-process in embedded mode). */
   jobs?: { queued?: QueuedJob[]; periodic?: PeriodicJob[] };
   /** Its USSD flows and the menu services they invoke. */

@@ -80,6 +80,7 @@ export function buildModules(deps: Deps) {
       payments.registry.register(purpose, handler);
     }
     for (const kind of module.reminders ?? []) notifications.reminderRunner.register(kind);
+    for (const keyword of module.smsKeywords ?? []) notifications.inbound.register(keyword);
   }
   return { all, accounts, ledger, notifications, payments, tontines, ussd };
 }

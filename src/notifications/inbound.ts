@@ -21,14 +21,37 @@ const KEYWORDS: Record<string, { keyword: Keyword; lang: Lang }> = {
   START: { keyword: 'start', lang: 'en' },
 };
 
+/** The first word, trimmed, upper-cased, without accents or punctuation, and the words after it. */
+function wordsOf(text: string): { word: string; args: string[] } {
+  const [first = '', ...args] = text.normalize('NFD').replace(/\p{M}/gu, '').trim().split(/\s+/);
+  return { word: first.toUpperCase().replace(/[^A-Z0-9]/g, ''), args };
+}
+
 /**
- * The first word, trimmed, upper-cased, without accents or punctuation: " arrêt " and "Stop!" are
- * keywords as much as "ARRET" and "STOP". Anything else is `other` (answered with the help, in French).
+ * The first word as a keyword: " arrêt " and "Stop!" are keywords as much as "ARRET" and "STOP".
+ * Anything else is `other` (answered with the help, in French).
  */
 export function parseKeyword(text: string): { keyword: Keyword; lang: Lang } {
-  const first = text.normalize('NFD').replace(/\p{M}/gu, '').trim().split(/\s+/)[0] ?? '';
-  const word = first.toUpperCase().replace(/[^A-Z0-9]/g, '');
-  return KEYWORDS[word] ?? { keyword: 'other', lang: 'fr' };
+  return KEYWORDS[wordsOf(text).word] ?? { keyword: 'other', lang: 'fr' };
+}
+
+/**
+ * A keyword another module answers (contract.ts `smsKeywords`, registered by modules.ts): `NON <code>`
+ * disputes a cash receipt (tontines). Consulted before the built-in ones. Only an active client of
+ * ours gets its answer: anyone else gets the usual unknown-number or suspended reply, and `answer` is
+ * not called.
+ */
+export interface SmsKeyword {
+  /** What the outcome and the log line call it (`dispute`). */
+  name: string;
+  /** Its words, upper-case without accents, and the language each speaks to a number we do not know. */
+  words: Record<string, Lang>;
+  /**
+   * The reply to `caller`, in `manager`'s transaction (what it changes commits with the reply, or not
+   * at all); `args` are the words after the keyword as typed; `lang` is the reply's language. Called
+   * even when the sender is throttled (the reply is then not sent), like STOP still stops.
+   */
+  answer(manager: EntityManager, caller: Caller, args: string[], lang: Lang, at: Date): Promise<Reply>;
 }
 
 /** An incoming SMS as Africa's Talking posts it (only what the answer needs). */
@@ -41,7 +64,12 @@ export interface InboundMessage {
 
 export type InboundOutcome =
   | { result: 'invalid_sender' }
-  | { result: 'duplicate' | 'replied' | 'throttled'; keyword: Keyword; phone: string };
+  | {
+      result: 'duplicate' | 'replied' | 'throttled';
+      /** A built-in keyword, or the `name` of a registered one. */
+      keyword: Keyword | (string & {});
+      phone: string;
+    };
 
 /**
  * Replies to a client who wrote too often stop for the hour: it bounds what a flood (or two
@@ -54,7 +82,7 @@ export interface CallerLookup {
   findByPhone(phone: string): Promise<Caller | null>;
 }
 
-interface Reply {
+export interface Reply {
   template: string;
   params?: Record<string, unknown>;
 }
@@ -65,10 +93,20 @@ interface Reply {
  * `inbound:<AT id>:reply`: a retried callback finds the key used and changes nothing again.
  */
 export class InboundSms {
+  private readonly registered = new Map<string, SmsKeyword>();
+
   constructor(
     private readonly deps: Pick<Deps, 'db' | 'outbox' | 'kv' | 'clock' | 'config'>,
     private readonly callers: CallerLookup,
   ) {}
+
+  /** Adds another module's keyword; a word already taken (built in or registered) is a boot error. */
+  register(keyword: SmsKeyword): void {
+    for (const word of Object.keys(keyword.words)) {
+      if (KEYWORDS[word] || this.registered.has(word)) throw new Error(`SMS keyword ${word} is taken`);
+      this.registered.set(word, keyword);
+    }
+  }
 
   async handle(msg: InboundMessage): Promise<InboundOutcome> {
     // A sender id, a short code, garbage or a number that is no mobile's: a forged callback (answering
@@ -76,7 +114,9 @@ export class InboundSms {
     // change, and not even a throttle counter in Redis.
     const phone = normalizeMobile(msg.from);
     if (!phone) return { result: 'invalid_sender' };
-    const parsed = parseKeyword(msg.text);
+    const { word, args } = wordsOf(msg.text);
+    const module = this.registered.get(word);
+    const parsed = module ? { keyword: module.name, lang: module.words[word] } : parseKeyword(msg.text);
     const { keyword } = parsed;
     const caller = await this.callers.findByPhone(phone);
     // Someone we know reads their own language, whatever the keyword's.
@@ -85,8 +125,10 @@ export class InboundSms {
     const throttled = sends > INBOUND_REPLIES_PER_HOUR;
 
     return this.deps.db.transaction(async (manager) => {
+      // A module's keyword acts even when the reply is throttled (like STOP below).
+      const moduleReply = module && (await this.moduleReply(manager, module, caller, args, lang));
       if (!throttled) {
-        const reply = await this.reply(manager, keyword, caller, lang);
+        const reply = moduleReply || (await this.reply(manager, keyword as Keyword, caller, lang));
         const queued = await this.deps.outbox.queue(manager, {
           to: phone,
           kind: 'info', // an answer, not a reminder: it goes even to a phone that said STOP
@@ -101,6 +143,21 @@ export class InboundSms {
       if (keyword === 'start') await manager.delete(SmsOptOut, { phone });
       return { result: throttled ? 'throttled' : 'replied', keyword, phone };
     });
+  }
+
+  /** A registered keyword's reply: only to an active client; anyone else as SOLDE answers them. */
+  private async moduleReply(
+    manager: EntityManager,
+    module: SmsKeyword,
+    caller: Caller | null,
+    args: string[],
+    lang: Lang,
+  ): Promise<Reply> {
+    if (!caller || caller.role !== 'client') {
+      return { template: 'inbound.unknown_number', params: { ussd: this.deps.config.USSD_SERVICE_CODE } };
+    }
+    if (caller.status !== 'active') return { template: 'inbound.suspended' };
+    return module.answer(manager, caller, args, lang, this.deps.clock.now());
   }
 
   private async reply(

@@ -5,6 +5,7 @@ import { deliveryOptions, SmsDelivery } from './delivery';
 import { smsEntities } from './entities';
 import { inAppEntities } from './inapp-entities';
 import { InAppNotifications } from './inapp';
+import { InboundSms } from './inbound';
 import { inAppRoutes } from './inapp-routes';
 import { SMS_JOB, type SmsJob } from './outbox-handoff';
 import { Reminders, REMINDERS_JOB } from './reminders';
@@ -17,18 +18,21 @@ const IN_APP_KINDS = ['info'] as const;
 
 /**
  * SMS (the outbox's delivery worker and sweeper, Africa's Talking's callbacks), scheduled reminders and
- * in-app notifications. Other modules add reminder kinds through their own `reminders` (modules.ts).
+ * in-app notifications. Other modules add reminder kinds and SMS keywords through their own `reminders`
+ * and `smsKeywords` (modules.ts).
  */
 export function createNotifications(deps: Deps, needs: { accounts: AccountsDirectory }) {
   const delivery = new SmsDelivery(deps);
   // Every module's kinds, registered by modules.ts.
   const reminders = new Reminders(deps, needs.accounts);
   const inApp = new InAppNotifications(deps, needs.accounts);
+  // Answers inbound SMS; every module's keywords are registered by modules.ts.
+  const inbound = new InboundSms(deps, needs.accounts);
 
   return {
     name: 'notifications',
     entities: [...smsEntities, ...inAppEntities],
-    routes: [...smsCallbackRoutes(deps, needs.accounts), ...inAppRoutes(inApp)],
+    routes: [...smsCallbackRoutes(deps, inbound), ...inAppRoutes(inApp)],
     jobs: {
       queued: [
         {
@@ -45,6 +49,7 @@ export function createNotifications(deps: Deps, needs: { accounts: AccountsDirec
     },
     delivery,
     reminderRunner: reminders,
+    inbound,
     inAppKinds: IN_APP_KINDS,
     inApp,
   } satisfies Module & Record<string, unknown>;

@@ -7,7 +7,7 @@ import { forbidden } from '../http/errors';
 import { route, type RouteSpec } from '../http/route';
 import type { Logger } from '../infra/logger';
 import { DeliveryReports } from './delivery-reports';
-import { InboundSms, type CallerLookup } from './inbound';
+import type { InboundSms } from './inbound';
 
 /**
  * Africa's Talking's SMS callbacks (form-encoded; JSON accepted too):
@@ -15,7 +15,8 @@ import { InboundSms, type CallerLookup } from './inbound';
  *   POST /sms/delivery-reports  id, status, phoneNumber, failureReason, networkCode, retryCount
  *                               → the outbox row whose provider_message_id is `id` moves forward
  *   POST /sms/inbound           from, to, text, date, id, linkId, networkCode
- *                               → SOLDE|BALANCE, AIDE|HELP, ARRET|STOP, REPRISE|START (inbound.ts)
+ *                               → SOLDE|BALANCE, AIDE|HELP, ARRET|STOP, REPRISE|START (inbound.ts),
+ *                                 and the modules' keywords (NON <code>: tontines)
  *
  * Both answer 200 `OK` to whatever they were sent, known or not, well-formed or not: AT retries a
  * callback that is not answered 2xx, and a retry would not make it better. Two exceptions: a missing or
@@ -65,10 +66,9 @@ const plainOk = z.literal('OK');
 
 export function smsCallbackRoutes(
   deps: Pick<Deps, 'db' | 'outbox' | 'kv' | 'clock' | 'config' | 'logger'>,
-  callers: CallerLookup,
+  inbound: InboundSms,
 ): RouteSpec[] {
   const reports = new DeliveryReports(deps);
-  const inbound = new InboundSms(deps, callers);
   const logOf = (ctx: Context) => (ctx.state.log as Logger | undefined) ?? deps.logger;
   // Checked before the body is read: an unauthenticated caller's body is not worth reading.
   const checkToken = (ctx: Context) => {
@@ -157,7 +157,9 @@ export function smsCallbackRoutes(
       method: 'post',
       path: '/sms/inbound',
       summary: "Africa's Talking inbound SMS",
-      description: 'Keywords: SOLDE|BALANCE, AIDE|HELP, ARRET|STOP, REPRISE|START (inbound.ts).',
+      description:
+        'Keywords: SOLDE|BALANCE, AIDE|HELP, ARRET|STOP, REPRISE|START (inbound.ts), and NON <code> ' +
+        '(disputes a cash receipt: tontines).',
       access: 'callback',
       callback: 'callbackToken',
       bodyType: 'own',

@@ -102,6 +102,7 @@ export function participantRoutes(adhesions: AdhesionsService, reads: Participan
         if (query.format === 'csv') {
           ctx.type = 'text/csv; charset=utf-8';
           ctx.set('Content-Disposition', 'attachment; filename="tontines-stats.csv"');
+          // The declared alternative (response.alternatives): checked against its own schema, a string.
           return toCsv(STATS_COLUMNS, rows) as never;
         }
         return { results: rows };

@@ -311,6 +311,14 @@ describe('GET /api/tontines/participants/stats/', () => {
     expectProblem(await get(tok.agent, '/api/tontines/participants/stats/?format=xml'), 400);
   });
 
+  it('the API document declares both answers: application/json and text/csv', async () => {
+    const doc = await t.request.get('/api/schema');
+    const ok = doc.body.paths['/api/tontines/participants/stats/'].get.responses['200'];
+    expect(Object.keys(ok.content).sort()).toEqual(['application/json', 'text/csv']);
+    expect(ok.content['text/csv']).toMatchObject({ schema: { type: 'string' } });
+    expect(ok.content['text/csv'].example).toMatch(/^tontine_id,sfd_id,tontine,status,month,/);
+  });
+
   it('the platform admin: every SFD, or sfd_id’s; another SFD’s staff theirs; clients 403', async () => {
     const all = await get(tok.platform, '/api/tontines/participants/stats/');
     const mine = all.body.results.filter((r: { sfd_id: number }) => [sfd.id, otherSfd.id].includes(r.sfd_id));

@@ -45,8 +45,8 @@ const pinTransition = {
 /**
  * "1. Cotiser": the number of days (1 to 31) → the tontine (skipped when the client has one) → the
  * summary (amount, the carnet after, the commission when a cycle starts) → the PIN, last → the
- * mobile-money payment pushed to the phone. The days come first because the engine shows a flow's first
- * screen without waiting for a service (the participations load after it).
+ * mobile-money payment pushed to the phone. The days come first, so the first screen costs no query
+ * (the participations load with the answer; the engine can also wait for a first state that loads).
  */
 export function tontineContributeMenu() {
   return setup({

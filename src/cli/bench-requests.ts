@@ -26,8 +26,23 @@ export interface RequestPlan {
   pid?: number;
 }
 
-const newBad = (): Bad => ({ count: 0, samples: [] });
-function recordBad(bad: Bad, status: number | string, body: string) {
+/**
+ * A phase's figures (`hops`: requests that ended, answered or not, within the phase), and of its
+ * requests: how many were sent, answered as expected (`ok`), answered otherwise (`wrong`), or left
+ * without an answer within the timeout (`timeouts`). `bad` counts wrong answers, timeouts and
+ * connection errors. Requests still waiting when a paced phase gives up are in none of these.
+ */
+export type RequestPhase = Phase & Counts;
+interface Counts {
+  sent: number;
+  ok: number;
+  wrong: number;
+  timeouts: number;
+}
+type Tally = Bad & Counts;
+
+const newBad = (): Tally => ({ count: 0, samples: [], sent: 0, ok: 0, wrong: 0, timeouts: 0 });
+function recordBad(bad: Tally, status: number | string, body: string) {
   bad.count += 1;
   if (bad.samples.length < 5) bad.samples.push({ step: 0, status, body: body.slice(0, 160) });
 }
@@ -38,7 +53,13 @@ export function quantile(sorted: ArrayLike<number>, p: number): number {
   return round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]);
 }
 
-function phase(latencies: number[], wallS: number, bad: Bad, cpu0: number | null, pid?: number): Phase {
+function phase(
+  latencies: number[],
+  wallS: number,
+  { sent, ok, wrong, timeouts, ...bad }: Tally,
+  cpu0: number | null,
+  pid?: number,
+): RequestPhase {
   const sorted = Float64Array.from(latencies).sort();
   const cpu1 = cpuMs(pid);
   const n = latencies.length;
@@ -50,10 +71,15 @@ function phase(latencies: number[], wallS: number, bad: Bad, cpu0: number | null
     max: quantile(sorted, 1),
     bad,
     cpuUsPerHop: cpu0 === null || cpu1 === null || n === 0 ? null : round(((cpu1 - cpu0) * 1000) / n, 0),
+    sent,
+    ok,
+    wrong,
+    timeouts,
   };
 }
 
-function send(plan: RequestPlan, agent: Agent, job: Job, bad: Bad): Promise<void> {
+function send(plan: RequestPlan, agent: Agent, job: Job, bad: Tally): Promise<void> {
+  bad.sent += 1;
   return post(plan.port, job.body, {
     agent,
     path: job.path,
@@ -61,9 +87,17 @@ function send(plan: RequestPlan, agent: Agent, job: Job, bad: Bad): Promise<void
     timeoutMs: plan.timeoutS * 1000,
   }).then(
     (res) => {
-      if (!job.check(res.status, res.body)) recordBad(bad, res.status, res.body);
+      if (job.check(res.status, res.body)) {
+        bad.ok += 1;
+      } else {
+        bad.wrong += 1;
+        recordBad(bad, res.status, res.body);
+      }
     },
-    (err: Error) => recordBad(bad, 'error', err.message),
+    (err: Error) => {
+      if (err.message.startsWith('no answer within')) bad.timeouts += 1;
+      recordBad(bad, 'error', err.message);
+    },
   );
 }
 
@@ -71,7 +105,7 @@ function send(plan: RequestPlan, agent: Agent, job: Job, bad: Bad): Promise<void
 export async function closedRequests(
   plan: RequestPlan,
   { concurrency, seconds }: { concurrency: number; seconds: number },
-): Promise<Phase> {
+): Promise<RequestPhase> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies: number[] = [];
   const bad = newBad();
@@ -97,7 +131,7 @@ export async function closedRequests(
 export async function pacedRequests(
   plan: RequestPlan,
   { rate, seconds }: { rate: number; seconds: number },
-): Promise<Phase> {
+): Promise<RequestPhase> {
   const agent = new Agent({ keepAlive: true, maxSockets: 512 });
   const total = Math.round(rate * seconds);
   const interval = 1000 / rate;

@@ -316,3 +316,32 @@ describe('through the API, and the rejection', () => {
     expect(first.body.next).toBeNull();
   });
 });
+
+describe('concurrency', () => {
+  it('two NON for one receipt at once open one dispute; two decisions at once: one wins, one 409', async () => {
+    const { client, participant } = await clientWithParticipant();
+    const receipt = await cash(t, tokens.agent, participant.id, 1);
+    const before = (await t.inbox.to(client.phone)).length;
+    await Promise.all([
+      smsIn(t, client.phone, `NON ${receipt.receipt_code}`),
+      smsIn(t, client.phone, `NON ${receipt.receipt_code}`),
+    ]);
+    const disputes = await disputesOf(receipt.id);
+    expect(disputes).toHaveLength(1);
+    // One is told it is recorded, the other that it already is.
+    const replies = (await t.inbox.to(client.phone)).slice(before).map((m) => m.body);
+    expect(replies.map((b) => /^TontiFlex: contestation du recu /.test(b)).sort()).toEqual([false, true]);
+    expect(
+      replies.filter((b) => b.includes(`le recu ${receipt.receipt_code} a deja ete conteste`)),
+    ).toHaveLength(1);
+
+    const results = await Promise.all([
+      decide(disputes[0].id, { decision: 'approve', days_missing: 3 }),
+      decide(disputes[0].id, { decision: 'approve', days_missing: 3 }, tokens.admin),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    // One correction: the 1 day paid (box 1, the commission) and 3 more boxes.
+    expect(await t.deps.db.manager.countBy(Cotisation, { participantId: participant.id })).toBe(2);
+    expect(await balanceOf(t, tontineAccount(participant.id))).toBe(1500);
+  });
+});

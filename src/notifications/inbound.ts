@@ -102,10 +102,10 @@ export class InboundSms {
 
   /** Adds another module's keyword; a word already taken (built in or registered) is a boot error. */
   register(keyword: SmsKeyword): void {
-    for (const word of Object.keys(keyword.words)) {
-      if (KEYWORDS[word] || this.registered.has(word)) throw new Error(`SMS keyword ${word} is taken`);
-      this.registered.set(word, keyword);
-    }
+    const words = Object.keys(keyword.words);
+    const taken = words.find((word) => KEYWORDS[word] || this.registered.has(word));
+    if (taken) throw new Error(`SMS keyword ${taken} is taken`);
+    for (const word of words) this.registered.set(word, keyword);
   }
 
   async handle(msg: InboundMessage): Promise<InboundOutcome> {

@@ -253,6 +253,24 @@ export class DisputesService {
           { id: record.id },
           { correctionCotisationId: r.cotisation.id, updatedAt: at },
         );
+        await recordAudit(
+          manager,
+          {
+            actor,
+            sfdId: record.sfdId,
+            action: 'tontine.cotisation.correction',
+            targetType: 'cotisation',
+            targetId: r.cotisation.id,
+            after: {
+              contestation_id: record.id,
+              collected_by: record.agentId,
+              amount: r.cotisation.amount,
+              days: r.cotisation.days,
+              commission: r.cotisation.commission,
+            },
+          },
+          at,
+        );
         record = { ...record, correctionCotisationId: r.cotisation.id };
         correction = { amount: r.cotisation.amount, balance: r.balance };
       }

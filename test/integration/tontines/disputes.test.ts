@@ -172,6 +172,14 @@ describe('NON <code> by SMS', () => {
         targetId: String(disputeId),
       }),
     ).toBe(1);
+    const audit = await t.deps.db.manager.findOneByOrFail(AuditEvent, {
+      action: 'tontine.cotisation.correction',
+      targetId: String(correction.id),
+    });
+    expect([audit.actorId, JSON.parse(audit.after ?? '{}')]).toEqual([
+      superviseur.id,
+      { contestation_id: disputeId, collected_by: agent.id, amount: 1000, days: 2, commission: 0 },
+    ]);
 
     // Decided: no second decision, nothing recorded twice.
     expectProblem(await decide(disputeId, { decision: 'approve', days_missing: 2 }, tokens.admin), 409);

@@ -221,9 +221,21 @@ export class AdhesionsService {
   }
 
   /**
+   * Whether any adhesion of the client awaits its fee (see awaitingFee). The USSD main menu asks on
+   * every dial: one indexed query in plain SQL (a TypeORM find costs several times its round trip).
+   */
+  async feeDue(clientId: number): Promise<boolean> {
+    const rows: unknown[] = await this.deps.db.manager.query(
+      'SELECT 1 AS due FROM tontine_adhesions WHERE client_id = ? AND status IN (?, ?) LIMIT 1',
+      [clientId, 'validee_agent', 'en_cours_paiement'],
+    );
+    return rows.length > 0;
+  }
+
+  /**
    * The client's adhesions whose joining fee is to pay: validated by an agent, or whose fee payment was
    * started (again, after a failed or expired one: `pay` says 409 while one is pending), oldest first,
-   * with their tontine. One indexed query when there is none (the USSD main menu asks on every dial).
+   * with their tontine.
    */
   async awaitingFee(clientId: number): Promise<{ adhesion: Adhesion; tontine: Tontine }[]> {
     const m = this.deps.db.manager;

@@ -20,7 +20,7 @@ const ALL: Page = { page: 1, pageSize: 100, skip: 0, take: 100 };
 export interface TontineMenuNeeds {
   accounts: Pick<AccountsDirectory, 'client'>;
   tontines: Pick<TontinesService, 'list' | 'byId'>;
-  adhesions: Pick<AdhesionsService, 'submit' | 'awaitingFee' | 'pay'>;
+  adhesions: Pick<AdhesionsService, 'submit' | 'feeDue' | 'awaitingFee' | 'pay'>;
   contributions: Pick<ContributionsService, 'quote' | 'startMobileMoney'>;
   reads: Pick<ContributionReads, 'participant' | 'soldes'>;
   withdrawals: Pick<WithdrawalsService, 'request' | 'available'>;
@@ -155,7 +155,7 @@ export function tontineMenuServices(needs: TontineMenuNeeds): TontineMenuService
       }
     },
 
-    feeDue: async ({ userId }) => (await adhesions.awaitingFee(userId)).length > 0,
+    feeDue: ({ userId }) => adhesions.feeDue(userId),
 
     listFeesDue: async ({ userId }) =>
       (await adhesions.awaitingFee(userId)).map(({ adhesion, tontine }): FeeDue => ({

@@ -66,6 +66,7 @@ function needs(over: Partial<Record<string, jest.Mock>> = {}) {
     ),
     request: jest.fn(async () => ({})),
     awaitingFee: jest.fn(async () => []),
+    feeDue: jest.fn(async (id: number) => id === 7),
     pay: jest.fn(async () => ({ status: 'en_cours_paiement' })),
     ...over,
   };
@@ -73,7 +74,7 @@ function needs(over: Partial<Record<string, jest.Mock>> = {}) {
   const n = {
     accounts: { client: fakes.client },
     tontines: { list: fakes.list, byId: fakes.byId },
-    adhesions: { submit: fakes.submit, awaitingFee: fakes.awaitingFee, pay: fakes.pay },
+    adhesions: { submit: fakes.submit, feeDue: fakes.feeDue, awaitingFee: fakes.awaitingFee, pay: fakes.pay },
     contributions: { quote: fakes.quote, startMobileMoney: fakes.startMobileMoney },
     reads: { participant: fakes.participant, soldes: fakes.soldes },
     withdrawals: { request: fakes.request, available: fakes.available },

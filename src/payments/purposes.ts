@@ -11,6 +11,11 @@ import type { PaymentTransaction, PaymentType } from './entities';
 export interface PurposeHandler {
   /** Collections: post the money to the ledger (key `payment:<reference>`) and change the business. */
   applyCollection?(manager: EntityManager, payment: PaymentTransaction, at: Date): Promise<void>;
+  /**
+   * The collection's applyCollection queues the client's receipt itself, under the payment's receipt key
+   * (`payment:<reference>:receipt`): the generic receipt is then not queued at all.
+   */
+  ownReceipt?: boolean;
   /** Payouts that succeeded: the business change that follows the money arriving (the ledger moved already). */
   applyPayout?(manager: EntityManager, payment: PaymentTransaction, at: Date): Promise<void>;
   /** Payouts that failed: put the money back (a reversing entry) and undo the business change. */

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { LessThan } from 'typeorm';
+import { LessThan, type EntityManager } from 'typeorm';
 import type { AccountsDirectory, Contact } from '../accounts/directory';
 import type { Deps } from '../deps';
 import { auditPayment, type PaymentActor } from './audit';
@@ -177,6 +177,11 @@ export class PaymentsService {
     return this.deps.db.manager.findOne(PaymentTransaction, { where: { reference } });
   }
 
+  /** The generic receipt of a collection, in the caller's transaction (for a purpose with `ownReceipt`). */
+  queueReceipt(manager: EntityManager, payment: PaymentTransaction): Promise<void> {
+    return notifyClient(this.deps.outbox, this.accounts, manager, payment, 'receipt');
+  }
+
   /**
    * The client's payment started for this business record, if any (newest first). Read by the client's
    * index: a purpose module asks it about its own few records, never in bulk.
@@ -271,17 +276,21 @@ export class PaymentsService {
       const moved = await manager.update(PaymentTransaction, { id: payment.id, status: 'pending' }, changes);
       if (!moved.affected) return false; // someone else applied it first
       const handler = this.purposes.get(payment.purpose);
-      if (payment.direction === 'collection') await handler.applyCollection?.(manager, payment, now);
-      else await handler.applyPayout?.(manager, payment, now);
       await auditPayment(manager, this.accounts, payment, changes, actor, now);
       // The receipt is queued with the change it reports: both commit, or neither.
-      await notifyClient(
-        this.deps.outbox,
-        this.accounts,
-        manager,
-        payment,
-        payment.direction === 'payout' ? 'payout_receipt' : 'receipt',
-      );
+      if (payment.direction === 'payout' || !handler.ownReceipt) {
+        await notifyClient(
+          this.deps.outbox,
+          this.accounts,
+          manager,
+          payment,
+          payment.direction === 'payout' ? 'payout_receipt' : 'receipt',
+        );
+      }
+      // The purpose last: its ledger entry locks the SFD's clearing account, which nearly every payment
+      // of the SFD updates, from there to the commit.
+      if (payment.direction === 'collection') await handler.applyCollection?.(manager, payment, now);
+      else await handler.applyPayout?.(manager, payment, now);
       return true;
     });
     return applied;

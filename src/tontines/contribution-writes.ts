@@ -49,9 +49,43 @@ export async function writeCarnets(
 }
 
 /**
+ * The accounts a contribution moves (the participant's, and the collecting agent's cash for cash), opened
+ * if new. Answers the participant's balance before it: the caller holds the participant's lock, which
+ * every write to that account takes first, so the balance after is this plus the credit.
+ */
+export async function contributionAccounts(
+  manager: EntityManager,
+  participant: TontineParticipant,
+  input: Pick<ContributionInput, 'method' | 'collectedBy' | 'at'>,
+): Promise<number> {
+  const { at } = input;
+  const account = await ensureAccount(manager, {
+    code: tontineAccount(participant.id),
+    kind: 'tontine',
+    sfdId: participant.sfdId,
+    ownerId: participant.clientId,
+    mayGoNegative: false,
+    at,
+  });
+  if (input.method === 'cash') {
+    const agentId = input.collectedBy as number;
+    await ensureAccount(manager, {
+      code: agentCashAccount(agentId),
+      kind: 'agent-cash',
+      sfdId: participant.sfdId,
+      ownerId: agentId,
+      mayGoNegative: true,
+      at,
+    });
+  }
+  return account.balance;
+}
+
+/**
  * One balanced entry: the money's source −amount (the SFD's mobile-money clearing, or the agent's cash),
  * the participant +credit, the SFD's commission income +commission (a zero line is left out: the ledger
- * refuses it). Answers the participant's balance after it.
+ * refuses it). The accounts exist (contributionAccounts). It is the transaction's last write: the SFD's
+ * clearing and income rows, which nearly every contribution updates, stay locked from here to the commit.
  */
 export async function postContribution(
   manager: EntityManager,
@@ -61,53 +95,28 @@ export async function postContribution(
     allocation: Allocation;
     input: ContributionInput;
   },
-): Promise<number> {
+): Promise<void> {
   const { participant, cotisation, allocation, input } = r;
-  const { at } = input;
-  const participantAccount = {
-    code: tontineAccount(participant.id),
-    kind: 'tontine',
-    sfdId: participant.sfdId,
-    ownerId: participant.clientId,
-    mayGoNegative: false,
-    at,
-  };
-  await ensureAccount(manager, participantAccount);
-  let source: string;
-  if (input.method === 'cash') {
-    const agentId = input.collectedBy as number;
-    source = agentCashAccount(agentId);
-    await ensureAccount(manager, {
-      code: source,
-      kind: 'agent-cash',
-      sfdId: participant.sfdId,
-      ownerId: agentId,
-      mayGoNegative: true,
-      at,
-    });
-  } else {
-    source = sfdAccount(participant.sfdId, 'mobile-money');
-  }
+  const source =
+    input.method === 'cash'
+      ? agentCashAccount(input.collectedBy as number)
+      : sfdAccount(participant.sfdId, 'mobile-money');
   const lines: Line[] = [{ account: source, amount: -allocation.amount }];
-  if (allocation.credit > 0) lines.push({ account: participantAccount.code, amount: allocation.credit });
+  if (allocation.credit > 0)
+    lines.push({ account: tontineAccount(participant.id), amount: allocation.credit });
   if (allocation.commission > 0) {
     lines.push({
       account: sfdAccount(participant.sfdId, 'commission-income'),
       amount: allocation.commission,
     });
   }
-  const key = contributionEntryKey(input.paymentReference ?? cotisation.id);
   await post(manager, {
-    key,
+    key: cotisation.journalEntryKey as string,
     kind: 'tontine_cotisation',
     lines,
     ref: { type: 'cotisation', id: cotisation.id },
     sfdId: participant.sfdId,
     actorId: input.collectedBy ?? null,
-    at,
+    at: input.at,
   });
-  await manager.update(Cotisation, { id: cotisation.id }, { journalEntryKey: key });
-  cotisation.journalEntryKey = key;
-  // Read back in this transaction: the balance this entry left (its own update is visible to it).
-  return (await ensureAccount(manager, participantAccount)).balance;
 }

@@ -18,7 +18,12 @@ import {
   type CarnetState,
 } from './carnet';
 import { newReceiptCode, queueReceipt } from './contribution-receipts';
-import { contributionEntryKey, postContribution, writeCarnets } from './contribution-writes';
+import {
+  contributionAccounts,
+  contributionEntryKey,
+  postContribution,
+  writeCarnets,
+} from './contribution-writes';
 import { Carnet, Cotisation, Tontine, TontineParticipant, type CotisationMethod } from './entities';
 
 /** The payment purpose of a contribution pushed to the client's phone; its `purposeRef` is `<participantId>:<days>`. */
@@ -174,7 +179,8 @@ export class ContributionsService {
         method: input.method,
         collectedBy: input.collectedBy ?? null,
         paymentReference: input.paymentReference ?? null,
-        journalEntryKey: null,
+        // Mobile money: keyed by the payment; cash: by the row's id, known once inserted.
+        journalEntryKey: input.paymentReference ? contributionEntryKey(input.paymentReference) : null,
         idempotencyKey: input.idempotencyKey ?? null,
         receiptCode: input.method === 'cash' ? newReceiptCode() : null,
         createdAt: at,
@@ -195,13 +201,23 @@ export class ContributionsService {
       },
     );
 
-    const balance = await postContribution(manager, { participant, cotisation, allocation, input });
+    if (!cotisation.journalEntryKey) {
+      cotisation.journalEntryKey = contributionEntryKey(cotisation.id);
+      await manager.update(
+        Cotisation,
+        { id: cotisation.id },
+        { journalEntryKey: cotisation.journalEntryKey },
+      );
+    }
+
+    const balance = (await contributionAccounts(manager, participant, input)) + allocation.credit;
     await queueReceipt(this.deps.outbox, this.accounts, manager, {
       participant,
       cotisation,
       allocation,
       balance,
     });
+    await postContribution(manager, { participant, cotisation, allocation, input });
     return { cotisation, allocation, balance };
   }
 
@@ -264,6 +280,9 @@ export class ContributionsService {
    */
   purposeHandler(): PurposeHandler {
     return {
+      // The detailed receipt (boxes, carnet, balance) under the payment's receipt key; a payment parked
+      // in suspense gets the generic one (below).
+      ownReceipt: true,
       applyCollection: async (manager, payment, at) => {
         const ref = parsePurposeRef(payment.purposeRef);
         const input: ContributionInput = {
@@ -284,6 +303,7 @@ export class ContributionsService {
           { reference: payment.reference, purpose_ref: payment.purposeRef, reason: prepared },
           'tontine contribution not applicable: the money is parked in suspense',
         );
+        await this.payments.queueReceipt(manager, payment);
         await parkInSuspense(manager, payment, at, {
           kind: 'tontine_suspense',
           key: contributionEntryKey(payment.reference),

@@ -341,6 +341,8 @@ export class WithdrawalsService {
       revertPayout: async (manager, payment, at) => {
         const retrait = await this.approvedFor(manager, payment, 'failed withdrawal payout');
         if (!retrait) return;
+        // The participant first, like every write about them (a contribution reads the balance under it).
+        await lockParticipant(manager, retrait.participantId);
         await reverse(manager, withdrawalEntryKey(retrait.id), {
           key: withdrawalReversalKey(retrait.id),
           kind: 'tontine_retrait_reversal',

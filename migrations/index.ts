@@ -10,6 +10,7 @@ import { UsersCreatedAt1764900000000 } from './1764900000000-UsersCreatedAt';
 import { SmsOutboxSecrets1765000000000 } from './1765000000000-SmsOutboxSecrets';
 import { Tontines1765100000000 } from './1765100000000-Tontines';
 import { TontineCollection1765200000000 } from './1765200000000-TontineCollection';
+import { Savings1765300000000 } from './1765300000000-Savings';
 
 /** Every migration, in order. Listed explicitly so the same list runs from ts (tests) and js (dist). */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   SmsOutboxSecrets1765000000000,
   Tontines1765100000000,
   TontineCollection1765200000000,
+  Savings1765300000000,
 ];

@@ -17,6 +17,8 @@ import { OutboxHandOff } from './notifications/outbox-handoff';
 import { ConsoleSmsSender } from './notifications/sms';
 import { createPayments } from './payments/module';
 import { paymentEntities } from './payments/entities';
+import { savingsEntities } from './savings/entities';
+import { createSavings } from './savings/module';
 import { tontinesEntities } from './tontines/entities';
 import { createTontines } from './tontines/module';
 import { createUssd } from './ussd/module';
@@ -35,6 +37,7 @@ export const ENTITIES = [
   ...inAppEntities,
   ...paymentEntities,
   ...tontinesEntities,
+  ...savingsEntities,
   ...ussdEntities,
 ];
 
@@ -70,7 +73,8 @@ export function buildModules(deps: Deps) {
     kyc: accounts.kyc,
     payments: payments.service,
   });
-  const before: Module[] = [accounts, ledger, notifications, payments, tontines];
+  const savings = createSavings(deps, { accounts: accounts.service, payments: payments.service });
+  const before: Module[] = [accounts, ledger, notifications, payments, tontines, savings];
   // The USSD engine runs the flows and menu services every module before it contributes.
   const ussd = createUssd(deps, { accounts: accounts.service, modules: before });
   const all: Module[] = [...before, ussd];
@@ -82,7 +86,7 @@ export function buildModules(deps: Deps) {
     for (const kind of module.reminders ?? []) notifications.reminderRunner.register(kind);
     for (const keyword of module.smsKeywords ?? []) notifications.inbound.register(keyword);
   }
-  return { all, accounts, ledger, notifications, payments, tontines, ussd };
+  return { all, accounts, ledger, notifications, payments, tontines, savings, ussd };
 }
 
 export type Modules = ReturnType<typeof buildModules>;

@@ -25,7 +25,8 @@ export function createDataSource(
       entities,
       migrations,
       synchronize: false,
-      extra: { connectionLimit: 10 },
+      // trace: mysql2 captures a stack trace for every query otherwise (6% of a contribution's CPU).
+      extra: { connectionLimit: 10, trace: false },
     });
   }
   if (config.SQLITE_PATH !== ':memory:') mkdirSync(dirname(config.SQLITE_PATH), { recursive: true });

@@ -56,6 +56,11 @@ export const SFD_ACCOUNTS = [
 export type SfdAccount = (typeof SFD_ACCOUNTS)[number];
 
 export const sfdAccount = (sfdId: number, name: SfdAccount) => `sfd:${sfdId}:${name}`;
+/**
+ * Cash in a field collector's hands (may go negative: a cash collection takes it down by what came in;
+ * the remittance to the branch brings it back). Tontine contributions and savings deposits share it.
+ */
+export const agentCashAccount = (agentId: number) => `agent:${agentId}:cash`;
 
 function linesHash(lines: Line[]): string {
   const normalized = [...lines].sort((a, b) => a.account.localeCompare(b.account) || a.amount - b.amount);
@@ -81,8 +86,6 @@ function validate(lines: Line[]) {
 export async function post(manager: EntityManager, req: PostRequest): Promise<JournalEntry> {
   validate(req.lines);
   const hash = linesHash(req.lines);
-  const existing = await manager.findOne(JournalEntry, { where: { key: req.key } });
-  if (existing) return sameOrRefuse(existing, hash);
 
   const codes = [...new Set(req.lines.map((l) => l.account))];
   const accounts = await manager.find(LedgerAccount, { where: { code: In(codes) } });
@@ -107,7 +110,9 @@ export async function post(manager: EntityManager, req: PostRequest): Promise<Jo
     );
   } catch (err) {
     if (!uniqueViolationField(err)) throw err;
-    // A concurrent post of the same key committed first.
+    // The key is taken (a replay, or a concurrent post of the same key that committed first): no read
+    // before the insert, since nearly every post is a first one. The failed insert leaves the
+    // transaction usable on MySQL and SQLite alike.
     const winner = await manager.findOneOrFail(JournalEntry, { where: { key: req.key } });
     return sameOrRefuse(winner, hash);
   }

@@ -1,14 +1,14 @@
 import type { EntityManager } from 'typeorm';
 import type { LocalDate } from '../shared/sfd-calendar';
-import { ensureAccount, post, sfdAccount, type Line } from '../ledger/service';
+import { agentCashAccount, ensureAccount, post, sfdAccount, type Line } from '../ledger/service';
 import type { Allocation } from './carnet';
 import type { ContributionInput } from './contributions';
 import { Carnet, Cotisation, type TontineParticipant } from './entities';
 
 /** The ledger account holding a participant's savings in one tontine (owner: the client; never negative). */
 export const tontineAccount = (participantId: number) => `tontine:${participantId}`;
-/** Cash in a field collector's hands (may go negative: the remittance to the branch moves it). */
-export const agentCashAccount = (agentId: number) => `agent:${agentId}:cash`;
+/** The collector's cash account: the ledger's (savings deposits share it). */
+export { agentCashAccount };
 /** The ledger key of a contribution: by payment reference (mobile money) or cotisation id (cash). */
 export const contributionEntryKey = (ref: string | number) => `tontine:cotisation:${ref}`;
 

@@ -2,6 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import { accountMenu, ACCOUNT_VERSION } from './account';
 import { mainMenu, MAIN_VERSION } from './main';
 import { registrationMenu, REGISTRATION_VERSION } from './registration';
+import { savingsMenu, SAVINGS_VERSION } from './savings';
 import { setPinMenu, SET_PIN_VERSION } from './set-pin';
 import { tontineBalancesMenu, TONTINE_BALANCES_VERSION } from './tontine-balances';
 import { tontineContributeMenu, TONTINE_CONTRIBUTE_VERSION } from './tontine-contribute';
@@ -62,6 +63,11 @@ export const tontineFeeFlow: FlowDefinition = () => ({
   version: TONTINE_FEE_VERSION,
 });
 
+export const savingsFlow: FlowDefinition = () => ({
+  machine: savingsMenu(),
+  version: SAVINGS_VERSION,
+});
+
 /** Every flow of this folder: the catalogue the graph and the menu tests walk. */
 export const FLOW_DEFINITIONS: Record<FlowName, FlowDefinition> = {
   main: mainFlow,
@@ -73,6 +79,7 @@ export const FLOW_DEFINITIONS: Record<FlowName, FlowDefinition> = {
   tontineBalances: tontineBalancesFlow,
   tontineFee: tontineFeeFlow,
   tontineDispute: tontineDisputeFlow,
+  savings: savingsFlow,
 };
 
 export function definitions(

@@ -1,16 +1,17 @@
 import { setup } from 'xstate';
 import { is, required, type InputEvent, type MenuInput } from './types';
 
-export const MAIN_VERSION = 2;
+export const MAIN_VERSION = 3;
 
 /** The choices of both main screens: their numbers never move (clients learn them). */
 const CHOICES = [
   { guard: is('1'), target: 'tontineContribute' },
   { guard: is('2'), target: 'tontineBalances' },
   { guard: is('3'), target: 'tontineJoin' },
+  { guard: is('4'), target: 'savings' },
   { guard: is('6'), target: 'account' },
   { guard: is('7'), target: 'help' },
-  { guard: is('4', '5'), target: 'comingSoon' },
+  { guard: is('5'), target: 'comingSoon' },
 ];
 
 /**
@@ -52,6 +53,7 @@ export const mainMenu = setup({
     tontineBalances: { type: 'final', meta: { goto: 'tontineBalances' } },
     tontineJoin: { type: 'final', meta: { goto: 'tontineJoin' } },
     tontineFee: { type: 'final', meta: { goto: 'tontineFee' } },
+    savings: { type: 'final', meta: { goto: 'savings' } },
     comingSoon: { type: 'final', meta: { end: 'common.coming_soon' } },
   },
 });

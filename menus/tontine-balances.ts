@@ -13,10 +13,12 @@ import {
   type WithdrawalOutcome,
 } from './types';
 
-export const TONTINE_BALANCES_VERSION = 2;
+export const TONTINE_BALANCES_VERSION = 3;
 
 interface Context extends MenuInput {
   balances: BalanceLine[];
+  /** The savings account's line, shown above the tontines (the savings module's; '' without one). */
+  savingsLine: string;
   /** The tontine chosen, its amounts as shown ("5 000") beside the figures the guards compare. */
   chosen?: {
     participantId: number;
@@ -81,6 +83,13 @@ const chosenOf = (b: BalanceLine): NonNullable<Context['chosen']> => ({
   minXof: b.minWithdrawal,
 });
 
+/** The tontine list's choice: a tontine's own screen. */
+const chooseTontine = {
+  guard: ({ context, event }: Args) => listIndex(event.value, context.balances.length) !== null,
+  target: 'detail',
+  actions: 'chooseTontine' as const,
+};
+
 /**
  * "2. Mes soldes": the PIN → each tontine's balance and carnet progress, one numbered line each → a
  * tontine: its balance, carnet and what may be withdrawn → 1. Retirer: the amount (at least the
@@ -91,6 +100,10 @@ export function tontineBalancesMenu() {
   return setup({
     types: {} as { context: Context; events: InputEvent; input: MenuInput },
     actions: {
+      chooseTontine: assign({
+        chosen: ({ context, event }) =>
+          chosenOf(context.balances[listIndex(event.value, context.balances.length) ?? 0]),
+      }),
       keepAmount: assign({
         amount: ({ event }) => amountOf(event) ?? 0,
         amountText: ({ event }) => fcfa(amountOf(event) ?? 0),
@@ -99,6 +112,7 @@ export function tontineBalancesMenu() {
     actors: {
       verifyPin: required<PinCheck, { userId: number; pin: string }>('verifyPin'),
       loadBalances: required<BalanceLine[], { userId: number; lang: Lang }>('loadBalances'),
+      loadSavingsLine: required<string | null, { userId: number; lang: Lang }>('loadSavingsLine'),
       requestWithdrawal: required<
         WithdrawalOutcome,
         { userId: number; participantId: number; amount: number }
@@ -106,7 +120,7 @@ export function tontineBalancesMenu() {
     },
   }).createMachine({
     id: 'tontineBalances',
-    context: ({ input }) => ({ ...input, balances: [] }),
+    context: ({ input }) => ({ ...input, balances: [], savingsLine: '' }),
     initial: 'pin',
     states: {
       pin: {
@@ -135,25 +149,47 @@ export function tontineBalancesMenu() {
         invoke: {
           src: 'loadBalances',
           input: ({ context }) => ({ userId: context.userId ?? 0, lang: context.lang }),
-          onDone: [
-            { guard: ({ event }) => event.output.length === 0, target: 'none' },
-            { target: 'balances', actions: assign({ balances: ({ event }) => event.output }) },
-          ],
+          onDone: {
+            target: 'loadingSavings',
+            actions: assign({ balances: ({ event }) => event.output }),
+          },
           onError: 'failed',
+        },
+      },
+      // The savings balance beside the tontines: without it (no account, or the service failing) the
+      // tontines are shown as before.
+      loadingSavings: {
+        tags: ['busy'],
+        invoke: {
+          src: 'loadSavingsLine',
+          input: ({ context }) => ({ userId: context.userId ?? 0, lang: context.lang }),
+          onDone: [
+            {
+              guard: ({ context, event }) => !!event.output && context.balances.length === 0,
+              target: 'savingsOnly',
+              actions: assign({ savingsLine: ({ event }) => event.output ?? '' }),
+            },
+            {
+              guard: ({ event }) => !!event.output,
+              target: 'balancesSavings',
+              actions: assign({ savingsLine: ({ event }) => event.output ?? '' }),
+            },
+            { guard: ({ context }) => context.balances.length === 0, target: 'none' },
+            { target: 'balances' },
+          ],
+          onError: [
+            { guard: ({ context }) => context.balances.length === 0, target: 'none' },
+            { target: 'balances' },
+          ],
         },
       },
       balances: {
         meta: { screen: 'tontine_balances.list', list: 'balances' },
-        on: {
-          INPUT: {
-            guard: ({ context, event }) => listIndex(event.value, context.balances.length) !== null,
-            target: 'detail',
-            actions: assign({
-              chosen: ({ context, event }) =>
-                chosenOf(context.balances[listIndex(event.value, context.balances.length) ?? 0]),
-            }),
-          },
-        },
+        on: { INPUT: chooseTontine },
+      },
+      balancesSavings: {
+        meta: { screen: 'tontine_balances.list_savings', list: 'balances' },
+        on: { INPUT: chooseTontine },
       },
       detail: {
         meta: { screen: 'tontine_balances.detail' },
@@ -230,6 +266,7 @@ export function tontineBalancesMenu() {
       cannotWithdraw: { type: 'final', meta: { end: 'tontine_balances.withdraw_unavailable' } },
       pinLocked: { type: 'final', meta: { end: 'pin.locked' } },
       none: { type: 'final', meta: { end: 'tontine_balances.none' } },
+      savingsOnly: { type: 'final', meta: { end: 'tontine_balances.savings_only' } },
       failed: { type: 'final', meta: { end: 'common.failed' } },
     },
   });

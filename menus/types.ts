@@ -19,7 +19,8 @@ export type FlowName =
   | 'tontineContribute'
   | 'tontineBalances'
   | 'tontineDispute'
-  | 'tontineFee';
+  | 'tontineFee'
+  | 'savings';
 
 /** The only event a machine receives: what the client typed on this hop. */
 export interface InputEvent {
@@ -189,11 +190,65 @@ export interface DisputeMenuServices {
 }
 
 /**
+ * Where the caller's savings account stands, as "4. Epargne" shows it: `none` (no account, or a closed
+ * one: a request may be made), the request's steps, `actif`. No money here: the balance comes after the PIN.
+ */
+export interface SavingsSummary {
+  status:
+    'none' | 'en_cours_creation' | 'validee_agent' | 'paiement_effectue' | 'actif' | 'suspendu' | 'rejete';
+  /** CSC-0001234-0 (none: ''). */
+  accountNumber: string;
+  /** The opening fee: the request's, else what the caller's SFD charges now (XOF). */
+  fee: number;
+  /** Why the last request was rejected (`rejete`). */
+  reason: string | null;
+}
+
+/** A savings account's figures after the PIN (XOF): the ledger balance, held (loan guarantees), available. */
+export interface SavingsFigures {
+  accountNumber: string;
+  balance: number;
+  held: number;
+  /** balance − held − the withdrawals awaiting their agent. */
+  available: number;
+}
+
+/** A page of the mini statement (page 1: the latest movements), its lines written in the caller's language. */
+export interface MiniStatementPage {
+  page: number;
+  pages: number;
+  lines: { label: string }[];
+}
+
+export type SavingsOpeningOutcome = 'sent' | 'already';
+/** A payment pushed to the phone, or one already pending (nothing new started). */
+export type SavingsPaymentOutcome = 'started' | 'pending';
+
+/** The savings menu's domain calls (the savings module contributes them: src/savings/menu-services.ts). */
+export interface SavingsMenuServices {
+  loadSavings: (req: { userId: number }) => Promise<SavingsSummary>;
+  /** The opening request from the phone (the client then brings the documents to an agent). */
+  requestSavingsOpening: (req: { userId: number }) => Promise<SavingsOpeningOutcome>;
+  /** Pushes the opening fee's mobile-money payment to the caller's phone. */
+  startSavingsFee: (req: { userId: number }) => Promise<SavingsPaymentOutcome>;
+  loadSavingsFigures: (req: { userId: number }) => Promise<SavingsFigures>;
+  /** Pushes a deposit of `amount` XOF by mobile money to the caller's phone. */
+  startSavingsDeposit: (req: { userId: number; amount: number }) => Promise<SavingsPaymentOutcome>;
+  /** Asks an agent for a withdrawal of `amount` XOF (re-checked against what is available, under the lock). */
+  requestSavingsWithdrawal: (req: { userId: number; amount: number }) => Promise<WithdrawalOutcome>;
+  /** The movements, newest first, 5 a page (page 1: the last 5). */
+  savingsMiniStatement: (req: { userId: number; lang: Lang; page: number }) => Promise<MiniStatementPage>;
+  /** The savings line of "2. Mes soldes" (an open account's balance), or null without one. */
+  loadSavingsLine: (req: { userId: number; lang: Lang }) => Promise<string | null>;
+}
+
+/**
  * The domain calls menus may invoke, with their input and output types. The tontine ones are optional
  * here so each module can type its own part (accounts: these, tontines: TontineMenuServices); a flow
  * whose service no module gave fails at its `required()` placeholder.
  */
-export interface MenuServices extends Partial<TontineMenuServices>, Partial<DisputeMenuServices> {
+export interface MenuServices
+  extends Partial<TontineMenuServices>, Partial<DisputeMenuServices>, Partial<SavingsMenuServices> {
   listSfds: () => Promise<SfdOption[]>;
   registerClient: (req: RegistrationRequest) => Promise<{ userId: number; firstName: string }>;
   verifyPin: (req: { userId: number; pin: string }) => Promise<PinCheck>;

@@ -31,7 +31,7 @@ describe('main menu of a known client', () => {
   });
 
   it('answers END "Bientot disponible." for modules that have not landed', async () => {
-    for (const choice of ['4', '5']) {
+    for (const choice of ['5']) {
       const { p } = await clientPhone();
       await p.dial();
       expect(await p.send(choice)).toBe('END Bientot disponible.');

@@ -95,7 +95,7 @@ describe('a dial string', () => {
   });
 
   it('stops at an END, and answers it', async () => {
-    expect(await dialer((await client()).phone).dial('4*2*3')).toBe('END Bientot disponible.');
+    expect(await dialer((await client()).phone).dial('5*2*3')).toBe('END Bientot disponible.');
     const suspended = await client({ status: 'suspended' });
     expect(await dialer(suspended.phone).dial('6*4')).toBe(
       'END Votre compte est suspendu. Contactez votre agence.',

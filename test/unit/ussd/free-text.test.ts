@@ -62,11 +62,16 @@ describe("the invalid-input lines of the screens that say what is wrong (meta 'i
       .map((node) => ({ id: node.id, meta: node.meta as ScreenMeta })),
   );
 
-  it('are set on the registration name and ID number screens, the tontine stake, days, withdrawal amount and receipt code screens', () => {
+  it('are set on the registration name and ID number screens, the tontine stake, days, withdrawal amount and receipt code screens, the savings amount screens', () => {
     expect(withInvalid.map((s) => s.id).sort()).toEqual([
       'registration.firstName',
       'registration.idNumber',
       'registration.lastName',
+      'savings.depositAmount',
+      'savings.depositLow',
+      'savings.withdrawAmount',
+      'savings.withdrawHigh',
+      'savings.withdrawLow',
       'tontineBalances.amount',
       'tontineBalances.amountHigh',
       'tontineBalances.amountLow',

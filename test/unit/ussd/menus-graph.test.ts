@@ -38,7 +38,8 @@ describe('menusMarkdown (docs/menus.md)', () => {
     expect(main).toContain('  menuFee --> tontineFee : 8');
     expect(main).toContain('  menu : screen main.menu');
     expect(main).toContain('  menu --> account : 6');
-    expect(main).toContain('  menu --> comingSoon : 4, 5');
+    expect(main).toContain('  menu --> savings : 4');
+    expect(main).toContain('  menu --> comingSoon : 5');
     expect(main).toContain('  menu --> tontineJoin : 3');
     expect(main).toContain('  comingSoon : END common.coming_soon');
 

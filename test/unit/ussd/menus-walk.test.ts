@@ -20,6 +20,7 @@ import {
   type MenuInput,
   type Profile,
   type ScreenMeta,
+  type SavingsSummary,
   type SfdOption,
 } from '../../../menus';
 import { t } from '../../../src/infra/i18n';
@@ -107,6 +108,18 @@ const FEES: FeeDue[] = TONTINES.slice(0, 3).map((t, i) => ({
   fee: 2_500_000,
 }));
 
+/** Every status of the savings menu, with the widest fee and the longest reason an agent may write. */
+const SAVINGS: SavingsSummary[] = (
+  ['none', 'en_cours_creation', 'validee_agent', 'paiement_effectue', 'actif', 'suspendu', 'rejete'] as const
+).map((status) => ({
+  status,
+  accountNumber: status === 'none' ? '' : 'CSC-1234567-8',
+  fee: 5_000,
+  reason: status === 'rejete' ? `Piece d'identite illisible, ${NAME}. `.repeat(12).slice(0, 500) : null,
+}));
+/** The longest mini statement lines: 5 a page. */
+const STATEMENT = Array.from({ length: 5 }, () => ({ label: '31/12 -999 999 999 Retrait (annule)' }));
+
 /**
  * What each invoked service may answer. The traversal is pure (`logic.transition`): it does not run
  * promise actors, so their results are given as `xstate.done.actor.<id>` / `xstate.error.actor.<id>`
@@ -144,6 +157,23 @@ const OUTCOMES: Record<string, unknown[]> = {
     { outcome: 'already' },
   ],
   openDispute: ['opened', 'unknown', 'late', 'already'],
+  loadSavings: SAVINGS,
+  requestSavingsOpening: ['sent', 'already'],
+  startSavingsFee: ['started', 'pending'],
+  loadSavingsFigures: [
+    { accountNumber: 'CSC-1234567-8', balance: 999_999_999, held: 999_999_999, available: 999_999_999 },
+    { accountNumber: 'CSC-1234567-8', balance: 999_999_999, held: 0, available: 999_999_999 },
+    { accountNumber: 'CSC-1234567-8', balance: 5_000, held: 0, available: 5_000 },
+    { accountNumber: 'CSC-1234567-8', balance: 400, held: 0, available: 400 },
+  ],
+  startSavingsDeposit: ['started', 'pending'],
+  requestSavingsWithdrawal: ['sent', 'insufficient', 'below_min'],
+  savingsMiniStatement: [
+    { page: 1, pages: 999, lines: STATEMENT },
+    { page: 2, pages: 2, lines: STATEMENT.slice(0, 1) },
+    { page: 1, pages: 1, lines: [] },
+  ],
+  loadSavingsLine: ['Epargne CSC-1234567-8: 999 999 999 FCFA', null],
 };
 
 /**

@@ -21,6 +21,8 @@ const SECRET = [
   'registration.id_number',
   'registration.pin',
   'registration.pin_confirm',
+  'savings.pin',
+  'savings.pin_wrong',
   'set_pin.ask',
   'set_pin.confirm',
   'tontine_balances.pin',

@@ -41,6 +41,14 @@ const services = Object.fromEntries(
     'feeDue',
     'listFeesDue',
     'startFeePayment',
+    'loadSavings',
+    'requestSavingsOpening',
+    'startSavingsFee',
+    'loadSavingsFigures',
+    'startSavingsDeposit',
+    'requestSavingsWithdrawal',
+    'savingsMiniStatement',
+    'loadSavingsLine',
   ].map((name) => [name, never]),
 ) as unknown as MenuServices;
 const flows = buildFlows(KEY, services);
@@ -135,6 +143,26 @@ const OUTCOMES: Record<string, unknown[]> = {
     { outcome: 'unknown' },
   ],
   openDispute: ['opened', 'already'],
+  loadSavings: (['none', 'validee_agent', 'actif', 'rejete'] as const).map((status) => ({
+    status,
+    accountNumber: 'CSC-0000012-3',
+    fee: 1000,
+    reason: status === 'rejete' ? 'Photo floue' : null,
+  })),
+  requestSavingsOpening: ['sent', 'already'],
+  startSavingsFee: ['started', 'pending'],
+  loadSavingsFigures: [
+    { accountNumber: 'CSC-0000012-3', balance: 8000, held: 1000, available: 7000 },
+    { accountNumber: 'CSC-0000012-3', balance: 8000, held: 0, available: 8000 },
+  ],
+  startSavingsDeposit: ['started'],
+  requestSavingsWithdrawal: ['sent', 'insufficient'],
+  savingsMiniStatement: [
+    { page: 1, pages: 2, lines: [{ label: '03/12 +5 000 Depot' }] },
+    { page: 2, pages: 2, lines: [{ label: '01/12 -500 Retrait' }] },
+    { page: 1, pages: 1, lines: [] },
+  ],
+  loadSavingsLine: ['Epargne CSC-0000012-3: 8 000 FCFA', null],
 };
 
 function eventsFor(snap: AnyMachineSnapshot): EventObject[] {

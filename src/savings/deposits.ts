@@ -8,7 +8,6 @@ import { hasRank } from '../http/roles';
 import { withinScope } from '../http/scope';
 import { uniqueViolationField } from '../infra/db-errors';
 import { agentCashAccount, ensureAccount, post, sfdAccount } from '../ledger/service';
-import type { PaymentTransaction } from '../payments/entities';
 import { paymentEntryKey, parkInSuspense, type PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import { lockSavingsAccount, savingsBalance, savingsLedgerAccount } from './balance';
@@ -68,7 +67,7 @@ export class DepositsService {
   async startMobileMoney(
     actor: Principal,
     input: { accountId: number; amount: number; phone?: string },
-  ): Promise<{ transaction: SavingsTransaction; payment: PaymentTransaction }> {
+  ): Promise<{ transaction: SavingsTransaction; payment: Awaited<ReturnType<PaymentsService['collect']>> }> {
     const account = await this.deps.db.transaction(async (manager) => {
       const found = movableBy(actor, await lockSavingsAccount(manager, input.accountId));
       activeOrRefuse(found);

@@ -1,8 +1,7 @@
-import { In } from 'typeorm';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { Deps } from '../deps';
 import type { Page } from '../http/pagination';
-import { LedgerAccount } from '../ledger/entities';
+import { balancesOfKind } from '../ledger/balances';
 import {
   addDays,
   DEFAULT_TIME_ZONE,
@@ -81,7 +80,8 @@ export class SavingsTransactionReads {
     scope: SavingsReadScope,
     filter: SavingsTransactionFilter,
     page: Page,
-    zoneSfd: number | null = 'sfdId' in scope ? scope.sfdId : null,
+    /** The SFD whose time zone the dates are in (default: the scope's). */
+    zoneSfd?: number | null,
   ): Promise<{ rows: SavingsTransaction[]; count: number }> {
     const qb = this.deps.db.manager.getRepository(SavingsTransaction).createQueryBuilder('t');
     if ('clientId' in scope) qb.where('t.client_id = :me', { me: scope.clientId });
@@ -92,7 +92,7 @@ export class SavingsTransactionReads {
     if (filter.status) qb.andWhere('t.status = :status', { status: filter.status });
     if (filter.method) qb.andWhere('t.method = :method', { method: filter.method });
     if (filter.from || filter.to) {
-      const zone = await this.zoneOf(zoneSfd);
+      const zone = await this.zoneOf(zoneSfd !== undefined ? zoneSfd : 'sfdId' in scope ? scope.sfdId : null);
       if (filter.from) qb.andWhere('t.created_at >= :from', { from: startOfLocalDay(filter.from, zone) });
       if (filter.to) qb.andWhere('t.created_at < :to', { to: startOfLocalDay(addDays(filter.to, 1), zone) });
     }
@@ -119,15 +119,8 @@ export class SavingsTransactionReads {
       where: { status: 'actif', ...(sfdId === null ? {} : { sfdId }) },
       select: { id: true, sfdId: true },
     });
-    const balances = new Map<string, number>();
-    const codes = active.map((a) => savingsLedgerAccount(a.id));
-    for (let i = 0; i < codes.length; i += 1000) {
-      const chunk = await m.find(LedgerAccount, {
-        where: { code: In(codes.slice(i, i + 1000)) },
-        select: { code: true, balance: true },
-      });
-      for (const a of chunk) balances.set(a.code, a.balance);
-    }
+    // Every savings ledger account of the SFD(s) in one read; the active accounts' are summed below.
+    const balances = await balancesOfKind(m, 'savings', sfdId);
 
     const sfds = new Set<number>([...confirmed.map((t) => t.sfdId), ...active.map((a) => a.sfdId)]);
     if (sfdId !== null) sfds.add(sfdId);

@@ -73,7 +73,11 @@ export function buildModules(deps: Deps) {
     kyc: accounts.kyc,
     payments: payments.service,
   });
-  const savings = createSavings(deps, { accounts: accounts.service, payments: payments.service });
+  const savings = createSavings(deps, {
+    accounts: accounts.service,
+    kyc: accounts.kyc,
+    payments: payments.service,
+  });
   const before: Module[] = [accounts, ledger, notifications, payments, tontines, savings];
   // The USSD engine runs the flows and menu services every module before it contributes.
   const ussd = createUssd(deps, { accounts: accounts.service, modules: before });

@@ -72,11 +72,13 @@ function operation(spec: RouteSpec, tag: string): ZodOpenApiOperationObject {
   const { response } = spec;
   const type = response.type ?? 'application/json';
   const bodyType =
-    spec.bodyType === 'form'
-      ? ['application/x-www-form-urlencoded']
-      : spec.bodyType === 'json'
-        ? ['application/json']
-        : ['application/json', 'application/x-www-form-urlencoded'];
+    spec.bodyType === 'own' && spec.bodyMediaType
+      ? [spec.bodyMediaType]
+      : spec.bodyType === 'form'
+        ? ['application/x-www-form-urlencoded']
+        : spec.bodyType === 'json'
+          ? ['application/json']
+          : ['application/json', 'application/x-www-form-urlencoded'];
   return {
     operationId: `${spec.method}${documentedPath(spec.path)
       .split(/[^A-Za-z0-9]+/)

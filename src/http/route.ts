@@ -61,6 +61,8 @@ export interface RouteSpec<
    * callback that answers 200 to a malformed body); `body` then only documents it.
    */
   bodyType?: 'json' | 'form' | 'json-or-form' | 'own';
+  /** With `bodyType: 'own'`: the content type the document names for `body` (e.g. `multipart/form-data`). */
+  bodyMediaType?: string;
   response: {
     status: 200 | 201 | 202 | 204;
     description: string;

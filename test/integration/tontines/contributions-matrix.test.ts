@@ -1,8 +1,8 @@
-import type { Role } from '../../../src/http/roles';
 import { PaymentTransaction } from '../../../src/payments/entities';
 import { TontineParticipant } from '../../../src/tontines/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
-import { makeSfd, makeTontine, makeUser, tokenFor } from '../../helpers/factories';
+import { CALLERS, matrixCallers, type Caller } from '../../helpers/matrix';
+import { makeSfd, makeTontine, makeUser } from '../../helpers/factories';
 
 /**
  * Who reaches the contribution endpoints: the role × SFD matrix. A record outside the caller's reach is
@@ -10,35 +10,14 @@ import { makeSfd, makeTontine, makeUser, tokenFor } from '../../helpers/factorie
  */
 let t: TestApp;
 let participant: TontineParticipant;
-const tokens: Record<string, string> = {};
-
-type Caller =
-  'owner' | 'otherClient' | `${Exclude<Role, 'client' | 'admin_plateforme'>}:${'own' | 'other'}` | 'platform';
-
-const CALLERS: Caller[] = [
-  'owner',
-  'otherClient',
-  'agent_sfd:own',
-  'superviseur_sfd:own',
-  'admin_sfd:own',
-  'agent_sfd:other',
-  'superviseur_sfd:other',
-  'admin_sfd:other',
-  'platform',
-];
+let tokens: Record<Caller, string>;
 
 beforeAll(async () => {
   t = await startTestApp();
   const own = await makeSfd(t, 'MXO');
   const other = await makeSfd(t, 'MXX');
   const owner = await makeUser(t, 'client', own);
-  tokens.owner = await tokenFor(t, owner);
-  tokens.otherClient = await tokenFor(t, await makeUser(t, 'client', own));
-  for (const role of ['agent_sfd', 'superviseur_sfd', 'admin_sfd'] as const) {
-    tokens[`${role}:own`] = await tokenFor(t, await makeUser(t, role, own));
-    tokens[`${role}:other`] = await tokenFor(t, await makeUser(t, role, other));
-  }
-  tokens.platform = await tokenFor(t, await makeUser(t, 'admin_plateforme', null));
+  tokens = (await matrixCallers(t, own, other, owner)).tokens;
   const tontine = await makeTontine(t, own);
   const now = t.clock.now();
   participant = await t.deps.db.manager.save(

@@ -1,7 +1,7 @@
-import type { Role } from '../../../src/http/roles';
 import type { TontineParticipant } from '../../../src/tontines/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
-import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
+import { CALLERS, matrixCallers, type Caller } from '../../helpers/matrix';
+import { makeSfd, makeUser } from '../../helpers/factories';
 import { cash, openedDispute, participantOf } from './disputes-helpers';
 
 /**
@@ -10,36 +10,16 @@ import { cash, openedDispute, participantOf } from './disputes-helpers';
  */
 let t: TestApp;
 let participant: TontineParticipant;
-const tokens: Record<string, string> = {};
-
-type Caller =
-  'owner' | 'otherClient' | `${Exclude<Role, 'client' | 'admin_plateforme'>}:${'own' | 'other'}` | 'platform';
-
-const CALLERS: Caller[] = [
-  'owner',
-  'otherClient',
-  'agent_sfd:own',
-  'superviseur_sfd:own',
-  'admin_sfd:own',
-  'agent_sfd:other',
-  'superviseur_sfd:other',
-  'admin_sfd:other',
-  'platform',
-];
+let tokens: Record<Caller, string>;
 
 beforeAll(async () => {
   t = await startTestApp();
   const own = await makeSfd(t, 'DMO');
   const other = await makeSfd(t, 'DMX');
   const owner = await makeUser(t, 'client', own);
-  const otherClient = await makeUser(t, 'client', own);
-  tokens.owner = await tokenFor(t, owner);
-  tokens.otherClient = await tokenFor(t, otherClient);
-  for (const role of ['agent_sfd', 'superviseur_sfd', 'admin_sfd'] as const) {
-    tokens[`${role}:own`] = await tokenFor(t, await makeUser(t, role, own));
-    tokens[`${role}:other`] = await tokenFor(t, await makeUser(t, role, other));
-  }
-  tokens.platform = await tokenFor(t, await makeUser(t, 'admin_plateforme', null));
+  const callers = await matrixCallers(t, own, other, owner);
+  tokens = callers.tokens;
+  const { otherClient } = callers.users;
   participant = await participantOf(t, own, owner);
   // The other client has cash receipts of their own: the owner's code is still not theirs.
   await cash(t, tokens['agent_sfd:own'], (await participantOf(t, own, otherClient)).id, 1);

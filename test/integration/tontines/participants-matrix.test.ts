@@ -1,9 +1,9 @@
 import type { Sfd, User } from '../../../src/accounts/entities';
-import type { Role } from '../../../src/http/roles';
 import { PaymentTransaction } from '../../../src/payments/entities';
 import { Adhesion, TontineParticipant, type Tontine } from '../../../src/tontines/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
-import { makeSfd, makeTontine, makeUser, tokenFor } from '../../helpers/factories';
+import { CALLERS, matrixCallers, type Caller } from '../../helpers/matrix';
+import { makeSfd, makeTontine, makeUser } from '../../helpers/factories';
 
 /**
  * Who reaches the participants' endpoints and POST /api/tontines/cotisations: the role × SFD matrix,
@@ -16,22 +16,7 @@ let ownTontine: Tontine;
 let otherTontine: Tontine;
 let owner: User;
 let participant: TontineParticipant;
-const tokens: Record<string, string> = {};
-
-type Caller =
-  'owner' | 'otherClient' | `${Exclude<Role, 'client' | 'admin_plateforme'>}:${'own' | 'other'}` | 'platform';
-
-const CALLERS: Caller[] = [
-  'owner',
-  'otherClient',
-  'agent_sfd:own',
-  'superviseur_sfd:own',
-  'admin_sfd:own',
-  'agent_sfd:other',
-  'superviseur_sfd:other',
-  'admin_sfd:other',
-  'platform',
-];
+let tokens: Record<Caller, string>;
 
 async function participantOf(sfd: Sfd, tontine: Tontine, client: User) {
   const m = t.deps.db.manager;
@@ -57,13 +42,7 @@ beforeAll(async () => {
   own = await makeSfd(t, 'PMO');
   const other = await makeSfd(t, 'PMX');
   owner = await makeUser(t, 'client', own);
-  tokens.owner = await tokenFor(t, owner);
-  tokens.otherClient = await tokenFor(t, await makeUser(t, 'client', own));
-  for (const role of ['agent_sfd', 'superviseur_sfd', 'admin_sfd'] as const) {
-    tokens[`${role}:own`] = await tokenFor(t, await makeUser(t, role, own));
-    tokens[`${role}:other`] = await tokenFor(t, await makeUser(t, role, other));
-  }
-  tokens.platform = await tokenFor(t, await makeUser(t, 'admin_plateforme', null));
+  tokens = (await matrixCallers(t, own, other, owner)).tokens;
   ownTontine = await makeTontine(t, own);
   otherTontine = await makeTontine(t, other);
   participant = await participantOf(own, ownTontine, owner);

@@ -1,8 +1,8 @@
 import type supertest from 'supertest';
-import type { Role } from '../../../src/http/roles';
 import type { TontineParticipant } from '../../../src/tontines/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
-import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
+import { CALLERS, matrixCallers, type Caller } from '../../helpers/matrix';
+import { makeSfd, makeUser } from '../../helpers/factories';
 import { fundedParticipant, mountWithdrawals } from './withdrawals-helpers';
 
 /**
@@ -12,22 +12,7 @@ import { fundedParticipant, mountWithdrawals } from './withdrawals-helpers';
 let t: TestApp;
 let api: ReturnType<typeof supertest>;
 let participant: TontineParticipant;
-const tokens: Record<string, string> = {};
-
-type Caller =
-  'owner' | 'otherClient' | `${Exclude<Role, 'client' | 'admin_plateforme'>}:${'own' | 'other'}` | 'platform';
-
-const CALLERS: Caller[] = [
-  'owner',
-  'otherClient',
-  'agent_sfd:own',
-  'superviseur_sfd:own',
-  'admin_sfd:own',
-  'agent_sfd:other',
-  'superviseur_sfd:other',
-  'admin_sfd:other',
-  'platform',
-];
+let tokens: Record<Caller, string>;
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -35,13 +20,7 @@ beforeAll(async () => {
   const own = await makeSfd(t, 'WMO');
   const other = await makeSfd(t, 'WMX');
   const owner = await makeUser(t, 'client', own);
-  tokens.owner = await tokenFor(t, owner);
-  tokens.otherClient = await tokenFor(t, await makeUser(t, 'client', own));
-  for (const role of ['agent_sfd', 'superviseur_sfd', 'admin_sfd'] as const) {
-    tokens[`${role}:own`] = await tokenFor(t, await makeUser(t, role, own));
-    tokens[`${role}:other`] = await tokenFor(t, await makeUser(t, role, other));
-  }
-  tokens.platform = await tokenFor(t, await makeUser(t, 'admin_plateforme', null));
+  tokens = (await matrixCallers(t, own, other, owner)).tokens;
   participant = await fundedParticipant(t, own, owner, 100_000);
 });
 afterAll(() => t.close());

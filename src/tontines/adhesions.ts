@@ -95,6 +95,12 @@ export class AdhesionsService {
     }
     const now = this.deps.clock.now();
     return this.deps.db.transaction(async (manager) => {
+      // The tontine's row first (MySQL; SQLite runs one transaction at a time): joins of one tontine take
+      // turns, so two requests at once cannot both find no open adhesion. Contributions read the row
+      // without a lock and are not held up.
+      if (manager.connection.options.type === 'mysql') {
+        await manager.findOne(Tontine, { where: { id: tontine.id }, lock: { mode: 'pessimistic_write' } });
+      }
       const open = await manager.exists(Adhesion, {
         where: { tontineId: tontine.id, clientId: client.id, status: In(OPEN) },
       });

@@ -121,6 +121,17 @@ describe('asking to join', () => {
     expectProblem(await post(token, '/api/tontines/adhesions/', { tontine_id: tontine.id, stake: 600 }), 409);
   });
 
+  it('five requests at once for one client and tontine: one adhesion, the others 409', async () => {
+    const { token, user } = await client(a);
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        post(token, '/api/tontines/adhesions/', { tontine_id: tontine.id, stake: 500 }),
+      ),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    expect(await t.deps.db.manager.countBy(Adhesion, { clientId: user.id, tontineId: tontine.id })).toBe(1);
+  });
+
   it('the stake must be within the bounds: a clear field error, the bounds in the detail', async () => {
     const { token } = await client(a);
     for (const stake of [199, 5001]) {

@@ -405,6 +405,75 @@ describe('the whole opening', () => {
       key: `payment:${payment.reference}`,
     });
     expect(parked.kind).toBe('unmatched_collection');
+
+    // Validated now, but paid 999 instead of its fee: parked too, the account still awaits its fee.
+    await multipart(
+      t,
+      tok.agentA,
+      `/api/savings/accounts/${body.id}/documents/`,
+      {},
+      {
+        id_card: { bytes: jpeg() },
+        photo: { bytes: png() },
+      },
+    );
+    expect(
+      (await post(tok.agentA, `/api/savings/accounts/${body.id}/validate-request/`, { decision: 'approve' }))
+        .status,
+    ).toBe(200);
+    const wrong = await t.payments.service.collect({
+      type: 'frais_creation_epargne',
+      purpose: 'frais_creation_epargne',
+      purposeRef: String(body.id),
+      amount: 999,
+      phone: user.phone as string,
+      clientId: user.id,
+      sfdId: a.id,
+      initiatedBy: user.id,
+    });
+    expect((await settled(wrong.reference)).status).toBe('success');
+    expect(await balance(`sfd:${a.id}:suspense`)).toBe(suspense + 1999);
+    expect((await accountRow(body.id)).status).toBe('validee_agent');
+    // The right fee still opens it.
+    const pay = await post(token, `/api/savings/accounts/${body.id}/pay-fees/`);
+    expect(pay.status).toBe(200);
+    await settled(pay.body.fee_payment_reference);
+    await reaches(body.id, 'actif');
+    expect(await balance(`sfd:${a.id}:suspense`)).toBe(suspense + 1999);
+  });
+
+  it('the unique index decides when the early check misses a request: 409, and its files removed', async () => {
+    const { user } = await client(a);
+    expect((await withDocuments(tok.agentA, user.id)).status).toBe(201);
+    const files = storedFiles(t).length;
+    // As if the other request committed between the early check and the insert.
+    const spy = jest.spyOn(t.deps.db.manager, 'exists').mockResolvedValue(false);
+    try {
+      const res = await withDocuments(tok.agentEn, user.id);
+      expectProblem(res, 409);
+      expect(res.body.errors).toEqual({ client_id: ['Cette valeur est deja utilisee'] });
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(storedFiles(t).length).toBe(files);
+    expect(await t.deps.db.manager.countBy(SavingsAccount, { clientId: user.id })).toBe(1);
+  });
+
+  it('a failed write after the files were stored removes them: no orphan file', async () => {
+    const { user } = await client(a);
+    const files = storedFiles(t).length;
+    const spy = jest
+      .spyOn(t.accounts.service, 'staffOf')
+      .mockRejectedValueOnce(new Error('database went away'));
+    try {
+      expectProblem(await withDocuments(tok.agentA, user.id), 500);
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(storedFiles(t).length).toBe(files);
+    expect(await t.deps.db.manager.countBy(SavingsAccount, { clientId: user.id })).toBe(0);
   });
 
   it('one request per client: a second is a 409, and of two at once one is created, no file left over', async () => {

@@ -302,3 +302,87 @@ describe('mini statement and the RELEVE SMS', () => {
     );
   });
 });
+
+it('the longest RELEVE (English, seven-digit amounts, a nine-digit balance) still fits two GSM-7 parts', async () => {
+  const rich = await makeUser(t, 'client', sfd, { language: 'en' });
+  const acc = await activeSavingsAccount(t, sfd, rich, 123_456_789);
+  for (let i = 0; i < 5; i++) {
+    await movement(
+      t,
+      sfd,
+      acc,
+      'retrait',
+      'cash',
+      9_999_999,
+      new Date(t.clock.now().getTime() + 3_600_000 + i * 60_000),
+      agent,
+    );
+  }
+  await smsIn(t, rich.phone as string, 'statement');
+  const sms = (await t.inbox.to(rich.phone as string)).at(-1)?.body as string;
+  expect(sms).toBe(
+    `TontiFlex: statement ${formatAccountNumber(acc.id)}: ` +
+      Array(5).fill('03/12 -9 999 999 Withdrawal').join('; ') +
+      '. Balance: 73 456 794 FCFA.',
+  );
+  expect(smsSegments(sms)).toMatchObject({ encoding: 'GSM-7' });
+  expect(smsSegments(sms).segments).toBeLessThanOrEqual(2);
+});
+
+describe('through the real deposit and withdrawal endpoints', () => {
+  it("a cash deposit and a withdrawal paid in cash: the statement's lines, labels and balances match the ledger", async () => {
+    const owner = await makeUser(t, 'client', sfd, { firstName: 'Yao', lastName: 'Houngbo' });
+    const acc = await activeSavingsAccount(t, sfd, owner, 0);
+    const staff = { Authorization: `Bearer ${tokens.agent}` };
+    const deposit = await t.request
+      .post(`/api/savings/accounts/${acc.id}/deposit/`)
+      .set(staff)
+      .set('Idempotency-Key', `stmt-${acc.id}`)
+      .send({ amount: 8000, method: 'cash' });
+    expect(deposit.status).toBe(201);
+    t.clock.advance(60_000);
+    const asked = await t.request
+      .post(`/api/savings/accounts/${acc.id}/withdraw/`)
+      .set('Authorization', `Bearer ${await tokenFor(t, owner)}`)
+      .send({ amount: 1500 });
+    expect(asked.status).toBe(201);
+    t.clock.advance(60_000);
+    const approved = await t.request
+      .post(`/api/savings/transactions/${asked.body.id}/validate/`)
+      .set(staff)
+      .send({ decision: 'approve', method: 'cash' });
+    expect(approved.status).toBe(200);
+
+    const res = await t.request
+      .get(`/api/savings/accounts/${acc.id}/releve/`)
+      .set('Authorization', `Bearer ${tokens.agent}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      opening_balance: 0,
+      total_credits: 8000,
+      total_debits: 1500,
+      closing_balance: 6500,
+    });
+    expect(res.body.movements).toEqual([
+      expect.objectContaining({
+        type: 'depot',
+        method: 'cash',
+        label: 'Depot especes (agent Koffi Agbo)',
+        transaction_id: deposit.body.id,
+        amount: 8000,
+        balance: 8000,
+      }),
+      expect.objectContaining({
+        type: 'retrait',
+        transaction_id: asked.body.id,
+        amount: -1500,
+        balance: 6500,
+      }),
+    ]);
+    const ledger = await ledgerLines(t, acc);
+    expect(res.body.movements.map((l: { amount: number; balance: number }) => [l.amount, l.balance])).toEqual(
+      ledger.lines.map((l) => [l.amount, l.balance]),
+    );
+    expect(ledger.balance).toBe(6500);
+  });
+});

@@ -11,6 +11,7 @@ import { SmsOutboxSecrets1765000000000 } from './1765000000000-SmsOutboxSecrets'
 import { Tontines1765100000000 } from './1765100000000-Tontines';
 import { TontineCollection1765200000000 } from './1765200000000-TontineCollection';
 import { Savings1765300000000 } from './1765300000000-Savings';
+import { NotificationsByType1765400000000 } from './1765400000000-NotificationsByType';
 
 /** Every migration, in order. Listed explicitly so the same list runs from ts (tests) and js (dist). */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   Tontines1765100000000,
   TontineCollection1765200000000,
   Savings1765300000000,
+  NotificationsByType1765400000000,
 ];

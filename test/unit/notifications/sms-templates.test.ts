@@ -10,6 +10,7 @@ import { newReference } from '../../../src/payments/service';
 import { MAX_SMS_SEGMENTS, shapeSms } from '../../../src/notifications/segments';
 import { isGsm7 } from '../../../src/shared/gsm7';
 import { formatBalances, MAX_LISTED } from '../../../src/notifications/balance-text';
+import { formatAccountNumber, MAX_ACCOUNT_ID } from '../../../src/savings/account-number';
 
 /**
  * Every SMS template, rendered with the longest values it can plausibly receive, must fit two SMS
@@ -64,6 +65,8 @@ const WORST: Record<string, string> = {
   paid: '31',
   balance: formatXof(-999_999_999_999),
   agent: 'Marie-Bernadette Afiavi Ayaba Houngbedji-Dossou',
+  // Savings: the account number of the largest id.
+  account: formatAccountNumber(MAX_ACCOUNT_ID),
 };
 
 type Tree = { [key: string]: string | Tree };

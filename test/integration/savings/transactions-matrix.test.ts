@@ -1,7 +1,7 @@
-import type { Role } from '../../../src/http/roles';
 import type { SavingsAccount } from '../../../src/savings/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
-import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
+import { makeSfd, makeUser } from '../../helpers/factories';
+import { CALLERS, matrixCallers, type Caller } from '../../helpers/matrix';
 import { activeSavingsAccount } from './helpers';
 
 /**
@@ -10,22 +10,7 @@ import { activeSavingsAccount } from './helpers';
  */
 let t: TestApp;
 let account: SavingsAccount;
-const tokens: Record<string, string> = {};
-
-type Caller =
-  'owner' | 'otherClient' | `${Exclude<Role, 'client' | 'admin_plateforme'>}:${'own' | 'other'}` | 'platform';
-
-const CALLERS: Caller[] = [
-  'owner',
-  'otherClient',
-  'agent_sfd:own',
-  'superviseur_sfd:own',
-  'admin_sfd:own',
-  'agent_sfd:other',
-  'superviseur_sfd:other',
-  'admin_sfd:other',
-  'platform',
-];
+let tokens: Record<Caller, string>;
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -33,13 +18,7 @@ beforeAll(async () => {
   const other = await makeSfd(t, 'SMX');
   // The simulator pays a phone ending in 1.
   const owner = await makeUser(t, 'client', own, { phone: '+2290196300001' });
-  tokens.owner = await tokenFor(t, owner);
-  tokens.otherClient = await tokenFor(t, await makeUser(t, 'client', own));
-  for (const role of ['agent_sfd', 'superviseur_sfd', 'admin_sfd'] as const) {
-    tokens[`${role}:own`] = await tokenFor(t, await makeUser(t, role, own));
-    tokens[`${role}:other`] = await tokenFor(t, await makeUser(t, role, other));
-  }
-  tokens.platform = await tokenFor(t, await makeUser(t, 'admin_plateforme', null));
+  ({ tokens } = await matrixCallers(t, own, other, owner));
   account = await activeSavingsAccount(t, own, owner, 1_000_000);
 });
 afterAll(() => t.close());

@@ -11,6 +11,7 @@ import { MAX_SMS_SEGMENTS, shapeSms } from '../../../src/notifications/segments'
 import { isGsm7 } from '../../../src/shared/gsm7';
 import { formatBalances, MAX_LISTED } from '../../../src/notifications/balance-text';
 import { formatAccountNumber, MAX_ACCOUNT_ID } from '../../../src/savings/account-number';
+import { MINI_STATEMENT_SIZE } from '../../../src/savings/statements';
 
 /**
  * Every SMS template, rendered with the longest values it can plausibly receive, must fit two SMS
@@ -67,6 +68,8 @@ const WORST: Record<string, string> = {
   agent: 'Marie-Bernadette Afiavi Ayaba Houngbedji-Dossou',
   // Savings: the account number of the largest id.
   account: formatAccountNumber(MAX_ACCOUNT_ID),
+  // The RELEVE mini statement: MINI_STATEMENT_SIZE movements of the longest amount and short label.
+  lines: Array.from({ length: MINI_STATEMENT_SIZE }, () => `31/12 -${amount} Withdrawal`).join('; '),
 };
 
 type Tree = { [key: string]: string | Tree };

@@ -16,7 +16,7 @@ import type { InboundSms } from './inbound';
  *                               → the outbox row whose provider_message_id is `id` moves forward
  *   POST /sms/inbound           from, to, text, date, id, linkId, networkCode
  *                               → SOLDE|BALANCE, AIDE|HELP, ARRET|STOP, REPRISE|START (inbound.ts),
- *                                 and the modules' keywords (NON <code>: tontines)
+ *                                 and the modules' keywords (NON <code>: tontines; RELEVE|STATEMENT: savings)
  *
  * Both answer 200 `OK` to whatever they were sent, known or not, well-formed or not: AT retries a
  * callback that is not answered 2xx, and a retry would not make it better. Two exceptions: a missing or
@@ -159,7 +159,7 @@ export function smsCallbackRoutes(
       summary: "Africa's Talking inbound SMS",
       description:
         'Keywords: SOLDE|BALANCE, AIDE|HELP, ARRET|STOP, REPRISE|START (inbound.ts), and NON <code> ' +
-        '(disputes a cash receipt: tontines).',
+        '(disputes a cash receipt: tontines), RELEVE|STATEMENT (the savings mini statement: savings).',
       access: 'callback',
       callback: 'callbackToken',
       bodyType: 'own',

@@ -442,6 +442,22 @@ describe('the whole opening', () => {
     expect(await balance(`sfd:${a.id}:suspense`)).toBe(suspense + 1999);
   });
 
+  it('a failed fee payment may be started again; the account opens on the one that succeeds', async () => {
+    const { user, token } = await client(a);
+    const res = await withDocuments(tok.agentA, user.id);
+    const id = res.body.id as number;
+    await post(tok.superA, `/api/savings/accounts/${id}/validate-request/`, { decision: 'approve' });
+    const first = await post(token, `/api/savings/accounts/${id}/pay-fees/`, { phone: '+2290196000019' });
+    expect(first.status).toBe(200);
+    expect((await settled(first.body.fee_payment_reference)).status).toBe('failed');
+    expect((await accountRow(id)).status).toBe('validee_agent');
+    const second = await post(token, `/api/savings/accounts/${id}/pay-fees/`);
+    expect(second.status).toBe(200);
+    expect(second.body.fee_payment_reference).not.toBe(first.body.fee_payment_reference);
+    expect((await settled(second.body.fee_payment_reference)).status).toBe('success');
+    expect((await reaches(id, 'actif')).feePaymentReference).toBe(second.body.fee_payment_reference);
+  });
+
   it('the unique index decides when the early check misses a request: 409, and its files removed', async () => {
     const { user } = await client(a);
     expect((await withDocuments(tok.agentA, user.id)).status).toBe(201);

@@ -198,13 +198,15 @@ export class StatementsService {
     const sfd = await this.accounts.sfd(account.sfdId, m);
     const language = lang ?? (await this.accounts.contact(clientId, m))?.language ?? 'fr';
     const code = savingsLedgerAccount(account.id);
-    const wanted = Math.max(1, Math.floor(page));
-    const { movements, count } = await latestMovements(
-      m,
-      code,
-      (wanted - 1) * MINI_STATEMENT_SIZE,
-      MINI_STATEMENT_SIZE,
-    );
+    let wanted = Math.max(1, Math.floor(page));
+    const read = () => latestMovements(m, code, (wanted - 1) * MINI_STATEMENT_SIZE, MINI_STATEMENT_SIZE);
+    let { movements, count } = await read();
+    const pages = Math.max(1, Math.ceil(count / MINI_STATEMENT_SIZE));
+    // A page past the last (movements were fewer than the screen thought): the last one.
+    if (wanted > pages) {
+      wanted = pages;
+      ({ movements, count } = await read());
+    }
     const balance = (await balancesByCode(m, [code])).get(code) ?? 0;
     const labelled = await this.label(m, account, movements, language, false);
     const short = t(language, 'statements');
@@ -215,7 +217,7 @@ export class StatementsService {
       accountNumber: formatAccountNumber(account.id),
       balance,
       page: wanted,
-      pages: Math.max(1, Math.ceil(count / MINI_STATEMENT_SIZE)),
+      pages,
       lines: labelled.map((l) => {
         const [, mm, dd] = localTime(l.at, zone).date.split('-');
         const day = `${dd}/${mm}`;

@@ -259,6 +259,8 @@ describe('mini statement and the RELEVE SMS', () => {
       '01/11 +5 000 Deposit',
       '15/10 +10 000 Deposit',
     ]);
+    // Past the last page: the last page.
+    expect(await statements.miniStatement(client.id, 9, 'en')).toEqual(second);
     expect(await statements.miniStatement((await makeUser(t, 'client', sfd)).id)).toEqual({ status: 'none' });
   });
 

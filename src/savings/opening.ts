@@ -290,7 +290,8 @@ export class SavingsOpeningService {
   }
 
   /**
-   * An agent (or higher) of the account's SFD decides on a request in progress. Approve (both
+   * An agent (or higher) of the account's SFD decides on a request in progress, unless they made it
+   * (maker-checker; uploading the documents is no proposal). Approve (both
    * documents required) → validee_agent, and the client's KYC becomes verified if it was pending;
    * reject → rejete with the reason, the client free to ask again. The client's SMS, the notice closed.
    */
@@ -299,6 +300,9 @@ export class SavingsOpeningService {
     return this.deps.db.transaction(async (manager) => {
       const found = await this.reach(p, id, manager);
       this.mustAct(p, found.sfdId);
+      // Maker-checker: who made the request for the client does not decide it.
+      if (found.requestedBy === p.userId)
+        throw forbidden('forbidden', 'who makes a request does not decide it');
       const account = (await lockSavingsAccount(manager, id)) as SavingsAccount;
       if (decision.decision === 'approve' && account.status === 'en_cours_creation') {
         const kinds = new Set(

@@ -248,7 +248,7 @@ export function openingRoutes(
       summary: 'Decide on an opening request',
       description:
         'An agent (or higher) of the account’s own SFD decides on an `en_cours_creation` request (the ' +
-        'platform admin may not: 403): approve (both identity documents required, else 409) → ' +
+        'platform admin and the staff member who made the request may not: 403): approve (both identity documents required, else 409) → ' +
         "`validee_agent`, the client's KYC `verified` if it was pending; reject → `rejete` (reason " +
         'required), the client free to ask again. The client gets an SMS in their language, the ' +
         'agents’ notice is closed, the decision audited (`savings.account.approve` / `.reject`). One ' +

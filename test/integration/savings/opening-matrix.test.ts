@@ -46,6 +46,8 @@ beforeAll(async () => {
     tokens[`${role}:other`] = await tokenFor(t, await makeUser(t, role, other));
   }
   tokens.platform = await tokenFor(t, await makeUser(t, 'admin_plateforme', null));
+  // Who makes the matrix's requests (maker-checker: never the one who decides).
+  tokens.maker = await tokenFor(t, await makeUser(t, 'agent_sfd', own));
 });
 afterAll(() => t.close());
 
@@ -64,7 +66,7 @@ async function pendingRequest(): Promise<number> {
   await freeOwner();
   const res = await multipart(
     t,
-    tokens['agent_sfd:own'],
+    tokens.maker,
     '/api/savings/accounts/create-request/',
     {
       client_id: owner.id,

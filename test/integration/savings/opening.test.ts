@@ -165,16 +165,22 @@ describe('the whole opening', () => {
 
     // The agent validates: validee_agent, the KYC verified, the client told, the notices closed.
     expect((await t.deps.db.manager.findOneByOrFail(User, { id: user.id })).kycStatus).toBe('pending');
-    const ok = await post(tok.agentA, `/api/savings/accounts/${id}/validate-request/`, {
+    // Maker-checker: the agent who made the request does not decide it.
+    const self = await post(tok.agentA, `/api/savings/accounts/${id}/validate-request/`, {
+      decision: 'approve',
+    });
+    expectProblem(self, 403);
+    expect((await accountRow(id)).status).toBe('en_cours_creation');
+    const ok = await post(tok.agentEn, `/api/savings/accounts/${id}/validate-request/`, {
       decision: 'approve',
     });
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ status: 'validee_agent', decided_by: u.agentA.id, decided_at: now });
+    expect(ok.body).toMatchObject({ status: 'validee_agent', decided_by: u.agentEn.id, decided_at: now });
     expect((await t.deps.db.manager.findOneByOrFail(User, { id: user.id })).kycStatus).toBe('verified');
     const closed = await t.deps.db.manager.findBy(Notification, { type: 'savings_ouverture_pending', data });
     expect(closed.map((n) => n.readAt?.toISOString())).toEqual([now, now, now]);
     expectProblem(
-      await post(tok.agentA, `/api/savings/accounts/${id}/validate-request/`, { decision: 'approve' }),
+      await post(tok.superA, `/api/savings/accounts/${id}/validate-request/`, { decision: 'approve' }),
       409,
     );
 
@@ -238,7 +244,7 @@ describe('the whole opening', () => {
     const audit = await auditOf(t, 'savings_account', id);
     expect(audit.map((e) => [e.action, e.actorId])).toEqual([
       ['savings.account.request', u.agentA.id],
-      ['savings.account.approve', u.agentA.id],
+      ['savings.account.approve', u.agentEn.id],
       ['savings.account.pay_fees', user.id],
       ['savings.account.fee_paid', null],
       ['savings.account.open', null],

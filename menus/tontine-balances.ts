@@ -91,7 +91,8 @@ const chooseTontine = {
 };
 
 /**
- * "2. Mes soldes": the PIN → each tontine's balance and carnet progress, one numbered line each → a
+ * "2. Mes soldes": the PIN → the savings account's balance (a line the savings module writes, alone on an
+ * END without a tontine) above each tontine's balance and carnet progress, one numbered line each → a
  * tontine: its balance, carnet and what may be withdrawn → 1. Retirer: the amount (at least the
  * tontine's minimum, at most what is available) → the confirmation → the PIN again, last (money
  * screens ask it last) → the request, which an agent validates; 2. Contester un recu: the dispute flow.

@@ -1,3 +1,6 @@
+import { Between, LessThan, MoreThanOrEqual, type FindOperator } from 'typeorm';
+import type { AccountsDirectory } from '../accounts/directory';
+import { addDays, DEFAULT_TIME_ZONE, startOfLocalDay, type LocalDate } from '../shared/sfd-calendar';
 import type { Principal } from './auth';
 import { notFound } from './errors';
 import { isPlatformAdmin } from './roles';
@@ -43,4 +46,24 @@ export function withinScope<T extends { sfdId: number | null }>(
 export function scopedSfdFilter(p: Pick<Principal, 'role' | 'sfdId'>, asked?: number): number | null {
   const scope = sfdScope(p);
   return scope === null ? (asked ?? null) : scope;
+}
+
+/**
+ * A list's `date_from`/`date_to` (SFD-local days, both included) as a condition on a timestamp column:
+ * the days of the SFD listed (a client's own, the caller's, or the platform admin's `sfd_id` filter),
+ * in its time zone. Undefined when neither is given.
+ */
+export async function withinLocalDays(
+  principal: Principal,
+  listedSfdId: number | undefined,
+  days: { date_from?: LocalDate; date_to?: LocalDate },
+  accounts: Pick<AccountsDirectory, 'sfd'>,
+): Promise<FindOperator<Date> | undefined> {
+  if (!days.date_from && !days.date_to) return undefined;
+  const sfdId = principal.role === 'client' || listedSfdId === undefined ? principal.sfdId : listedSfdId;
+  const zone = (sfdId !== null && (await accounts.sfd(sfdId))?.timeZone) || DEFAULT_TIME_ZONE;
+  const from = days.date_from ? startOfLocalDay(days.date_from, zone) : undefined;
+  const to = days.date_to ? startOfLocalDay(addDays(days.date_to, 1), zone) : undefined;
+  if (from && to) return Between(from, new Date(to.getTime() - 1));
+  return from ? MoreThanOrEqual(from) : LessThan(to as Date);
 }

@@ -1,13 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  Between,
-  In,
-  IsNull,
-  LessThan,
-  MoreThanOrEqual,
-  type EntityManager,
-  type FindOptionsWhere,
-} from 'typeorm';
+import { In, IsNull, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { recordAudit } from '../accounts/audit';
 import type { AccountsDirectory, Contact } from '../accounts/directory';
 import type { KycService } from '../accounts/kyc';
@@ -16,13 +8,12 @@ import type { Principal } from '../http/auth';
 import { conflict, forbidden, notFound, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
 import { isPlatformAdmin } from '../http/roles';
-import { scopedSfdFilter, withinScope } from '../http/scope';
+import { scopedSfdFilter, withinLocalDays, withinScope } from '../http/scope';
 import { uniqueViolationField } from '../infra/db-errors';
 import { ensureAccount, post, sfdAccount } from '../ledger/service';
 import { closeNotifications } from '../notifications/inapp';
 import { paymentEntryKey, parkInSuspense, type PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
-import { addDays, DEFAULT_TIME_ZONE, startOfLocalDay } from '../shared/sfd-calendar';
 import { decide, type Decision } from '../workflow/decide';
 import { lockSavingsAccount, savingsLedgerAccount } from './balance';
 import { discard, documentRows, storeDocuments, type UploadedDocument } from './documents';
@@ -268,18 +259,8 @@ export class SavingsOpeningService {
       if (query.client_id) where.clientId = query.client_id;
     }
     if (query.status) where.status = query.status;
-    if (query.date_from || query.date_to) {
-      const sfdId = p.role === 'client' || where.sfdId === undefined ? p.sfdId : (where.sfdId as number);
-      const zone = (sfdId !== null && (await this.needs.accounts.sfd(sfdId))?.timeZone) || DEFAULT_TIME_ZONE;
-      const from = query.date_from ? startOfLocalDay(query.date_from, zone) : undefined;
-      const to = query.date_to ? startOfLocalDay(addDays(query.date_to, 1), zone) : undefined;
-      where.createdAt =
-        from && to
-          ? Between(from, new Date(to.getTime() - 1))
-          : from
-            ? MoreThanOrEqual(from)
-            : LessThan(to as Date);
-    }
+    const created = await withinLocalDays(p, where.sfdId as number | undefined, query, this.needs.accounts);
+    if (created) where.createdAt = created;
     const [rows, count] = await this.deps.db.manager.findAndCount(SavingsAccount, {
       where,
       order: { id: 'DESC' },

@@ -1,4 +1,4 @@
-import { Between, In, LessThan, MoreThanOrEqual, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { recordAudit } from '../accounts/audit';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { KycService } from '../accounts/kyc';
@@ -6,11 +6,10 @@ import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
 import { conflict, forbidden, notFound, Problem, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
-import { scopedSfdFilter, withinScope } from '../http/scope';
+import { scopedSfdFilter, withinLocalDays, withinScope } from '../http/scope';
 import { closeNotifications } from '../notifications/inapp';
 import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
-import { addDays, DEFAULT_TIME_ZONE, startOfLocalDay } from '../shared/sfd-calendar';
 import { decide, type Decision } from '../workflow/decide';
 import { Adhesion, Tontine, type AdhesionStatus } from './entities';
 import {
@@ -150,19 +149,8 @@ export class AdhesionsService {
     }
     if (query.tontine_id) where.tontineId = query.tontine_id;
     if (query.status) where.status = query.status;
-    if (query.date_from || query.date_to) {
-      // Local days of the SFD listed (the client's, the caller's; the platform admin's filter or the default).
-      const sfdId = p.role === 'client' || where.sfdId === undefined ? p.sfdId : (where.sfdId as number);
-      const zone = (sfdId !== null && (await this.needs.accounts.sfd(sfdId))?.timeZone) || DEFAULT_TIME_ZONE;
-      const from = query.date_from ? startOfLocalDay(query.date_from, zone) : undefined;
-      const to = query.date_to ? startOfLocalDay(addDays(query.date_to, 1), zone) : undefined;
-      where.createdAt =
-        from && to
-          ? Between(from, new Date(to.getTime() - 1))
-          : from
-            ? MoreThanOrEqual(from)
-            : LessThan(to as Date);
-    }
+    const created = await withinLocalDays(p, where.sfdId as number | undefined, query, this.needs.accounts);
+    if (created) where.createdAt = created;
     const [rows, count] = await this.deps.db.manager.findAndCount(Adhesion, {
       where,
       order: { id: 'DESC' },

@@ -177,6 +177,33 @@ export class PaymentsService {
     return this.deps.db.manager.findOne(PaymentTransaction, { where: { reference } });
   }
 
+  /**
+   * The payout of a record approved (its money posted) whose payout never started: a crash between the
+   * approval's commit and the payout. A payout found for the record after all (the crash came before
+   * its reference was stored) is adopted; otherwise it is sent now to the client's phone. `store` keeps
+   * the reference on the record. The payout's own row is the guard against sending twice. Returns
+   * whether it sent one. For the payout sweeps of the modules that pay out.
+   */
+  async resumePayout(
+    req: Omit<NewPayment, 'direction' | 'phone'> & { purposeRef: string },
+    store: (reference: string) => Promise<unknown>,
+  ): Promise<boolean> {
+    const existing = await this.forPurpose(req.clientId, req.purpose, req.purposeRef);
+    if (existing) {
+      await store(existing.reference);
+      return false;
+    }
+    const where = { purpose: req.purpose, purpose_ref: req.purposeRef };
+    const phone = (await this.accounts.contact(req.clientId))?.phone;
+    if (!phone) {
+      this.deps.logger.error(where, 'approved payout without a phone to pay');
+      return false;
+    }
+    this.deps.logger.warn(where, 'approved payout never started: sending it');
+    await store((await this.payout({ ...req, phone })).reference);
+    return true;
+  }
+
   /** The generic receipt of a collection, in the caller's transaction (for a purpose with `ownReceipt`). */
   queueReceipt(manager: EntityManager, payment: PaymentTransaction): Promise<void> {
     return notifyClient(this.deps.outbox, this.accounts, manager, payment, 'receipt');

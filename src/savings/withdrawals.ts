@@ -240,7 +240,11 @@ export class SavingsWithdrawalsService {
     const { record, client } = decided;
     if (!this.awaitsPayout(record) || !client?.phone) return record;
     // After the commit: the entry is posted, so the money cannot be promised twice.
-    await this.sendPayout(record, client.phone, actor.userId);
+    const payment = await this.payments.payout({
+      ...this.payoutOf(record, actor.userId),
+      phone: client.phone,
+    });
+    await this.storePaymentReference(record.id, payment.reference);
     return (await this.deps.db.manager.findOneOrFail(SavingsTransaction, {
       where: { id: record.id },
     })) as SavingsTransaction;
@@ -252,29 +256,32 @@ export class SavingsWithdrawalsService {
     );
   }
 
-  private async sendPayout(record: SavingsTransaction, phone: string, initiatedBy: number | null) {
-    const payment = await this.payments.payout({
-      type: 'retrait_epargne',
+  /** What the payout of an approved withdrawal is: its amount to its client, under its purpose. */
+  private payoutOf(record: SavingsTransaction, initiatedBy: number | null) {
+    return {
+      type: 'retrait_epargne' as const,
       amount: record.amount,
-      phone,
       clientId: record.clientId,
       sfdId: record.sfdId,
       purpose: SAVINGS_WITHDRAWAL_PURPOSE,
       purposeRef: String(record.id),
       initiatedBy,
-    });
-    await this.deps.db.manager.update(
+    };
+  }
+
+  private storePaymentReference(id: number, reference: string) {
+    return this.deps.db.manager.update(
       SavingsTransaction,
-      { id: record.id, paymentReference: IsNull() },
-      { paymentReference: payment.reference, updatedAt: this.deps.clock.now() },
+      { id, paymentReference: IsNull() },
+      { paymentReference: reference, updatedAt: this.deps.clock.now() },
     );
   }
 
   /**
    * The sweep (every SAVINGS_PAYOUT_SWEEP_EVERY_MS): a withdrawal approved for mobile money more than
    * SAVINGS_PAYOUT_GRACE_MS ago with no payment reference lost its payout to a crash between the
-   * approval's commit and the payout's start. A payout found for it after all is adopted; otherwise it
-   * is sent now. Returns how many payouts it sent.
+   * approval's commit and the payout's start (payments.resumePayout adopts or sends it). Returns how many
+   * payouts it sent.
    */
   async resumePayouts(): Promise<number> {
     const stuck = await this.deps.db.manager.find(SavingsTransaction, {
@@ -291,33 +298,9 @@ export class SavingsWithdrawalsService {
     });
     let sent = 0;
     for (const row of stuck) {
-      const existing = await this.payments.forPurpose(
-        row.clientId,
-        SAVINGS_WITHDRAWAL_PURPOSE,
-        String(row.id),
-      );
-      if (existing) {
-        await this.deps.db.manager.update(
-          SavingsTransaction,
-          { id: row.id, paymentReference: IsNull() },
-          { paymentReference: existing.reference, updatedAt: this.deps.clock.now() },
-        );
-        continue;
-      }
-      const phone = (await this.accounts.contact(row.clientId))?.phone;
-      if (!phone) {
-        this.deps.logger.error(
-          { transaction_id: row.id },
-          'approved savings withdrawal without a phone to pay',
-        );
-        continue;
-      }
-      this.deps.logger.warn(
-        { transaction_id: row.id },
-        'approved savings withdrawal had no payout: sending it',
-      );
-      await this.sendPayout(row, phone, row.decidedBy);
-      sent += 1;
+      const payout = this.payoutOf(row, row.decidedBy);
+      if (await this.payments.resumePayout(payout, (ref) => this.storePaymentReference(row.id, ref)))
+        sent += 1;
     }
     return sent;
   }

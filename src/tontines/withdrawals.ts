@@ -246,35 +246,40 @@ export class WithdrawalsService {
     const { record, client } = decided;
     if (record.status !== 'approved' || !client?.phone) return record;
     // After the commit: the entry is posted, so the money cannot be promised twice.
-    await this.sendPayout(record, client.phone, actor.userId);
+    const payment = await this.payments.payout({
+      ...this.payoutOf(record, actor.userId),
+      phone: client.phone,
+    });
+    await this.storePaymentReference(record.id, payment.reference);
     return (await this.deps.db.manager.findOneOrFail(Retrait, { where: { id: record.id } })) as Retrait;
   }
 
-  private async sendPayout(record: Retrait, phone: string, initiatedBy: number | null): Promise<void> {
-    const payment = await this.payments.payout({
-      type: 'retrait_tontine',
+  /** What the payout of an approved withdrawal is: its amount to its client, under its purpose. */
+  private payoutOf(record: Retrait, initiatedBy: number | null) {
+    return {
+      type: 'retrait_tontine' as const,
       amount: record.amount,
-      phone,
       clientId: record.clientId,
       sfdId: record.sfdId,
       purpose: WITHDRAWAL_PURPOSE,
       purposeRef: String(record.id),
       initiatedBy,
-    });
-    await this.deps.db.manager.update(
+    };
+  }
+
+  private storePaymentReference(retraitId: number, reference: string) {
+    return this.deps.db.manager.update(
       Retrait,
-      { id: record.id, paymentReference: IsNull() },
-      { paymentReference: payment.reference, updatedAt: this.deps.clock.now() },
+      { id: retraitId, paymentReference: IsNull() },
+      { paymentReference: reference, updatedAt: this.deps.clock.now() },
     );
   }
 
   /**
    * The sweep (every PAYOUT_SWEEP_EVERY_MS): a withdrawal approved for mobile money more than
    * PAYOUT_GRACE_MS ago with no payment reference lost its payout to a crash between the approval's
-   * commit and the payout's start. If a payout exists for it after all (the crash came before its
-   * reference was stored), the reference is stored; otherwise the payout is sent now. The money was
-   * posted with the approval, so it cannot be paid twice from the ledger; the payout's own row is the
-   * guard against sending twice. Returns how many payouts it sent.
+   * commit and the payout's start (payments.resumePayout adopts or sends it). The money was posted with
+   * the approval, so it cannot be paid twice from the ledger. Returns how many payouts it sent.
    */
   async resumePayouts(): Promise<number> {
     const stuck = await this.deps.db.manager.find(Retrait, {
@@ -288,27 +293,9 @@ export class WithdrawalsService {
     });
     let sent = 0;
     for (const retrait of stuck) {
-      const existing = await this.payments.forPurpose(
-        retrait.clientId,
-        WITHDRAWAL_PURPOSE,
-        String(retrait.id),
-      );
-      if (existing) {
-        await this.deps.db.manager.update(
-          Retrait,
-          { id: retrait.id, paymentReference: IsNull() },
-          { paymentReference: existing.reference, updatedAt: this.deps.clock.now() },
-        );
-        continue;
-      }
-      const phone = (await this.accounts.contact(retrait.clientId))?.phone;
-      if (!phone) {
-        this.deps.logger.error({ retrait_id: retrait.id }, 'approved withdrawal without a phone to pay');
-        continue;
-      }
-      this.deps.logger.warn({ retrait_id: retrait.id }, 'approved withdrawal had no payout: sending it');
-      await this.sendPayout(retrait, phone, retrait.decidedBy);
-      sent += 1;
+      const payout = this.payoutOf(retrait, retrait.decidedBy);
+      if (await this.payments.resumePayout(payout, (ref) => this.storePaymentReference(retrait.id, ref)))
+        sent += 1;
     }
     return sent;
   }

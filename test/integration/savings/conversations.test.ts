@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { User, type Sfd } from '../../../src/accounts/entities';
 import { agentCashAccount, sfdAccount } from '../../../src/ledger/service';
-import { LedgerAccount } from '../../../src/ledger/entities';
 import { PaymentTransaction } from '../../../src/payments/entities';
 import { formatAccountNumber } from '../../../src/savings/account-number';
 import { savingsLedgerAccount } from '../../../src/savings/balance';
 import { SavingsAccount, SavingsTransaction } from '../../../src/savings/entities';
+import { ledgerBalance } from '../../helpers/ledger';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, PIN as FACTORY_PIN, tokenFor } from '../../helpers/factories';
 import { Phone } from '../../helpers/ussd';
@@ -72,8 +72,7 @@ const txStatus = (id: number, status: string) =>
     return row.status === status ? row : null;
   }, `savings transaction ${id} ${status}`);
 
-const balanceOf = async (code: string) =>
-  (await t.deps.db.manager.findOneBy(LedgerAccount, { code }))?.balance ?? 0;
+const balanceOf = (code: string) => ledgerBalance(t, code, true);
 
 /** Dials: on the main menu (a screen left open last time is offered to resume: declined). */
 async function home(p: Phone): Promise<void> {

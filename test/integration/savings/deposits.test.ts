@@ -1,5 +1,5 @@
 import type { Sfd, User } from '../../../src/accounts/entities';
-import { JournalEntry, LedgerAccount, Posting } from '../../../src/ledger/entities';
+import { JournalEntry } from '../../../src/ledger/entities';
 import { agentCashAccount, sfdAccount } from '../../../src/ledger/service';
 import { PaymentTransaction } from '../../../src/payments/entities';
 import { formatAccountNumber } from '../../../src/savings/account-number';
@@ -7,6 +7,7 @@ import { savingsLedgerAccount } from '../../../src/savings/balance';
 import { cashDepositEntryKey, DEPOSIT_PURPOSE } from '../../../src/savings/deposits';
 import { SavingsAccount, SavingsTransaction } from '../../../src/savings/entities';
 import { auditOf } from '../../helpers/api';
+import { entryLines, ledgerBalance } from '../../helpers/ledger';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
 import { activeSavingsAccount } from './helpers';
@@ -32,17 +33,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function linesOf(key: string): Promise<Record<string, number>> {
-  const m = t.deps.db.manager;
-  const entry = await m.findOneByOrFail(JournalEntry, { key });
-  const postings = await m.findBy(Posting, { entryId: entry.id });
-  const lines: Record<string, number> = {};
-  for (const p of postings)
-    lines[(await m.findOneByOrFail(LedgerAccount, { id: p.accountId })).code] = p.amount;
-  return lines;
-}
-const balanceOf = async (code: string) =>
-  (await t.deps.db.manager.findOneBy(LedgerAccount, { code }))?.balance ?? 0;
+const linesOf = (key: string) => entryLines(t, key);
+const balanceOf = (code: string) => ledgerBalance(t, code, true);
 
 async function until(check: () => Promise<boolean>, ms = 5000) {
   const end = Date.now() + ms;

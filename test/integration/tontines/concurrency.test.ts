@@ -1,10 +1,11 @@
 import type { Sfd, User } from '../../../src/accounts/entities';
 import { checkLedger } from '../../../src/ledger/check';
-import { JournalEntry, LedgerAccount, Posting } from '../../../src/ledger/entities';
+import { JournalEntry, Posting } from '../../../src/ledger/entities';
 import { agentCashAccount, contributionEntryKey, tontineAccount } from '../../../src/tontines/contributions';
 import { Carnet, Cotisation, Retrait } from '../../../src/tontines/entities';
 import { withdrawalEntryKey } from '../../../src/tontines/withdrawals';
 import { auditOf, authed } from '../../helpers/api';
+import { ledgerBalance } from '../../helpers/ledger';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
 import { expectProblem } from '../../helpers/problem';
@@ -51,8 +52,7 @@ const decide = (token: string, id: number, body: object) =>
   post(token, `/api/tontines/retraits/${id}/valider/`, body);
 const APPROVE_CASH = { decision: 'approve', method: 'cash' };
 
-const balanceOf = async (code: string) =>
-  (await t.deps.db.manager.findOneByOrFail(LedgerAccount, { code })).balance;
+const balanceOf = (code: string) => ledgerBalance(t, code);
 const retraitsOf = (participantId: number) =>
   t.deps.db.manager.find(Retrait, { where: { participantId }, order: { id: 'ASC' } });
 const sum = (rows: { amount: number }[]) => rows.reduce((s, r) => s + r.amount, 0);

@@ -1,6 +1,5 @@
 import supertest from 'supertest';
 import type { Sfd, User } from '../../../src/accounts/entities';
-import { JournalEntry, LedgerAccount, Posting } from '../../../src/ledger/entities';
 import { sfdAccount } from '../../../src/ledger/service';
 import {
   CONTRIBUTION_PURPOSE,
@@ -10,6 +9,7 @@ import {
 } from '../../../src/tontines/contributions';
 import { Carnet, Cotisation, Tontine, TontineParticipant } from '../../../src/tontines/entities';
 import { localDateOf } from '../../../src/shared/sfd-calendar';
+import { entryLines, ledgerBalance } from '../../helpers/ledger';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
 
@@ -59,18 +59,9 @@ async function makeParticipant(sfd: Sfd, client: User, stake: number) {
 }
 
 /** An entry's lines as { account code: amount }. */
-async function linesOf(key: string): Promise<Record<string, number>> {
-  const m = t.deps.db.manager;
-  const entry = await m.findOneByOrFail(JournalEntry, { key });
-  const postings = await m.findBy(Posting, { entryId: entry.id });
-  const lines: Record<string, number> = {};
-  for (const p of postings)
-    lines[(await m.findOneByOrFail(LedgerAccount, { id: p.accountId })).code] = p.amount;
-  return lines;
-}
+const linesOf = (key: string) => entryLines(t, key);
 
-const balanceOf = async (code: string) =>
-  (await t.deps.db.manager.findOneByOrFail(LedgerAccount, { code })).balance;
+const balanceOf = (code: string) => ledgerBalance(t, code);
 
 const carnetsOf = (participantId: number) =>
   t.deps.db.manager.find(Carnet, { where: { participantId }, order: { cycle: 'ASC' } });

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { User, type Sfd } from '../../../src/accounts/entities';
-import { LedgerAccount } from '../../../src/ledger/entities';
 import { PaymentTransaction } from '../../../src/payments/entities';
 import {
   Adhesion,
@@ -9,6 +8,7 @@ import {
   TontineParticipant,
   type Tontine,
 } from '../../../src/tontines/entities';
+import { ledgerBalance } from '../../helpers/ledger';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeTontine, makeUser, tokenFor } from '../../helpers/factories';
 import { Phone } from '../../helpers/ussd';
@@ -64,8 +64,7 @@ const settled = (where: { clientId: number; purpose: string; purposeRef: string 
     return p && p.status !== 'pending' ? p : null;
   }, `payment ${where.purposeRef}`);
 
-const balanceOf = async (code: string) =>
-  (await t.deps.db.manager.findOneByOrFail(LedgerAccount, { code })).balance;
+const balanceOf = (code: string) => ledgerBalance(t, code);
 
 const smsTo = async (phone: string) => (await t.inbox.to(phone)).map((m) => m.body);
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Sfd, User } from '../../../src/accounts/entities';
-import { LedgerAccount } from '../../../src/ledger/entities';
 import { TontineParticipant } from '../../../src/tontines/entities';
 import type { TestApp } from '../../helpers/app';
+import { ledgerBalance } from '../../helpers/ledger';
 import { makeTontine } from '../../helpers/factories';
 
 /** One incoming SMS as Africa's Talking posts it (form-encoded, WIRE-FORMATS.md); `id` is AT's. */
@@ -70,5 +70,4 @@ export async function openedDispute(
   return res.body.id as number;
 }
 
-export const balanceOf = async (t: TestApp, code: string) =>
-  (await t.deps.db.manager.findOneBy(LedgerAccount, { code }))?.balance ?? 0;
+export const balanceOf = (t: TestApp, code: string) => ledgerBalance(t, code, true);

@@ -1,5 +1,5 @@
 import { AuditEvent, type Sfd, type User } from '../../../src/accounts/entities';
-import { JournalEntry, LedgerAccount, Posting } from '../../../src/ledger/entities';
+import { JournalEntry } from '../../../src/ledger/entities';
 import { sfdAccount } from '../../../src/ledger/service';
 import { Notification } from '../../../src/notifications/inapp-entities';
 import { agentCashAccount } from '../../../src/tontines/contributions';
@@ -9,6 +9,7 @@ import {
   agentVarianceAccount,
   remittanceEntryKey,
 } from '../../../src/tontines/remittances';
+import { entryLines, ledgerBalance } from '../../helpers/ledger';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
 import { expectProblem } from '../../helpers/problem';
@@ -63,18 +64,10 @@ const desk = async (user: User) =>
     variance: number;
   };
 
-const balanceOf = async (code: string) =>
-  (await t.deps.db.manager.findOneBy(LedgerAccount, { code }))?.balance ?? 0;
+const balanceOf = (code: string) => ledgerBalance(t, code, true);
 
 /** An entry's lines as { account code: amount }. */
-async function linesOf(key: string): Promise<Record<string, number>> {
-  const m = t.deps.db.manager;
-  const entry = await m.findOneByOrFail(JournalEntry, { key });
-  const lines: Record<string, number> = {};
-  for (const p of await m.findBy(Posting, { entryId: entry.id }))
-    lines[(await m.findOneByOrFail(LedgerAccount, { id: p.accountId })).code] = p.amount;
-  return lines;
-}
+const linesOf = (key: string) => entryLines(t, key);
 
 const auditOf = async (action: string, targetId: number) => {
   const row = await t.deps.db.manager.findOneByOrFail(AuditEvent, {

@@ -1,5 +1,5 @@
 import type { Sfd, User } from '../../../src/accounts/entities';
-import { JournalEntry, LedgerAccount, Posting } from '../../../src/ledger/entities';
+import { JournalEntry } from '../../../src/ledger/entities';
 import { sfdAccount } from '../../../src/ledger/service';
 import { Notification } from '../../../src/notifications/inapp-entities';
 import { PaymentTransaction } from '../../../src/payments/entities';
@@ -7,6 +7,7 @@ import { agentCashAccount, contributionEntryKey, tontineAccount } from '../../..
 import { Adhesion, Carnet, Cotisation, Retrait } from '../../../src/tontines/entities';
 import { withdrawalEntryKey } from '../../../src/tontines/withdrawals';
 import { authed } from '../../helpers/api';
+import { entryLines, ledgerBalance } from '../../helpers/ledger';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
 import { expectProblem } from '../../helpers/problem';
@@ -78,17 +79,9 @@ async function settled(reference: string): Promise<PaymentTransaction> {
 }
 
 /** An entry's lines as { account code: amount }. */
-async function linesOf(key: string): Promise<Record<string, number>> {
-  const m = t.deps.db.manager;
-  const entry = await m.findOneByOrFail(JournalEntry, { key });
-  const lines: Record<string, number> = {};
-  for (const p of await m.findBy(Posting, { entryId: entry.id }))
-    lines[(await m.findOneByOrFail(LedgerAccount, { id: p.accountId })).code] = p.amount;
-  return lines;
-}
+const linesOf = (key: string) => entryLines(t, key);
 
-const balanceOf = async (code: string) =>
-  (await t.deps.db.manager.findOneByOrFail(LedgerAccount, { code })).balance;
+const balanceOf = (code: string) => ledgerBalance(t, code);
 
 /** The SMS the client received since the last call; those queued in one transaction sorted (sent in parallel). */
 let seen = 0;

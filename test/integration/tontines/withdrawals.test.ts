@@ -1,6 +1,6 @@
 import type supertest from 'supertest';
 import type { Sfd, User } from '../../../src/accounts/entities';
-import { JournalEntry, LedgerAccount, Posting } from '../../../src/ledger/entities';
+import { JournalEntry } from '../../../src/ledger/entities';
 import { sfdAccount } from '../../../src/ledger/service';
 import { Notification } from '../../../src/notifications/inapp-entities';
 import { PaymentTransaction } from '../../../src/payments/entities';
@@ -15,6 +15,7 @@ import {
   withdrawalReversalKey,
 } from '../../../src/tontines/withdrawals';
 import { auditOf } from '../../helpers/api';
+import { entryLines, ledgerBalance } from '../../helpers/ledger';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
 import { fundedParticipant, mountWithdrawals } from './withdrawals-helpers';
@@ -33,18 +34,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function linesOf(key: string): Promise<Record<string, number>> {
-  const m = t.deps.db.manager;
-  const entry = await m.findOneByOrFail(JournalEntry, { key });
-  const postings = await m.findBy(Posting, { entryId: entry.id });
-  const lines: Record<string, number> = {};
-  for (const p of postings)
-    lines[(await m.findOneByOrFail(LedgerAccount, { id: p.accountId })).code] = p.amount;
-  return lines;
-}
+const linesOf = (key: string) => entryLines(t, key);
 
-const balanceOf = async (code: string) =>
-  (await t.deps.db.manager.findOneByOrFail(LedgerAccount, { code })).balance;
+const balanceOf = (code: string) => ledgerBalance(t, code);
 
 async function until(check: () => Promise<boolean>, ms = 5000) {
   const end = Date.now() + ms;

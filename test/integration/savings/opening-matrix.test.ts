@@ -1,8 +1,8 @@
 import type { Sfd, User } from '../../../src/accounts/entities';
-import type { Role } from '../../../src/http/roles';
 import { IsNull, Not } from 'typeorm';
 import { SavingsAccount } from '../../../src/savings/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
+import { CALLERS, matrixCallers, type Caller } from '../../helpers/matrix';
 import { makeSfd, makeUser, phone, tokenFor } from '../../helpers/factories';
 import { jpeg, multipart, png } from './opening-helpers';
 
@@ -17,21 +17,6 @@ let other: Sfd;
 let owner: User;
 const tokens: Record<string, string> = {};
 
-type Caller =
-  'owner' | 'otherClient' | `${Exclude<Role, 'client' | 'admin_plateforme'>}:${'own' | 'other'}` | 'platform';
-
-const CALLERS: Caller[] = [
-  'owner',
-  'otherClient',
-  'agent_sfd:own',
-  'superviseur_sfd:own',
-  'admin_sfd:own',
-  'agent_sfd:other',
-  'superviseur_sfd:other',
-  'admin_sfd:other',
-  'platform',
-];
-
 beforeAll(async () => {
   t = await startTestApp();
   own = await makeSfd(t, 'OMO');
@@ -39,13 +24,7 @@ beforeAll(async () => {
   let number = phone();
   while (/[89]$/.test(number)) number = phone(); // the simulator's silent and failing endings
   owner = await makeUser(t, 'client', own, { phone: number });
-  tokens.owner = await tokenFor(t, owner);
-  tokens.otherClient = await tokenFor(t, await makeUser(t, 'client', own));
-  for (const role of ['agent_sfd', 'superviseur_sfd', 'admin_sfd'] as const) {
-    tokens[`${role}:own`] = await tokenFor(t, await makeUser(t, role, own));
-    tokens[`${role}:other`] = await tokenFor(t, await makeUser(t, role, other));
-  }
-  tokens.platform = await tokenFor(t, await makeUser(t, 'admin_plateforme', null));
+  Object.assign(tokens, (await matrixCallers(t, own, other, owner)).tokens);
   // Who makes the matrix's requests (maker-checker: never the one who decides).
   tokens.maker = await tokenFor(t, await makeUser(t, 'agent_sfd', own));
 });

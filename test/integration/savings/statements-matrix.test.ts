@@ -1,7 +1,7 @@
-import type { Role } from '../../../src/http/roles';
 import type { SavingsAccount } from '../../../src/savings/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
-import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
+import { CALLERS, matrixCallers } from '../../helpers/matrix';
+import { makeSfd, makeUser } from '../../helpers/factories';
 import { activeSavingsAccount } from './helpers';
 import { binary } from './statements-helpers';
 
@@ -14,33 +14,12 @@ let t: TestApp;
 let account: SavingsAccount;
 const tokens: Record<string, string> = {};
 
-type Caller =
-  'owner' | 'otherClient' | `${Exclude<Role, 'client' | 'admin_plateforme'>}:${'own' | 'other'}` | 'platform';
-
-const CALLERS: Caller[] = [
-  'owner',
-  'otherClient',
-  'agent_sfd:own',
-  'superviseur_sfd:own',
-  'admin_sfd:own',
-  'agent_sfd:other',
-  'superviseur_sfd:other',
-  'admin_sfd:other',
-  'platform',
-];
-
 beforeAll(async () => {
   t = await startTestApp();
   const own = await makeSfd(t, 'RMO');
   const other = await makeSfd(t, 'RMX');
   const owner = await makeUser(t, 'client', own);
-  tokens.owner = await tokenFor(t, owner);
-  tokens.otherClient = await tokenFor(t, await makeUser(t, 'client', own));
-  for (const role of ['agent_sfd', 'superviseur_sfd', 'admin_sfd'] as const) {
-    tokens[`${role}:own`] = await tokenFor(t, await makeUser(t, role, own));
-    tokens[`${role}:other`] = await tokenFor(t, await makeUser(t, role, other));
-  }
-  tokens.platform = await tokenFor(t, await makeUser(t, 'admin_plateforme', null));
+  Object.assign(tokens, (await matrixCallers(t, own, other, owner)).tokens);
   account = await activeSavingsAccount(t, own, owner, 7500);
   // The other client has an account of their own: still not this one.
   await activeSavingsAccount(t, own, await makeUser(t, 'client', own), 100);

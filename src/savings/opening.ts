@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { In, IsNull, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { recordAudit } from '../accounts/audit';
 import type { AccountsDirectory, Contact } from '../accounts/directory';
 import type { KycService } from '../accounts/kyc';
@@ -10,30 +9,24 @@ import type { Page } from '../http/pagination';
 import { isPlatformAdmin } from '../http/roles';
 import { scopedSfdFilter, withinLocalDays, withinScope } from '../http/scope';
 import { uniqueViolationField } from '../infra/db-errors';
-import { ensureAccount, post, sfdAccount } from '../ledger/service';
 import { closeNotifications } from '../notifications/inapp';
-import { paymentEntryKey, parkInSuspense, type PurposeHandler } from '../payments/purposes';
+import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import { decide, type Decision } from '../workflow/decide';
-import { lockSavingsAccount, savingsLedgerAccount } from './balance';
+import { lockSavingsAccount } from './balance';
 import { discard, documentRows, storeDocuments, type UploadedDocument } from './documents';
-import { SavingsAccount, SavingsDocument, type SavingsAccountStatus } from './entities';
+import { SavingsAccount, SavingsDocument } from './entities';
 import {
-  accountOpenedSms,
   openingAwaitsDecision,
   openingDecisionSms,
   openingPendingData,
   SAVINGS_OPENING_PENDING,
 } from './notices';
 import type { ListSavingsAccountsQuery } from './schemas';
+import { OpeningFees } from './opening-fee';
 import { openingFeeOf } from './settings';
 
-/** The payment type and purpose of the opening fee. */
-export const OPENING_FEE_PURPOSE = 'frais_creation_epargne';
-
-/** A fee payment start that never wrote its payment is given up after this long. */
-export const STALE_FEE_START_MS = 5 * 60_000;
-const STARTING = 'starting:';
+export { OPENING_FEE_PURPOSE, STALE_FEE_START_MS } from './opening-fee';
 
 const view = (a: SavingsAccount) => ({ status: a.status, ...(a.reason ? { reason: a.reason } : {}) });
 
@@ -53,10 +46,14 @@ type OpeningDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'logger' | 'documents'
  * the unique `open_client_id` index makes it race-safe.
  */
 export class SavingsOpeningService {
+  private readonly fees: OpeningFees;
+
   constructor(
     private readonly deps: OpeningDeps,
     private readonly needs: OpeningNeeds,
-  ) {}
+  ) {
+    this.fees = new OpeningFees(deps, needs);
+  }
 
   /** An account the caller may see, else 404: its client, its SFD's staff (the platform admin: any). */
   private async reach(p: Principal, id: number, manager?: EntityManager): Promise<SavingsAccount> {
@@ -333,185 +330,15 @@ export class SavingsOpeningService {
     });
   }
 
-  /**
-   * Starts the opening fee's collection (the client for themself, or staff of the SFD for them) on a
-   * validee_agent account; the status stays validee_agent until the payment succeeds (then the purpose
-   * handler opens the account). Again after a failed or expired payment; 409 while one is pending.
-   */
+  /** Starts the opening fee's collection on an account the caller may act on (opening-fee.ts). */
   async payFees(p: Principal, id: number, phone?: string): Promise<SavingsAccount> {
     const account = await this.reach(p, id);
     this.mustAct(p, account.sfdId);
-    const now = this.deps.clock.now();
-    const claim = await this.claimable(account, now);
-    if (!claim) {
-      throw conflict(
-        account.status === 'validee_agent'
-          ? 'the fee payment is already pending'
-          : `account ${account.status}: no fee to pay now`,
-      );
-    }
-    const token = `${STARTING}${randomBytes(8).toString('hex')}`;
-    const moved = await this.deps.db.manager.update(SavingsAccount, claim, {
-      feePaymentReference: token,
-      updatedAt: now,
-    });
-    if (!moved.affected) throw conflict('the fee payment is already starting');
-
-    const client = await this.needs.accounts.client(account.clientId);
-    const to = phone ?? client?.phone;
-    let payment: Awaited<ReturnType<PaymentsService['collect']>>;
-    try {
-      if (!to) throw validationFailed({ phone: ['required'] });
-      payment = await this.needs.payments.collect({
-        type: OPENING_FEE_PURPOSE,
-        purpose: OPENING_FEE_PURPOSE,
-        purposeRef: String(account.id),
-        amount: account.openingFee,
-        phone: to,
-        clientId: account.clientId,
-        sfdId: account.sfdId,
-        initiatedBy: p.userId,
-      });
-    } catch (err) {
-      await this.deps.db.manager.update(
-        SavingsAccount,
-        { id, feePaymentReference: token },
-        { feePaymentReference: null, updatedAt: this.deps.clock.now() },
-      );
-      throw err;
-    }
-    await this.deps.db.transaction(async (manager) => {
-      // The payment may already be applied (the handler then wrote its reference).
-      await manager.update(
-        SavingsAccount,
-        { id, feePaymentReference: token },
-        { feePaymentReference: payment.reference },
-      );
-      await recordAudit(
-        manager,
-        {
-          actor: p,
-          sfdId: account.sfdId,
-          action: 'savings.account.pay_fees',
-          targetType: 'savings_account',
-          targetId: id,
-          after: { payment_reference: payment.reference, amount: payment.amount },
-        },
-        now,
-      );
-    });
-    return (await this.deps.db.manager.findOne(SavingsAccount, { where: { id } })) as SavingsAccount;
+    return this.fees.start(p, account, phone);
   }
 
-  /**
-   * The condition under which a fee payment may start now, or null: validated and never started; its
-   * last payment ended without money (failed, expired); or a start that never wrote its payment
-   * STALE_FEE_START_MS ago.
-   */
-  private async claimable(a: SavingsAccount, now: Date): Promise<FindOptionsWhere<SavingsAccount> | null> {
-    const { id } = a;
-    if (a.status !== 'validee_agent') return null;
-    const ref = a.feePaymentReference;
-    if (ref === null) return { id, status: 'validee_agent', feePaymentReference: IsNull() };
-    if (ref.startsWith(STARTING)) {
-      return now.getTime() - a.updatedAt.getTime() >= STALE_FEE_START_MS
-        ? { id, status: 'validee_agent', feePaymentReference: ref, updatedAt: a.updatedAt }
-        : null;
-    }
-    const last = await this.needs.payments.byReference(ref);
-    return last === null || last.status === 'failed' || last.status === 'expired'
-      ? { id, status: 'validee_agent', feePaymentReference: ref }
-      : null;
-  }
-
-  /**
-   * The opening fee's purpose handler, in the payment's transaction. A payment of the account's fee,
-   * by its client, while the account awaits it (validee_agent): mobile-money clearing → the SFD's fee
-   * income, the account paiement_effectue then actif (opened_at, its ledger account), the client's SMS.
-   * Anything else (no such account, not awaiting its fee, another amount) is parked in the SFD's
-   * suspense account for a person to refund: never lost.
-   */
+  /** The opening fee's payment purpose (opening-fee.ts). */
   purposeHandler(): PurposeHandler {
-    return {
-      applyCollection: async (manager, payment, at) => {
-        const id = Number(payment.purposeRef);
-        const account = Number.isInteger(id) && id > 0 ? await lockSavingsAccount(manager, id) : null;
-        const matches =
-          account !== null &&
-          account.clientId === payment.clientId &&
-          account.sfdId === payment.sfdId &&
-          account.status === 'validee_agent' &&
-          account.openingFee === payment.amount;
-        if (!matches || !account) {
-          this.deps.logger.warn(
-            { reference: payment.reference, purposeRef: payment.purposeRef },
-            'opening fee for no savings account awaiting it: parked in suspense',
-          );
-          await parkInSuspense(manager, payment, at, { kind: 'unmatched_collection' });
-          return;
-        }
-        await this.openAccount(manager, account, payment.reference, payment.amount, at);
-        await post(manager, {
-          key: paymentEntryKey(payment.reference),
-          kind: 'savings_opening_fee',
-          lines: [
-            { account: sfdAccount(payment.sfdId, 'mobile-money'), amount: -payment.amount },
-            { account: sfdAccount(payment.sfdId, 'fee-income'), amount: payment.amount },
-          ],
-          ref: { type: 'savings_account', id: account.id },
-          sfdId: payment.sfdId,
-          at,
-        });
-      },
-    };
-  }
-
-  /** validee_agent → paiement_effectue → actif, audited, its ledger account opened, the client told. */
-  private async openAccount(
-    manager: EntityManager,
-    account: SavingsAccount,
-    reference: string,
-    amount: number,
-    at: Date,
-  ): Promise<void> {
-    const step = async (
-      from: SavingsAccountStatus,
-      to: SavingsAccountStatus,
-      set: Partial<SavingsAccount>,
-    ) => {
-      const moved = await manager.update(
-        SavingsAccount,
-        { id: account.id, status: from },
-        { ...set, status: to },
-      );
-      if (!moved.affected) throw new Error(`savings account ${account.id} left ${from} under its lock`);
-      await recordAudit(
-        manager,
-        {
-          actor: null,
-          sfdId: account.sfdId,
-          action: to === 'actif' ? 'savings.account.open' : 'savings.account.fee_paid',
-          targetType: 'savings_account',
-          targetId: account.id,
-          before: { status: from },
-          after: { status: to, payment_reference: reference, amount },
-        },
-        at,
-      );
-    };
-    await step('validee_agent', 'paiement_effectue', { feePaymentReference: reference, updatedAt: at });
-    await step('paiement_effectue', 'actif', { openedAt: at, updatedAt: at });
-    await ensureAccount(manager, {
-      code: savingsLedgerAccount(account.id),
-      kind: 'savings',
-      sfdId: account.sfdId,
-      ownerId: account.clientId,
-      mayGoNegative: false,
-      at,
-    });
-    const client = await this.needs.accounts.contact(account.clientId, manager);
-    const sfd = await this.needs.accounts.sfd(account.sfdId, manager);
-    const sms = client && accountOpenedSms(client, account, sfd?.name ?? 'TontiFlex');
-    if (sms) await this.deps.outbox.queue(manager, sms);
+    return this.fees.purposeHandler();
   }
 }

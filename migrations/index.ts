@@ -12,6 +12,7 @@ import { Tontines1765100000000 } from './1765100000000-Tontines';
 import { TontineCollection1765200000000 } from './1765200000000-TontineCollection';
 import { Savings1765300000000 } from './1765300000000-Savings';
 import { NotificationsByType1765400000000 } from './1765400000000-NotificationsByType';
+import { Loans1765500000000 } from './1765500000000-Loans';
 
 /** Every migration, in order. Listed explicitly so the same list runs from ts (tests) and js (dist). */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   TontineCollection1765200000000,
   Savings1765300000000,
   NotificationsByType1765400000000,
+  Loans1765500000000,
 ];

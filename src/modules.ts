@@ -17,6 +17,8 @@ import { OutboxHandOff } from './notifications/outbox-handoff';
 import { ConsoleSmsSender } from './notifications/sms';
 import { createPayments } from './payments/module';
 import { paymentEntities } from './payments/entities';
+import { loansEntities } from './loans/entities';
+import { createLoans } from './loans/module';
 import { savingsEntities } from './savings/entities';
 import { createSavings } from './savings/module';
 import { tontinesEntities } from './tontines/entities';
@@ -38,6 +40,7 @@ export const ENTITIES = [
   ...paymentEntities,
   ...tontinesEntities,
   ...savingsEntities,
+  ...loansEntities,
   ...ussdEntities,
 ];
 
@@ -78,7 +81,13 @@ export function buildModules(deps: Deps) {
     kyc: accounts.kyc,
     payments: payments.service,
   });
-  const before: Module[] = [accounts, ledger, notifications, payments, tontines, savings];
+  const loans = createLoans(deps, {
+    accounts: accounts.service,
+    kyc: accounts.kyc,
+    payments: payments.service,
+    holds: savings.holds,
+  });
+  const before: Module[] = [accounts, ledger, notifications, payments, tontines, savings, loans];
   // The USSD engine runs the flows and menu services every module before it contributes.
   const ussd = createUssd(deps, { accounts: accounts.service, modules: before });
   const all: Module[] = [...before, ussd];
@@ -90,7 +99,7 @@ export function buildModules(deps: Deps) {
     for (const kind of module.reminders ?? []) notifications.reminderRunner.register(kind);
     for (const keyword of module.smsKeywords ?? []) notifications.inbound.register(keyword);
   }
-  return { all, accounts, ledger, notifications, payments, tontines, savings, ussd };
+  return { all, accounts, ledger, notifications, payments, tontines, savings, loans, ussd };
 }
 
 export type Modules = ReturnType<typeof buildModules>;

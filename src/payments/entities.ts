@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintNumber } from '../infra/columns';
 
-/** The seed's seven payment types, with the two-letter code used in references. */
+/** The seed's seven payment types and a loan's disbursement payout, with the two-letter code used in references. */
 export const PAYMENT_TYPES = {
   adhesion_tontine: 'AT',
   cotisation_tontine: 'CT',
@@ -10,6 +10,7 @@ export const PAYMENT_TYPES = {
   depot_epargne: 'DE',
   retrait_epargne: 'RE',
   remboursement_pret: 'RP',
+  decaissement_pret: 'DP',
 } as const;
 export type PaymentType = keyof typeof PAYMENT_TYPES;
 export const PAYMENT_TYPE_NAMES = Object.keys(PAYMENT_TYPES) as PaymentType[];

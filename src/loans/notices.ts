@@ -1,0 +1,11 @@
+/**
+ * The in-app notice types of the loans module (locales/xx/notifications.json): an application awaiting
+ * the superviseurs' review, one forwarded and awaiting the admins' decision, a granted loan awaiting its
+ * disbursement. Each is closed when its step is done (closeNotifications).
+ */
+export const LOAN_REVIEW_PENDING = 'loan_review_pending';
+export const LOAN_DECISION_PENDING = 'loan_decision_pending';
+export const LOAN_DISBURSEMENT_PENDING = 'loan_disbursement_pending';
+
+/** The `data` of a notice about an application (for closeNotifications to find it). */
+export const loanApplicationData = (applicationId: number) => ({ application_id: applicationId });

@@ -1,7 +1,6 @@
-import { Not, IsNull, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import type { HoldsService, SavingsAccountFacts } from '../savings/holds';
 import { localDateOf } from '../shared/sfd-calendar';
-import { savingsBalance } from '../savings/balance';
-import { SavingsAccount } from '../savings/entities';
 import { LoanApplication, MAX_SAVINGS_MULTIPLE, MIN_LOAN_AMOUNT, MIN_SAVINGS_AGE_DAYS } from './entities';
 import { daysLate } from './instalments';
 
@@ -16,7 +15,7 @@ export interface Eligibility {
   eligible: boolean;
   reasons: IneligibleReason[];
   /** The client's active savings account, if any. */
-  savingsAccount: SavingsAccount | null;
+  savingsAccount: SavingsAccountFacts | null;
   /** Its ledger balance now (0 without an account). */
   savingsBalance: number;
   /** Whole local days since it opened (0 without an account). */
@@ -35,20 +34,16 @@ export interface Eligibility {
  * manager (a transaction that then creates the application reads it under its locks).
  */
 export async function eligibilityOf(
+  savings: Pick<HoldsService, 'activeAccountOf'>,
   manager: EntityManager,
   clientId: number,
   now: Date,
   timeZone: string,
 ): Promise<Eligibility> {
   const reasons: IneligibleReason[] = [];
-  const account = await manager.findOne(SavingsAccount, {
-    where: { clientId, status: 'actif', openedAt: Not(IsNull()) },
-    order: { id: 'DESC' },
-  });
-  const balance = account ? (await savingsBalance(manager, account)).balance : 0;
-  const ageDays = account?.openedAt
-    ? daysLate(localDateOf(account.openedAt, timeZone), localDateOf(now, timeZone))
-    : 0;
+  const account = await savings.activeAccountOf(manager, clientId);
+  const balance = account?.balance ?? 0;
+  const ageDays = account ? daysLate(localDateOf(account.openedAt, timeZone), localDateOf(now, timeZone)) : 0;
   if (!account) reasons.push('no_savings_account');
   else if (ageDays < MIN_SAVINGS_AGE_DAYS) reasons.push('savings_too_recent');
   const inProgress = await manager.findOne(LoanApplication, { where: { openClientId: clientId } });

@@ -1,7 +1,7 @@
-import { IsNull, type EntityManager } from 'typeorm';
+import { IsNull, Not, type EntityManager } from 'typeorm';
 import { Problem, conflict, notFound } from '../http/errors';
 import { lockSavingsAccount, savingsBalance } from './balance';
-import { SavingsHold } from './entities';
+import { SavingsAccount, SavingsHold } from './entities';
 
 export interface HoldRequest {
   accountId: number;
@@ -12,6 +12,17 @@ export interface HoldRequest {
   ref?: { type: string; id: string | number } | null;
   createdBy?: number | null;
   at: Date;
+}
+
+export interface SavingsAccountFacts {
+  id: number;
+  sfdId: number;
+  openedAt: Date;
+  /** The ledger balance. */
+  balance: number;
+  held: number;
+  /** balance − holds − pending withdrawals. */
+  available: number;
 }
 
 /** Which holds to release: one by id, or every open one of a reference. */
@@ -66,6 +77,20 @@ export class HoldsService {
       released += result.affected ?? 0;
     }
     return released;
+  }
+
+  /**
+   * The client's active savings account as the Loans module sees it (eligibility, the analysis report,
+   * the guarantee), or null: its id, when it opened, its balance and what may still be held.
+   */
+  async activeAccountOf(manager: EntityManager, clientId: number): Promise<SavingsAccountFacts | null> {
+    const account = await manager.findOne(SavingsAccount, {
+      where: { clientId, status: 'actif', openedAt: Not(IsNull()) },
+      order: { id: 'DESC' },
+    });
+    if (!account?.openedAt) return null;
+    const { balance, held, available } = await savingsBalance(manager, account);
+    return { id: account.id, sfdId: account.sfdId, openedAt: account.openedAt, balance, held, available };
   }
 
   /** The account's open holds, oldest first. */

@@ -3,11 +3,17 @@ import { ensureAccount } from '../ledger/service';
 import type { Loan } from './entities';
 
 /**
- * A loan's ledger accounts (owner: the client). Both are what the client owes the SFD, so they are
- * never negative:
- * - `loan:<id>:principal`: the principal lent and not yet repaid (+ at disbursement, − by repayments);
- * - `loan:<id>:penalty`: penalties accrued by the daily job and not yet paid.
+ * A loan's ledger accounts (owner: the client): receivables, so under the ledger's sign convention
+ * (what the SFD owes a client is positive, incomes are positive, money paid out is positive on the
+ * clearing or cash account) their balance is MINUS what the client owes. They may only go negative;
+ * the repayment allocation never pays more than is owed, which keeps them at most zero.
+ * - `loan:<id>:principal`: −(principal lent and not yet repaid): −P at disbursement, + by repayments;
+ * - `loan:<id>:penalty`: −(penalties accrued by the daily job and not yet paid).
  * Interest is income when it is paid (cash basis): it has no receivable account of its own.
+ *
+ * Disbursement: principal −P, fee-income +fees, cash or mobile-money +(P − fees).
+ * A day's penalty: penalty −x, penalty-income +x.
+ * Repayment of `a`: cash or mobile-money −a, penalty +pen, interest-income +i, principal +p (a = pen + i + p).
  */
 export const loanPrincipalAccount = (loanId: number) => `loan:${loanId}:principal`;
 export const loanPenaltyAccount = (loanId: number) => `loan:${loanId}:penalty`;
@@ -27,7 +33,7 @@ export async function openLoanAccounts(
       kind,
       sfdId: loan.sfdId,
       ownerId: loan.clientId,
-      mayGoNegative: false,
+      mayGoNegative: true,
       at,
     });
   }

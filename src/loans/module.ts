@@ -40,7 +40,7 @@ export function createLoans(
     settings,
     applications: new LoanApplicationsService(deps, { ...needs, settings }),
     disbursements: new LoanDisbursementsService(deps, needs),
-    repayments: new LoanRepaymentsService(deps, needs),
+    repayments: new LoanRepaymentsService(deps, { ...needs, settings }),
     penalties: new LoanPenaltiesService(deps, { accounts: needs.accounts, settings }),
     reports: new LoanReportsService(deps, { accounts: needs.accounts, settings }),
     documents: new LoanDocumentsService(deps),

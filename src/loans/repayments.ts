@@ -1,20 +1,391 @@
+import type { EntityManager } from 'typeorm';
+import { recordAudit } from '../accounts/audit';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { Deps } from '../deps';
-import type { PurposeHandler } from '../payments/purposes';
+import type { Principal } from '../http/auth';
+import { conflict, forbidden, notFound, validationFailed } from '../http/errors';
+import { hasRank } from '../http/roles';
+import { withinScope } from '../http/scope';
+import { uniqueViolationField } from '../infra/db-errors';
+import { agentCashAccount, ensureAccount, sfdAccount } from '../ledger/service';
+import { paymentEntryKey, parkInSuspense, type PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import type { HoldsService } from '../savings/holds';
+import { DEFAULT_TIME_ZONE, localDateOf, type LocalDate } from '../shared/sfd-calendar';
+import { dueSummary, payoffAmount } from './allocation';
+import { Loan, LoanPayment } from './entities';
+import { instalmentsOf, lockLoan } from './instalments';
+import { applyRepayment, PAYABLE } from './repayment-apply';
+import type { LoanSettingsService } from './settings';
+
+/** A payment as the payments module answers it (its entities are its own). */
+type PaymentTransaction = Awaited<ReturnType<PaymentsService['collect']>>;
 
 /** The payment purpose of a repayment pushed to the client's phone; its `purposeRef` is the loan's id. */
 export const REPAYMENT_PURPOSE = 'remboursement_pret';
+/** The ledger key of a cash repayment (a mobile-money one is keyed by its payment: `payment:<reference>`). */
+export const cashRepaymentEntryKey = (paymentId: number) => `loan-payment:${paymentId}`;
 
-/** STUB (issue 14, repayments part): repayments, allocation, early payoff, solde. */
+/** What a loan asks for today (USSD, the loan's read); see allocation.ts dueSummary. */
+export interface LoanDue {
+  loan: Loan;
+  next: { n: number; dueDate: string; total: number; penalty: number } | null;
+  overdue: number;
+  dueNow: number;
+  payoff: number;
+}
+
+/** An agent (or higher) of this SFD: the platform admin is not one. */
+export const isAgentOf = (actor: Pick<Principal, 'role' | 'sfdId'>, sfdId: number) =>
+  actor.role !== 'client' && hasRank(actor.role, 'agent_sfd') && actor.sfdId === sfdId;
+
+/** The loan, if `actor` may repay it: its client, or an agent+ of its SFD (others 404; platform 403). */
+export function payableBy(actor: Principal, loan: Loan | null): Loan {
+  const found = withinScope(actor, loan, (l) => l.clientId);
+  if (actor.role !== 'client' && !isAgentOf(actor, found.sfdId)) throw forbidden();
+  return found;
+}
+
+/** A row locked for update (MySQL): a plain read would see the transaction's snapshot. */
+function lockedPayment(manager: EntityManager, where: Partial<LoanPayment>) {
+  const mysql = manager.connection.options.type === 'mysql';
+  return manager.findOne(LoanPayment, {
+    where: where as never,
+    ...(mysql ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+  });
+}
+
+/**
+ * Repayments: mobile money pushed to the client's phone (applied when the payment succeeds, in its
+ * transaction: `purposeHandler`), or cash taken by an agent (applied at once, once per
+ * Idempotency-Key). Both go through applyRepayment (repayment-apply.ts) under the loan's lock.
+ */
 export class LoanRepaymentsService {
   constructor(
     readonly deps: Deps,
-    readonly needs: { accounts: AccountsDirectory; payments: PaymentsService; holds: HoldsService },
+    readonly needs: {
+      accounts: AccountsDirectory;
+      payments: PaymentsService;
+      holds: HoldsService;
+      settings: LoanSettingsService;
+    },
   ) {}
 
-  purposeHandler(): PurposeHandler {
-    return {};
+  /** The SFD's local date at `at`. */
+  async todayOf(sfdId: number, at: Date, manager?: EntityManager): Promise<LocalDate> {
+    const zone = (await this.needs.accounts.sfd(sfdId, manager))?.timeZone ?? DEFAULT_TIME_ZONE;
+    return localDateOf(at, zone);
   }
+
+  /** The loan's figures today (404 if there is no such loan; the caller checks who may see it). */
+  async dueNow(loanId: number): Promise<LoanDue> {
+    const m = this.deps.db.manager;
+    const loan = await m.findOne(Loan, { where: { id: loanId } });
+    if (!loan) throw notFound();
+    const s = dueSummary(
+      await instalmentsOf(m, loan.id),
+      await this.todayOf(loan.sfdId, this.deps.clock.now()),
+    );
+    return { loan, next: s.next, overdue: s.overdue, dueNow: s.dueNow, payoff: s.payoff };
+  }
+
+  /** The checks every repayment passes under the loan's lock: who, the loan's status, at most the payoff. */
+  private async payable(
+    manager: EntityManager,
+    actor: Principal,
+    loanId: number,
+    amount: number,
+    opts: { locked?: Loan | null; agentOnly?: boolean } = {},
+  ) {
+    const loan = payableBy(actor, opts.locked !== undefined ? opts.locked : await lockLoan(manager, loanId));
+    if (opts.agentOnly && !isAgentOf(actor, loan.sfdId)) throw forbidden();
+    if (!PAYABLE.includes(loan.status)) throw conflict(`the loan is ${loan.status}: it takes no repayment`);
+    const instalments = await instalmentsOf(manager, loan.id);
+    const today = await this.todayOf(loan.sfdId, this.deps.clock.now(), manager);
+    const payoff = payoffAmount(instalments, today);
+    if (amount > payoff) {
+      throw conflict(`at most ${payoff} XOF: that closes the loan today`, { amount: ['above_payoff'] });
+    }
+    return { loan, instalments, today };
+  }
+
+  /**
+   * Starts a repayment by mobile money: the payment (purpose `remboursement_pret`, ref the loan's id)
+   * pushed to `phone` (the client's own by default), and the repayment `en_attente` with its reference.
+   */
+  async startMobileMoney(
+    actor: Principal,
+    input: { loanId: number; amount: number; phone?: string },
+  ): Promise<{ payment: LoanPayment; transaction: PaymentTransaction }> {
+    const { loan } = await this.deps.db.transaction((m) =>
+      this.payable(m, actor, input.loanId, input.amount),
+    );
+    const phone = input.phone ?? (await this.needs.accounts.contact(loan.clientId))?.phone;
+    if (!phone) throw validationFailed({ phone: ['required'] });
+    const transaction = await this.needs.payments.collect({
+      type: 'remboursement_pret',
+      amount: input.amount,
+      phone,
+      clientId: loan.clientId,
+      sfdId: loan.sfdId,
+      purpose: REPAYMENT_PURPOSE,
+      purposeRef: String(loan.id),
+      initiatedBy: actor.userId,
+    });
+    const payment = await this.deps.db.transaction(async (manager) => {
+      const at = this.deps.clock.now();
+      await lockLoan(manager, loan.id);
+      // The payment may have succeeded already (a fast provider): its handler then wrote the row.
+      const existing = await lockedPayment(manager, { paymentReference: transaction.reference });
+      if (existing) return existing;
+      const row = await manager.save(
+        manager.create(LoanPayment, {
+          ...fresh(loan, at),
+          amount: input.amount,
+          method: 'mobile_money',
+          paymentReference: transaction.reference,
+          requestedBy: actor.userId,
+        }),
+      );
+      await this.audit(manager, actor, row, 'loans.payment.start', at);
+      return row;
+    });
+    return { payment, transaction };
+  }
+
+  /**
+   * A cash repayment by an agent (or higher) of the loan's SFD, once per (agent, Idempotency-Key): a
+   * retry, even concurrent, answers the first one's result; the same key for another loan or amount is
+   * a 409. Confirmed at once, from the agent's cash account; the receipt names the agent.
+   */
+  async recordCash(input: {
+    loanId: number;
+    amount: number;
+    agent: Principal;
+    idempotencyKey: string;
+  }): Promise<{ payment: LoanPayment; replayed: boolean }> {
+    const first = await this.byIdempotencyKey(input.agent.userId, input.idempotencyKey);
+    if (first) return { payment: sameOrRefuse(first, input), replayed: true };
+    try {
+      return await this.deps.db.transaction(async (manager) => {
+        const at = this.deps.clock.now();
+        const locked = await lockLoan(manager, input.loanId);
+        // A twin that committed while this one waited for the lock: its result, before any check (the
+        // loan it closed takes no more payments, yet the retry must still answer the first result).
+        const twin = await lockedPayment(manager, {
+          collectedBy: input.agent.userId,
+          idempotencyKey: input.idempotencyKey,
+        });
+        if (twin) return { payment: sameOrRefuse(twin, input), replayed: true };
+        const { loan, instalments, today } = await this.payable(
+          manager,
+          input.agent,
+          input.loanId,
+          input.amount,
+          {
+            locked,
+            agentOnly: true,
+          },
+        );
+        // The row first: a concurrent duplicate (same agent, same key) fails here, on the unique index.
+        const row = await manager.save(
+          manager.create(LoanPayment, {
+            ...fresh(loan, at),
+            amount: input.amount,
+            method: 'cash',
+            collectedBy: input.agent.userId,
+            idempotencyKey: input.idempotencyKey,
+            requestedBy: input.agent.userId,
+          }),
+        );
+        await ensureAccount(manager, {
+          code: agentCashAccount(input.agent.userId),
+          kind: 'agent-cash',
+          sfdId: loan.sfdId,
+          ownerId: input.agent.userId,
+          mayGoNegative: true,
+          at,
+        });
+        const agent = await this.needs.accounts.contact(input.agent.userId, manager);
+        const applied = await applyRepayment(this.applyNeeds(), manager, {
+          loan,
+          instalments,
+          payment: row,
+          today,
+          at,
+          source: agentCashAccount(input.agent.userId),
+          entryKey: cashRepaymentEntryKey(row.id),
+          actor: input.agent,
+          agent: agent ? `${agent.firstName} ${agent.lastName}` : '-',
+        });
+        return { payment: applied.payment, replayed: false };
+      });
+    } catch (err) {
+      if (!uniqueViolationField(err)) throw err;
+      // A concurrent request with the same key committed first: its result is the answer.
+      const winner = await this.byIdempotencyKey(input.agent.userId, input.idempotencyKey);
+      if (!winner) throw err;
+      return { payment: sameOrRefuse(winner, input), replayed: true };
+    }
+  }
+
+  /**
+   * Staff ask the provider now about a pending mobile-money repayment: the payment's outcome is applied
+   * (confirme, by the purpose handler) or, if it failed or expired, the repayment ends `echoue`. Answers
+   * the repayment as it is after; one already final is a 409.
+   */
+  async confirm(actor: Principal, paymentId: number): Promise<LoanPayment> {
+    const m = this.deps.db.manager;
+    const row = withinScope(actor, await m.findOne(LoanPayment, { where: { id: paymentId } }));
+    if (!isAgentOf(actor, row.sfdId)) throw forbidden();
+    if (row.status !== 'en_attente' || !row.paymentReference) {
+      throw conflict(`the repayment is ${row.status}: nothing to confirm`);
+    }
+    const transaction = await this.needs.payments.byReference(row.paymentReference);
+    if (!transaction) throw conflict('no payment to ask the provider about');
+    const after = await this.needs.payments.refresh(transaction, undefined, actor);
+    if (after.status === 'failed' || after.status === 'expired') {
+      const at = this.deps.clock.now();
+      await m.transaction(async (manager) => {
+        const moved = await manager.update(
+          LoanPayment,
+          { id: row.id, status: 'en_attente' },
+          { status: 'echoue', reason: after.failureReason ?? after.status, updatedAt: at },
+        );
+        if (moved.affected)
+          await this.audit(manager, actor, { ...row, status: 'echoue' }, 'loans.payment.echoue', at);
+      });
+    }
+    return m.findOneOrFail(LoanPayment, { where: { id: row.id } });
+  }
+
+  /**
+   * The purpose `remboursement_pret`, in the payment's transaction: the repayment applied (see
+   * applyRepayment) under the loan's lock, with the SFD's local date. A payment that cannot be applied
+   * (its ref names no loan, a loan not the payer's or of another SFD, or one that takes no repayment:
+   * solde, not disbursed) is not lost: it is parked in the SFD's suspense account, the row `echoue`.
+   * Anything paid beyond the payoff (the payoff fell meanwhile, or a payment started elsewhere) is
+   * `excess`, in suspense in the same entry.
+   */
+  purposeHandler(): PurposeHandler {
+    return {
+      ownReceipt: true,
+      applyCollection: async (manager, transaction, at) => {
+        const id = /^[1-9]\d{0,9}$/.test(transaction.purposeRef ?? '') ? Number(transaction.purposeRef) : 0;
+        const loan = id ? await lockLoan(manager, id) : null;
+        const row = await lockedPayment(manager, { paymentReference: transaction.reference });
+        const why = !loan
+          ? 'no such loan'
+          : loan.clientId !== transaction.clientId || loan.sfdId !== transaction.sfdId
+            ? 'the loan is not the payer'
+            : !PAYABLE.includes(loan.status)
+              ? `the loan is ${loan.status}`
+              : null;
+        if (why || !loan) {
+          this.deps.logger.error(
+            { reference: transaction.reference, purpose_ref: transaction.purposeRef, reason: why },
+            'loan repayment not applicable: the money is parked in suspense',
+          );
+          if (row?.status === 'en_attente') {
+            await manager.update(
+              LoanPayment,
+              { id: row.id },
+              { status: 'echoue', reason: 'not_applicable', updatedAt: at },
+            );
+          }
+          await this.needs.payments.queueReceipt(manager, transaction);
+          await parkInSuspense(manager, transaction, at, { kind: 'loan_repayment_suspense' });
+          return;
+        }
+        // The payment succeeded before its starter wrote the row (or it was started elsewhere).
+        const payment =
+          row ??
+          (await manager.save(
+            manager.create(LoanPayment, {
+              ...fresh(loan, at),
+              amount: transaction.amount,
+              method: 'mobile_money',
+              paymentReference: transaction.reference,
+              requestedBy: transaction.initiatedBy ?? null,
+            }),
+          ));
+        await applyRepayment(this.applyNeeds(), manager, {
+          loan,
+          instalments: await instalmentsOf(manager, loan.id),
+          payment,
+          today: await this.todayOf(loan.sfdId, at, manager),
+          at,
+          source: sfdAccount(loan.sfdId, 'mobile-money'),
+          entryKey: paymentEntryKey(transaction.reference),
+          actor: null,
+        });
+      },
+    };
+  }
+
+  private applyNeeds() {
+    return {
+      deps: this.deps,
+      accounts: this.needs.accounts,
+      holds: this.needs.holds,
+      settings: this.needs.settings,
+    };
+  }
+
+  private audit(manager: EntityManager, actor: Principal | null, row: LoanPayment, action: string, at: Date) {
+    return recordAudit(
+      manager,
+      {
+        actor,
+        sfdId: row.sfdId,
+        action,
+        targetType: 'loan_payment',
+        targetId: row.id,
+        after: {
+          status: row.status,
+          amount: row.amount,
+          method: row.method,
+          payment_reference: row.paymentReference,
+        },
+      },
+      at,
+    );
+  }
+
+  private byIdempotencyKey(agentId: number, key: string): Promise<LoanPayment | null> {
+    return this.deps.db.manager.findOne(LoanPayment, {
+      where: { collectedBy: agentId, idempotencyKey: key },
+    });
+  }
+}
+
+function sameOrRefuse(first: LoanPayment, input: { loanId: number; amount: number }): LoanPayment {
+  if (first.loanId !== input.loanId || first.amount !== input.amount) {
+    throw conflict('this Idempotency-Key was already used for another repayment');
+  }
+  return first;
+}
+
+/** The columns every new repayment row starts with (en_attente, nothing allocated yet). */
+function fresh(loan: Loan, at: Date) {
+  return {
+    sfdId: loan.sfdId,
+    loanId: loan.id,
+    clientId: loan.clientId,
+    status: 'en_attente' as const,
+    paymentReference: null,
+    collectedBy: null,
+    idempotencyKey: null,
+    journalEntryKey: null,
+    penaltyPart: 0,
+    interestPart: 0,
+    principalPart: 0,
+    excess: 0,
+    requestedBy: null,
+    confirmedBy: null,
+    confirmedAt: null,
+    reason: null,
+    createdAt: at,
+    updatedAt: at,
+  };
 }

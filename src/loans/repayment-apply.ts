@@ -193,3 +193,36 @@ async function nextStatus(
   const stillLate = after.some((i) => dueOf(i).total > 0 && daysLate(i.dueDate, today) > defaultAfterDays);
   return stillLate ? 'en_defaut' : 'en_remboursement';
 }
+
+/** A repayment row locked for update (MySQL): a plain read would see the transaction's snapshot. */
+export function lockedPayment(manager: EntityManager, where: Partial<LoanPayment>) {
+  const mysql = manager.connection.options.type === 'mysql';
+  return manager.findOne(LoanPayment, {
+    where: where as never,
+    ...(mysql ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+  });
+}
+
+/** The columns every new repayment row starts with (en_attente, nothing allocated yet). */
+export function freshPayment(loan: Loan, at: Date) {
+  return {
+    sfdId: loan.sfdId,
+    loanId: loan.id,
+    clientId: loan.clientId,
+    status: 'en_attente' as const,
+    paymentReference: null,
+    collectedBy: null,
+    idempotencyKey: null,
+    journalEntryKey: null,
+    penaltyPart: 0,
+    interestPart: 0,
+    principalPart: 0,
+    excess: 0,
+    requestedBy: null,
+    confirmedBy: null,
+    confirmedAt: null,
+    reason: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}

@@ -1,21 +1,23 @@
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, FindOptionsWhere } from 'typeorm';
 import { recordAudit } from '../accounts/audit';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
+import type { Page } from '../http/pagination';
 import { conflict, forbidden, notFound, validationFailed } from '../http/errors';
 import { hasRank } from '../http/roles';
 import { withinScope } from '../http/scope';
 import { uniqueViolationField } from '../infra/db-errors';
-import { agentCashAccount, ensureAccount, sfdAccount } from '../ledger/service';
-import { paymentEntryKey, parkInSuspense, type PurposeHandler } from '../payments/purposes';
+import { agentCashAccount, ensureAccount } from '../ledger/service';
+import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import type { HoldsService } from '../savings/holds';
 import { DEFAULT_TIME_ZONE, localDateOf, type LocalDate } from '../shared/sfd-calendar';
 import { dueSummary, payoffAmount } from './allocation';
 import { Loan, LoanPayment } from './entities';
 import { instalmentsOf, lockLoan } from './instalments';
-import { applyRepayment, PAYABLE } from './repayment-apply';
+import { applyRepayment, freshPayment, lockedPayment, PAYABLE } from './repayment-apply';
+import { applyCollectedRepayment } from './repayment-collection';
 import type { LoanSettingsService } from './settings';
 
 /** A payment as the payments module answers it (its entities are its own). */
@@ -44,15 +46,6 @@ export function payableBy(actor: Principal, loan: Loan | null): Loan {
   const found = withinScope(actor, loan, (l) => l.clientId);
   if (actor.role !== 'client' && !isAgentOf(actor, found.sfdId)) throw forbidden();
   return found;
-}
-
-/** A row locked for update (MySQL): a plain read would see the transaction's snapshot. */
-function lockedPayment(manager: EntityManager, where: Partial<LoanPayment>) {
-  const mysql = manager.connection.options.type === 'mysql';
-  return manager.findOne(LoanPayment, {
-    where: where as never,
-    ...(mysql ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-  });
 }
 
 /**
@@ -140,7 +133,7 @@ export class LoanRepaymentsService {
       if (existing) return existing;
       const row = await manager.save(
         manager.create(LoanPayment, {
-          ...fresh(loan, at),
+          ...freshPayment(loan, at),
           amount: input.amount,
           method: 'mobile_money',
           paymentReference: transaction.reference,
@@ -190,7 +183,7 @@ export class LoanRepaymentsService {
         // The row first: a concurrent duplicate (same agent, same key) fails here, on the unique index.
         const row = await manager.save(
           manager.create(LoanPayment, {
-            ...fresh(loan, at),
+            ...freshPayment(loan, at),
             amount: input.amount,
             method: 'cash',
             collectedBy: input.agent.userId,
@@ -260,67 +253,39 @@ export class LoanRepaymentsService {
   }
 
   /**
-   * The purpose `remboursement_pret`, in the payment's transaction: the repayment applied (see
-   * applyRepayment) under the loan's lock, with the SFD's local date. A payment that cannot be applied
-   * (its ref names no loan, a loan not the payer's or of another SFD, or one that takes no repayment:
-   * solde, not disbursed) is not lost: it is parked in the SFD's suspense account, the row `echoue`.
-   * Anything paid beyond the payoff (the payoff fell meanwhile, or a payment started elsewhere) is
-   * `excess`, in suspense in the same entry.
+   * The purpose `remboursement_pret` (repayment-collection.ts), in the payment's transaction; it queues
+   * its own receipt.
    */
   purposeHandler(): PurposeHandler {
+    const needs = {
+      ...this.applyNeeds(),
+      deps: this.deps,
+      payments: this.needs.payments,
+      todayOf: this.todayOf.bind(this),
+    };
     return {
       ownReceipt: true,
-      applyCollection: async (manager, transaction, at) => {
-        const id = /^[1-9]\d{0,9}$/.test(transaction.purposeRef ?? '') ? Number(transaction.purposeRef) : 0;
-        const loan = id ? await lockLoan(manager, id) : null;
-        const row = await lockedPayment(manager, { paymentReference: transaction.reference });
-        const why = !loan
-          ? 'no such loan'
-          : loan.clientId !== transaction.clientId || loan.sfdId !== transaction.sfdId
-            ? 'the loan is not the payer'
-            : !PAYABLE.includes(loan.status)
-              ? `the loan is ${loan.status}`
-              : null;
-        if (why || !loan) {
-          this.deps.logger.error(
-            { reference: transaction.reference, purpose_ref: transaction.purposeRef, reason: why },
-            'loan repayment not applicable: the money is parked in suspense',
-          );
-          if (row?.status === 'en_attente') {
-            await manager.update(
-              LoanPayment,
-              { id: row.id },
-              { status: 'echoue', reason: 'not_applicable', updatedAt: at },
-            );
-          }
-          await this.needs.payments.queueReceipt(manager, transaction);
-          await parkInSuspense(manager, transaction, at, { kind: 'loan_repayment_suspense' });
-          return;
-        }
-        // The payment succeeded before its starter wrote the row (or it was started elsewhere).
-        const payment =
-          row ??
-          (await manager.save(
-            manager.create(LoanPayment, {
-              ...fresh(loan, at),
-              amount: transaction.amount,
-              method: 'mobile_money',
-              paymentReference: transaction.reference,
-              requestedBy: transaction.initiatedBy ?? null,
-            }),
-          ));
-        await applyRepayment(this.applyNeeds(), manager, {
-          loan,
-          instalments: await instalmentsOf(manager, loan.id),
-          payment,
-          today: await this.todayOf(loan.sfdId, at, manager),
-          at,
-          source: sfdAccount(loan.sfdId, 'mobile-money'),
-          entryKey: paymentEntryKey(transaction.reference),
-          actor: null,
-        });
-      },
+      applyCollection: (manager, transaction, at) => applyCollectedRepayment(needs, manager, transaction, at),
     };
+  }
+
+  /** A loan by id, for the routes' access checks (they apply payableBy / withinScope). */
+  loan(id: number): Promise<Loan | null> {
+    return this.deps.db.manager.findOne(Loan, { where: { id } });
+  }
+
+  payment(id: number): Promise<LoanPayment | null> {
+    return this.deps.db.manager.findOne(LoanPayment, { where: { id } });
+  }
+
+  /** Repayments matching `where` (already scoped by the route), newest first. */
+  list(where: FindOptionsWhere<LoanPayment>, page: Page): Promise<[LoanPayment[], number]> {
+    return this.deps.db.manager.findAndCount(LoanPayment, {
+      where,
+      order: { id: 'DESC' },
+      skip: page.skip,
+      take: page.take,
+    });
   }
 
   private applyNeeds() {
@@ -364,28 +329,4 @@ function sameOrRefuse(first: LoanPayment, input: { loanId: number; amount: numbe
     throw conflict('this Idempotency-Key was already used for another repayment');
   }
   return first;
-}
-
-/** The columns every new repayment row starts with (en_attente, nothing allocated yet). */
-function fresh(loan: Loan, at: Date) {
-  return {
-    sfdId: loan.sfdId,
-    loanId: loan.id,
-    clientId: loan.clientId,
-    status: 'en_attente' as const,
-    paymentReference: null,
-    collectedBy: null,
-    idempotencyKey: null,
-    journalEntryKey: null,
-    penaltyPart: 0,
-    interestPart: 0,
-    principalPart: 0,
-    excess: 0,
-    requestedBy: null,
-    confirmedBy: null,
-    confirmedAt: null,
-    reason: null,
-    createdAt: at,
-    updatedAt: at,
-  };
 }

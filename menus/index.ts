@@ -1,5 +1,6 @@
 import type { AnyStateMachine } from 'xstate';
 import { accountMenu, ACCOUNT_VERSION } from './account';
+import { loansMenu, LOANS_VERSION } from './loans';
 import { mainMenu, MAIN_VERSION } from './main';
 import { registrationMenu, REGISTRATION_VERSION } from './registration';
 import { savingsMenu, SAVINGS_VERSION } from './savings';
@@ -68,6 +69,11 @@ export const savingsFlow: FlowDefinition = () => ({
   version: SAVINGS_VERSION,
 });
 
+export const loansFlow: FlowDefinition = () => ({
+  machine: loansMenu(),
+  version: LOANS_VERSION,
+});
+
 /** Every flow of this folder: the catalogue the graph and the menu tests walk. */
 export const FLOW_DEFINITIONS: Record<FlowName, FlowDefinition> = {
   main: mainFlow,
@@ -80,6 +86,7 @@ export const FLOW_DEFINITIONS: Record<FlowName, FlowDefinition> = {
   tontineFee: tontineFeeFlow,
   tontineDispute: tontineDisputeFlow,
   savings: savingsFlow,
+  loans: loansFlow,
 };
 
 export function definitions(

@@ -1,7 +1,7 @@
 import { setup } from 'xstate';
 import { is, required, type InputEvent, type MenuInput } from './types';
 
-export const MAIN_VERSION = 3;
+export const MAIN_VERSION = 4;
 
 /** The choices of both main screens: their numbers never move (clients learn them). */
 const CHOICES = [
@@ -9,17 +9,16 @@ const CHOICES = [
   { guard: is('2'), target: 'tontineBalances' },
   { guard: is('3'), target: 'tontineJoin' },
   { guard: is('4'), target: 'savings' },
+  { guard: is('5'), target: 'loans' },
   { guard: is('6'), target: 'account' },
   { guard: is('7'), target: 'help' },
-  { guard: is('5'), target: 'comingSoon' },
 ];
 
 /**
  * The main menu. First it asks whether a joining fee awaits the caller (an adhesion an agent validated,
  * or whose fee payment failed): then "8. Payer frais d'adhesion" comes first, above the usual entries,
  * numbered 8 so that 1 to 7 keep their numbers and 0 stays "back". A check that fails shows the usual
- * menu. Entries whose module has not landed yet end with "Bientot disponible."; each business issue
- * replaces its entry with a `goto` to its own flow.
+ * menu. Each entry is a `goto` to its module's flow (5. Prets: the loans flow, issue 14).
  */
 export const mainMenu = setup({
   types: {} as { context: MenuInput; events: InputEvent; input: MenuInput },
@@ -54,6 +53,6 @@ export const mainMenu = setup({
     tontineJoin: { type: 'final', meta: { goto: 'tontineJoin' } },
     tontineFee: { type: 'final', meta: { goto: 'tontineFee' } },
     savings: { type: 'final', meta: { goto: 'savings' } },
-    comingSoon: { type: 'final', meta: { end: 'common.coming_soon' } },
+    loans: { type: 'final', meta: { goto: 'loans' } },
   },
 });

@@ -13,12 +13,14 @@ import {
   type WithdrawalOutcome,
 } from './types';
 
-export const TONTINE_BALANCES_VERSION = 3;
+export const TONTINE_BALANCES_VERSION = 4;
 
 interface Context extends MenuInput {
   balances: BalanceLine[];
   /** The savings account's line, shown above the tontines (the savings module's; '' without one). */
   savingsLine: string;
+  /** The loan's line, under the savings one (the loans module's; '' without a loan being repaid). */
+  loanLine: string;
   /** The tontine chosen, its amounts as shown ("5 000") beside the figures the guards compare. */
   chosen?: {
     participantId: number;
@@ -90,10 +92,21 @@ const chooseTontine = {
   actions: 'chooseTontine' as const,
 };
 
+/** Where the loaded lines lead without a loan line: the savings line (if any) above the tontines. */
+const WITHOUT_LOAN = [
+  {
+    guard: ({ context }: { context: Context }) => !!context.savingsLine && context.balances.length === 0,
+    target: 'savingsOnly',
+  },
+  { guard: ({ context }: { context: Context }) => !!context.savingsLine, target: 'balancesSavings' },
+  { guard: ({ context }: { context: Context }) => context.balances.length === 0, target: 'none' },
+  { target: 'balances' },
+];
+
 /**
- * "2. Mes soldes": the PIN → the savings account's balance (a line the savings module writes, alone on an
- * END without a tontine) above each tontine's balance and carnet progress, one numbered line each → a
- * tontine: its balance, carnet and what may be withdrawn → 1. Retirer: the amount (at least the
+ * "2. Mes soldes": the PIN → the savings account's balance and the loan's outstanding (lines the savings
+ * and loans modules write, alone on an END without a tontine) above each tontine's balance and carnet
+ * progress, one numbered line each → a tontine: its balance, carnet and what may be withdrawn → 1. Retirer: the amount (at least the
  * tontine's minimum, at most what is available) → the confirmation → the PIN again, last (money
  * screens ask it last) → the request, which an agent validates; 2. Contester un recu: the dispute flow.
  */
@@ -105,6 +118,9 @@ export function tontineBalancesMenu() {
         chosen: ({ context, event }) =>
           chosenOf(context.balances[listIndex(event.value, context.balances.length) ?? 0]),
       }),
+      keepLoanLine: assign({
+        loanLine: ({ event }) => (event as unknown as { output: string | null }).output ?? '',
+      }),
       keepAmount: assign({
         amount: ({ event }) => amountOf(event) ?? 0,
         amountText: ({ event }) => fcfa(amountOf(event) ?? 0),
@@ -114,6 +130,7 @@ export function tontineBalancesMenu() {
       verifyPin: required<PinCheck, { userId: number; pin: string }>('verifyPin'),
       loadBalances: required<BalanceLine[], { userId: number; lang: Lang }>('loadBalances'),
       loadSavingsLine: required<string | null, { userId: number; lang: Lang }>('loadSavingsLine'),
+      loadLoanLine: required<string | null, { userId: number; lang: Lang }>('loadLoanLine'),
       requestWithdrawal: required<
         WithdrawalOutcome,
         { userId: number; participantId: number; amount: number }
@@ -121,7 +138,7 @@ export function tontineBalancesMenu() {
     },
   }).createMachine({
     id: 'tontineBalances',
-    context: ({ input }) => ({ ...input, balances: [], savingsLine: '' }),
+    context: ({ input }) => ({ ...input, balances: [], savingsLine: '', loanLine: '' }),
     initial: 'pin',
     states: {
       pin: {
@@ -164,24 +181,40 @@ export function tontineBalancesMenu() {
         invoke: {
           src: 'loadSavingsLine',
           input: ({ context }) => ({ userId: context.userId ?? 0, lang: context.lang }),
+          onDone: {
+            target: 'loadingLoan',
+            actions: assign({ savingsLine: ({ event }) => event.output ?? '' }),
+          },
+          onError: 'loadingLoan',
+        },
+      },
+      // The loan's line under the savings one, the same way (the loans module's; none, or failing: as before).
+      loadingLoan: {
+        tags: ['busy'],
+        invoke: {
+          src: 'loadLoanLine',
+          input: ({ context }) => ({ userId: context.userId ?? 0, lang: context.lang }),
           onDone: [
             {
-              guard: ({ context, event }) => !!event.output && context.balances.length === 0,
-              target: 'savingsOnly',
-              actions: assign({ savingsLine: ({ event }) => event.output ?? '' }),
+              guard: ({ context, event }) =>
+                !!event.output && !!context.savingsLine && context.balances.length === 0,
+              target: 'savingsLoanOnly',
+              actions: 'keepLoanLine',
             },
             {
-              guard: ({ event }) => !!event.output,
-              target: 'balancesSavings',
-              actions: assign({ savingsLine: ({ event }) => event.output ?? '' }),
+              guard: ({ context, event }) => !!event.output && context.balances.length === 0,
+              target: 'loanOnly',
+              actions: 'keepLoanLine',
             },
-            { guard: ({ context }) => context.balances.length === 0, target: 'none' },
-            { target: 'balances' },
+            {
+              guard: ({ context, event }) => !!event.output && !!context.savingsLine,
+              target: 'balancesSavingsLoan',
+              actions: 'keepLoanLine',
+            },
+            { guard: ({ event }) => !!event.output, target: 'balancesLoan', actions: 'keepLoanLine' },
+            ...WITHOUT_LOAN,
           ],
-          onError: [
-            { guard: ({ context }) => context.balances.length === 0, target: 'none' },
-            { target: 'balances' },
-          ],
+          onError: WITHOUT_LOAN,
         },
       },
       balances: {
@@ -190,6 +223,14 @@ export function tontineBalancesMenu() {
       },
       balancesSavings: {
         meta: { screen: 'tontine_balances.list_savings', list: 'balances' },
+        on: { INPUT: chooseTontine },
+      },
+      balancesLoan: {
+        meta: { screen: 'loans.balances_loan', list: 'balances' },
+        on: { INPUT: chooseTontine },
+      },
+      balancesSavingsLoan: {
+        meta: { screen: 'loans.balances_both', list: 'balances' },
         on: { INPUT: chooseTontine },
       },
       detail: {
@@ -268,6 +309,8 @@ export function tontineBalancesMenu() {
       pinLocked: { type: 'final', meta: { end: 'pin.locked' } },
       none: { type: 'final', meta: { end: 'tontine_balances.none' } },
       savingsOnly: { type: 'final', meta: { end: 'tontine_balances.savings_only' } },
+      loanOnly: { type: 'final', meta: { end: 'loans.balances_only_loan' } },
+      savingsLoanOnly: { type: 'final', meta: { end: 'loans.balances_only_both' } },
       failed: { type: 'final', meta: { end: 'common.failed' } },
     },
   });

@@ -20,7 +20,8 @@ export type FlowName =
   | 'tontineBalances'
   | 'tontineDispute'
   | 'tontineFee'
-  | 'savings';
+  | 'savings'
+  | 'loans';
 
 /** The only event a machine receives: what the client typed on this hop. */
 export interface InputEvent {
@@ -242,13 +243,108 @@ export interface SavingsMenuServices {
   loadSavingsLine: (req: { userId: number; lang: Lang }) => Promise<string | null>;
 }
 
+/** Why the caller may not apply, as "5. Prets" says it (a loan in progress shows its status instead). */
+export type LoanRefusal = 'no_savings_account' | 'savings_too_recent' | 'savings_too_low';
+
+/** An application's steps, then its loan's once disbursed: what "Ma demande" says in words. */
+export type LoanRequestStatus =
+  | 'soumis'
+  | 'en_cours_examen'
+  | 'transfere_admin'
+  | 'accorde'
+  | 'rejete'
+  | 'decaisse'
+  | 'en_remboursement'
+  | 'en_defaut'
+  | 'solde';
+
+/** The caller's application in progress, else their newest one (XOF amounts). */
+export interface LoanRequestView {
+  status: LoanRequestStatus;
+  /** The application's reference, as staff find it. */
+  ref: string;
+  /** Asked for, or once granted the amount lent, and its months. */
+  amount: number;
+  months: number;
+  /** The granted loan's regular instalment (0 before the grant). */
+  instalment: number;
+  /** Why it was rejected (rejete). */
+  reason: string | null;
+}
+
+/**
+ * Where the caller stands for "5. Prets": `eligible` (may apply for `minAmount` to `maxAmount`),
+ * `refused` (`refusal` says why; `savings_too_recent`: from `eligibleFrom`, DD/MM/YYYY), `pending` (an
+ * application, or a granted loan not yet disbursed: its status), `repaying` (a disbursed loan not solde).
+ */
+export interface LoansSummary {
+  state: 'eligible' | 'refused' | 'pending' | 'repaying';
+  refusal: LoanRefusal | null;
+  eligibleFrom: string;
+  minAmount: number;
+  maxAmount: number;
+  request: LoanRequestView | null;
+}
+
+/**
+ * What the caller's loan asks now (XOF): its oldest unpaid instalment (`dueDate` DD/MM/YYYY, what remains
+ * of it, its penalties), what is overdue (penalties included), what is due now, what would close it today.
+ */
+export interface LoanDueView {
+  months: number;
+  next: { n: number; dueDate: string; total: number; penalty: number } | null;
+  overdue: number;
+  dueNow: number;
+  payoff: number;
+}
+
+export const LOAN_PURPOSE_CHOICES = [
+  'commerce',
+  'agriculture',
+  'education',
+  'sante',
+  'logement',
+  'autre',
+] as const;
+export type LoanPurposeChoice = (typeof LOAN_PURPOSE_CHOICES)[number];
+
+/** What submitting an application led to: sent (its reference), or refused for a reason re-checked then. */
+export type LoanApplyOutcome =
+  { outcome: 'sent'; ref: string } | { outcome: 'not_eligible' | 'amount_over_limit' | 'loan_in_progress' };
+
+/** A repayment pushed to the phone, one already pending, or nothing left to repay. */
+export type LoanRepaymentOutcome = 'started' | 'pending' | 'nothing_due';
+
+/** The loans menu's domain calls (the loans module contributes them: src/loans/menu-services.ts). */
+export interface LoansMenuServices {
+  loadLoans: (req: { userId: number }) => Promise<LoansSummary>;
+  /** The estimated monthly instalment of `amount` over `months` at the indicative rate. */
+  quoteLoan: (req: { amount: number; months: number }) => Promise<number>;
+  /** The application from the phone (channel ussd), as the client. */
+  submitLoanApplication: (req: {
+    userId: number;
+    amount: number;
+    months: number;
+    purpose: LoanPurposeChoice;
+  }) => Promise<LoanApplyOutcome>;
+  loadLoanDue: (req: { userId: number }) => Promise<LoanDueView>;
+  /** Pushes a repayment of `amount` XOF by mobile money to the caller's phone. */
+  startLoanRepayment: (req: { userId: number; amount: number }) => Promise<LoanRepaymentOutcome>;
+  /** The loan line of "2. Mes soldes" (a disbursed loan not solde), or null without one. */
+  loadLoanLine: (req: { userId: number; lang: Lang }) => Promise<string | null>;
+}
+
 /**
  * The domain calls menus may invoke, with their input and output types. The tontine ones are optional
  * here so each module can type its own part (accounts: these, tontines: TontineMenuServices); a flow
  * whose service no module gave fails at its `required()` placeholder.
  */
 export interface MenuServices
-  extends Partial<TontineMenuServices>, Partial<DisputeMenuServices>, Partial<SavingsMenuServices> {
+  extends
+    Partial<TontineMenuServices>,
+    Partial<DisputeMenuServices>,
+    Partial<SavingsMenuServices>,
+    Partial<LoansMenuServices> {
   listSfds: () => Promise<SfdOption[]>;
   registerClient: (req: RegistrationRequest) => Promise<{ userId: number; firstName: string }>;
   verifyPin: (req: { userId: number; pin: string }) => Promise<PinCheck>;

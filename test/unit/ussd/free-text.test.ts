@@ -62,8 +62,11 @@ describe("the invalid-input lines of the screens that say what is wrong (meta 'i
       .map((node) => ({ id: node.id, meta: node.meta as ScreenMeta })),
   );
 
-  it('are set on the registration name and ID number screens, the tontine stake, days, withdrawal amount and receipt code screens, the savings amount screens', () => {
+  it('are set on the registration name and ID number screens, the tontine stake, days, withdrawal amount and receipt code screens, the savings amount screens, the loan amount, months and repayment amount screens', () => {
     expect(withInvalid.map((s) => s.id).sort()).toEqual([
+      'loans.amount',
+      'loans.months',
+      'loans.repayAmount',
       'registration.firstName',
       'registration.idNumber',
       'registration.lastName',

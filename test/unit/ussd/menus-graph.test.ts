@@ -39,9 +39,9 @@ describe('menusMarkdown (docs/menus.md)', () => {
     expect(main).toContain('  menu : screen main.menu');
     expect(main).toContain('  menu --> account : 6');
     expect(main).toContain('  menu --> savings : 4');
-    expect(main).toContain('  menu --> comingSoon : 5');
+    expect(main).toContain('  menu --> loans : 5');
     expect(main).toContain('  menu --> tontineJoin : 3');
-    expect(main).toContain('  comingSoon : END common.coming_soon');
+    expect(main).toContain('  loans : goto loans');
 
     const reg = machineDiagram(machines.registration);
     expect(reg).toContain('  welcome --> welcome : 9');

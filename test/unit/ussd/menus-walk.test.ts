@@ -21,6 +21,8 @@ import {
   type Profile,
   type ScreenMeta,
   type SavingsSummary,
+  type LoansSummary,
+  type LoanRequestStatus,
   type SfdOption,
 } from '../../../menus';
 import { t } from '../../../src/infra/i18n';
@@ -120,6 +122,39 @@ const SAVINGS: SavingsSummary[] = (
 /** The longest mini statement lines: 5 a page. */
 const STATEMENT = Array.from({ length: 5 }, () => ({ label: '31/12 -999 999 999 Retrait (annule)' }));
 
+const loanRequest = (status: LoanRequestStatus) => ({
+  status,
+  ref: '999999999',
+  amount: 999_999_995,
+  months: 60,
+  instalment: 999_999_995,
+  reason: status === 'rejete' ? `Revenus insuffisants, ${NAME}. `.repeat(12).slice(0, 500) : null,
+});
+const loansSummary = (over: Partial<LoansSummary>): LoansSummary => ({
+  state: 'eligible',
+  refusal: null,
+  eligibleFrom: '',
+  minAmount: 10_000,
+  maxAmount: 500_000,
+  request: null,
+  ...over,
+});
+/** Every state of "5. Prets": eligible (with an earlier request or none), refused, each status in progress. */
+const LOANS: LoansSummary[] = [
+  loansSummary({}),
+  loansSummary({ maxAmount: 999_999_995, request: loanRequest('rejete') }),
+  loansSummary({ maxAmount: 999_999_995, request: loanRequest('solde') }),
+  loansSummary({ state: 'refused', refusal: 'no_savings_account', maxAmount: 0 }),
+  loansSummary({ state: 'refused', refusal: 'savings_too_recent', eligibleFrom: '31/12/2026', maxAmount: 0 }),
+  loansSummary({ state: 'refused', refusal: 'savings_too_low', maxAmount: 0 }),
+  ...(['soumis', 'en_cours_examen', 'transfere_admin', 'accorde'] as const).map((status) =>
+    loansSummary({ state: 'pending', maxAmount: 0, request: loanRequest(status) }),
+  ),
+  ...(['decaisse', 'en_remboursement', 'en_defaut'] as const).map((status) =>
+    loansSummary({ state: 'repaying', maxAmount: 0, request: loanRequest(status) }),
+  ),
+];
+
 /**
  * What each invoked service may answer. The traversal is pure (`logic.transition`): it does not run
  * promise actors, so their results are given as `xstate.done.actor.<id>` / `xstate.error.actor.<id>`
@@ -174,6 +209,34 @@ const OUTCOMES: Record<string, unknown[]> = {
     { page: 1, pages: 1, lines: [] },
   ],
   loadSavingsLine: ['Epargne CSC-1234567-8: 999 999 999 FCFA', null],
+  loadLoans: LOANS,
+  quoteLoan: [999_999_995],
+  submitLoanApplication: [
+    { outcome: 'sent', ref: '999999999' },
+    { outcome: 'not_eligible' },
+    { outcome: 'amount_over_limit' },
+    { outcome: 'loan_in_progress' },
+  ],
+  loadLoanDue: [
+    {
+      months: 60,
+      next: { n: 60, dueDate: '31/12/2031', total: 999_999_995, penalty: 999_999_995 },
+      overdue: 999_999_995,
+      dueNow: 999_999_995,
+      payoff: 999_999_995,
+    },
+    {
+      months: 60,
+      next: { n: 60, dueDate: '31/12/2031', total: 999_999_995, penalty: 0 },
+      overdue: 0,
+      dueNow: 999_999_995,
+      payoff: 999_999_995,
+    },
+    { months: 12, next: null, overdue: 0, dueNow: 0, payoff: 50 },
+    { months: 12, next: null, overdue: 0, dueNow: 0, payoff: 0 },
+  ],
+  startLoanRepayment: ['started', 'pending', 'nothing_due'],
+  loadLoanLine: ['Pret: reste 999 999 995 FCFA, proch. echeance 31/12', null],
 };
 
 /**

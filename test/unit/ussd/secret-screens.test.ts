@@ -15,6 +15,8 @@ const SECRET = [
   'account.confirm_pin',
   'account.new_pin',
   'account.old_pin',
+  'loans.pin',
+  'loans.pin_wrong',
   'pin.mismatch',
   'pin.weak',
   'pin.wrong',

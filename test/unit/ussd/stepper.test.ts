@@ -49,6 +49,12 @@ const services = Object.fromEntries(
     'requestSavingsWithdrawal',
     'savingsMiniStatement',
     'loadSavingsLine',
+    'loadLoans',
+    'quoteLoan',
+    'submitLoanApplication',
+    'loadLoanDue',
+    'startLoanRepayment',
+    'loadLoanLine',
   ].map((name) => [name, never]),
 ) as unknown as MenuServices;
 const flows = buildFlows(KEY, services);
@@ -163,6 +169,48 @@ const OUTCOMES: Record<string, unknown[]> = {
     { page: 1, pages: 1, lines: [] },
   ],
   loadSavingsLine: ['Epargne CSC-0000012-3: 8 000 FCFA', null],
+  loadLoans: [
+    { state: 'eligible', request: null },
+    { state: 'eligible', request: { status: 'rejete', reason: 'Revenus insuffisants' } },
+    { state: 'refused', refusal: 'savings_too_recent', eligibleFrom: '02/03/2027', request: null },
+    { state: 'pending', request: { status: 'accorde' } },
+    { state: 'repaying', request: { status: 'en_remboursement' } },
+  ].map((over) => ({
+    refusal: null,
+    eligibleFrom: '',
+    minAmount: 10_000,
+    maxAmount: 500_000,
+    ...over,
+    request: over.request && {
+      ref: '12',
+      amount: 100_000,
+      months: 12,
+      instalment: 8885,
+      reason: null,
+      ...over.request,
+    },
+  })),
+  quoteLoan: [8885],
+  submitLoanApplication: [{ outcome: 'sent', ref: '12' }, { outcome: 'amount_over_limit' }],
+  loadLoanDue: [
+    {
+      months: 12,
+      next: { n: 2, dueDate: '03/02/2027', total: 8885, penalty: 120 },
+      overdue: 8885,
+      dueNow: 8885,
+      payoff: 91_000,
+    },
+    {
+      months: 12,
+      next: { n: 2, dueDate: '03/02/2027', total: 8885, penalty: 0 },
+      overdue: 0,
+      dueNow: 8885,
+      payoff: 91_000,
+    },
+    { months: 12, next: null, overdue: 0, dueNow: 0, payoff: 0 },
+  ],
+  startLoanRepayment: ['started', 'pending'],
+  loadLoanLine: ['Pret: reste 97 000 FCFA, proch. echeance 03/02', null],
 };
 
 function eventsFor(snap: AnyMachineSnapshot): EventObject[] {

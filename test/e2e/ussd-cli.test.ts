@@ -159,8 +159,8 @@ describe('npm run ussd (terminal simulator)', () => {
     // Dialling again is a new session: now a known client with a PIN, on the main menu.
     sim.type('y');
     await sim.see(MAIN_FR);
-    sim.type('5'); // Prets: not built yet, an END
-    await sim.see('Bientot disponible.\n[session ended]');
+    sim.type('5'); // Prets: no savings account, so why not, an END
+    await sim.see('Choisissez 4 au menu pour ouvrir un compte epargne.\n[session ended]');
     await sim.see('Dial again? [y/N] ');
     sim.type('n');
     expect(await sim.exited).toBe(0);

@@ -30,12 +30,12 @@ describe('main menu of a known client', () => {
     expect(await p.send('6')).toBe(ACCOUNT_FR);
   });
 
-  it('answers END "Bientot disponible." for modules that have not landed', async () => {
-    for (const choice of ['5']) {
-      const { p } = await clientPhone();
-      await p.dial();
-      expect(await p.send(choice)).toBe('END Bientot disponible.');
-    }
+  it('takes 5 to Prets, which tells a client without savings why no loan is possible', async () => {
+    const { p } = await clientPhone();
+    await p.dial();
+    expect(await p.send('5')).toBe(
+      'END Pret impossible: il faut un compte epargne actif depuis au moins 90 jours. Choisissez 4 au menu pour ouvrir un compte epargne.',
+    );
   });
 
   it('shows my information: name, SFD and KYC status', async () => {

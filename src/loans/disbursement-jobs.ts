@@ -1,8 +1,17 @@
 import type { PeriodicJob } from '../contract';
+import { DISBURSEMENT_SWEEP_EVERY_MS } from './disbursements';
 import type { LoansContext } from './parts';
 
-/** STUB (issue 14, disbursement part): the disbursement payout sweep. */
+/**
+ * The disbursement part's periodic job (jobs.ts spreads it into the module's): the payout sweep, which
+ * sends the mobile-money disbursements whose payout was lost between their commit and the payout.
+ */
 export function disbursementJobs(ctx: LoansContext): PeriodicJob[] {
-  void ctx;
-  return [];
+  return [
+    {
+      name: 'loans-disbursement-payout-sweep',
+      everyMs: DISBURSEMENT_SWEEP_EVERY_MS,
+      run: () => ctx.disbursements.resumePayouts(),
+    },
+  ];
 }

@@ -102,7 +102,7 @@ export function paymentRoutes(ctx: LoansContext): RouteSpec[] {
       access: 'user',
       body: repaymentBody,
       example: { loan_id: 12, amount: 8885, method: 'mobile_money' },
-      problems: [404, 409, 502, 503],
+      problems: [403, 404, 409, 502, 503],
       response: {
         status: 201,
         description: 'The repayment: confirme (cash) or en_attente with its payment (mobile money)',

@@ -155,3 +155,15 @@ it('confirmer: the SFD own staff only; clients and the platform admin 403; anoth
   });
   expect((await as('agent_sfd:own').post('/api/loans/payments/99999999/confirmer/')).status).toBe(404);
 });
+
+it('the API document describes the four operations, with their problems', async () => {
+  const res = await t.request.get('/api/schema');
+  expect(res.status).toBe(200);
+  const paths = res.body.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
+  expect(Object.keys(paths['/api/loans/payments/']).sort()).toEqual(['get', 'post']);
+  expect(Object.keys(paths['/api/loans/payments/{id}/'])).toEqual(['get']);
+  expect(Object.keys(paths['/api/loans/payments/{id}/confirmer/'])).toEqual(['post']);
+  expect(Object.keys(paths['/api/loans/payments/']?.post.responses).sort()).toEqual(
+    expect.arrayContaining(['201', '400', '401', '403', '404', '409']),
+  );
+});

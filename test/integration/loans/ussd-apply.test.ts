@@ -1,5 +1,8 @@
 import type { Sfd, User } from '../../../src/accounts/entities';
+import { post, sfdAccount } from '../../../src/ledger/service';
 import { LoanApplication } from '../../../src/loans/entities';
+import { savingsLedgerAccount } from '../../../src/savings/balance';
+import { SavingsAccount } from '../../../src/savings/entities';
 import { addDays } from '../../../src/shared/sfd-calendar';
 import { activeSavingsAccount } from '../savings/helpers';
 import { startTestApp, type TestApp } from '../../helpers/app';
@@ -158,6 +161,44 @@ describe('5. Prets: 1. Demander un pret', () => {
     expect(await m().findBy(LoanApplication, { clientId: client.id })).toEqual([
       expect.objectContaining({ id: application.id, channel: 'back_office' }),
     ]);
+  });
+});
+
+describe('5. Prets: refusals re-checked on submission', () => {
+  it('refuses an amount over 5x the savings once the savings went down meanwhile', async () => {
+    const { client, savings } = await eligible(90);
+    const p = await dialled(client);
+    await p.sendAll('5', '1', '400000', '12', '1', '1');
+    // Meanwhile 50 000 leave the savings account: the most is now 250 000.
+    await m().transaction((tx) =>
+      post(tx, {
+        key: `test:savings:${savings.id}:out`,
+        kind: 'test_withdrawal',
+        lines: [
+          { account: savingsLedgerAccount(savings.id), amount: -50_000 },
+          { account: sfdAccount(sfd.id, 'mobile-money'), amount: 50_000 },
+        ],
+        sfdId: sfd.id,
+        at: t.clock.now(),
+      }),
+    );
+    expect(await p.send(PIN)).toBe(
+      "END Demande impossible: le montant depasse 5 fois votre solde d'epargne. Choisissez 5 au menu pour voir le maximum.",
+    );
+    expect(await m().countBy(LoanApplication, { clientId: client.id })).toBe(0);
+    const q = await dialled(client);
+    expect(await q.send('5')).toBe(`CON Prets\n1. Demander un pret (max 250 000 FCFA)${FOOTER}`);
+  });
+
+  it('refuses a client whose savings account was suspended meanwhile', async () => {
+    const { client, savings } = await eligible(90);
+    const p = await dialled(client);
+    await p.sendAll('5', '1', '50000', '6', '5', '1');
+    await m().update(SavingsAccount, { id: savings.id }, { status: 'suspendu' });
+    expect(await p.send(PIN)).toBe(
+      "END Demande impossible: vous n'etes plus eligible a un pret. Choisissez 5 au menu pour savoir pourquoi.",
+    );
+    expect(await m().countBy(LoanApplication, { clientId: client.id })).toBe(0);
   });
 });
 

@@ -42,7 +42,7 @@ export function createLoans(
     disbursements: new LoanDisbursementsService(deps, needs),
     repayments: new LoanRepaymentsService(deps, { ...needs, settings }),
     penalties: new LoanPenaltiesService(deps, { accounts: needs.accounts, settings }),
-    reports: new LoanReportsService(deps, { accounts: needs.accounts, settings }),
+    reports: new LoanReportsService(deps, { accounts: needs.accounts, settings, holds: needs.holds }),
     documents: new LoanDocumentsService(deps),
   };
   return {

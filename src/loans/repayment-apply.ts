@@ -1,5 +1,4 @@
 import type { EntityManager } from 'typeorm';
-import { recordAudit } from '../accounts/audit';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
@@ -56,7 +55,6 @@ export async function applyRepayment(needs: ApplyNeeds, manager: EntityManager, 
   const after = await writeInstalments(manager, req.instalments, allocation, at);
   const t = allocation.totals;
   const parts = {
-    status: 'confirme' as const,
     penaltyPart: t.penalty,
     interestPart: t.interest,
     principalPart: t.principal,
@@ -66,8 +64,29 @@ export async function applyRepayment(needs: ApplyNeeds, manager: EntityManager, 
     confirmedBy: req.actor?.userId ?? null,
     updatedAt: at,
   };
-  await manager.update(LoanPayment, { id: payment.id }, parts);
-  Object.assign(payment, parts);
+  // The repayment's own status change, audited with how it was split (what was waived included).
+  await transition(manager, {
+    entity: LoanPayment,
+    id: payment.id,
+    from: ['en_attente'],
+    to: 'confirme',
+    set: parts,
+    actor: req.actor,
+    action: 'loans.payment.confirme',
+    targetType: 'loan_payment',
+    at,
+    view: (p) => ({
+      status: p.status,
+      amount: p.amount,
+      method: p.method,
+      penalty_part: p.penaltyPart,
+      interest_part: p.interestPart,
+      principal_part: p.principalPart,
+      excess: p.excess,
+      ...(p.status === 'confirme' ? { waived: t.waived } : {}),
+    }),
+  });
+  Object.assign(payment, parts, { status: 'confirme' });
 
   const status = await nextStatus(needs, manager, loan, after, allocation, today);
   let released = 0;
@@ -97,28 +116,6 @@ export async function applyRepayment(needs: ApplyNeeds, manager: EntityManager, 
     }
     loan.status = status;
   }
-  await recordAudit(
-    manager,
-    {
-      actor: req.actor,
-      sfdId: loan.sfdId,
-      action: 'loans.payment.confirme',
-      targetType: 'loan_payment',
-      targetId: payment.id,
-      after: {
-        status: payment.status,
-        amount: payment.amount,
-        method: payment.method,
-        penalty: t.penalty,
-        interest: t.interest,
-        principal: t.principal,
-        waived: t.waived,
-        excess: t.excess,
-        loan_status: loan.status,
-      },
-    },
-    at,
-  );
   const summary = dueSummary(after, today);
   await queueRepaymentSms(needs.deps.outbox, manager, await needs.accounts.contact(loan.clientId, manager), {
     payment,

@@ -4,6 +4,7 @@ import { sfdAccount } from '../ledger/service';
 import { paymentEntryKey, parkInSuspense } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import type { LocalDate } from '../shared/sfd-calendar';
+import { transition } from '../workflow/decide';
 import { LoanPayment } from './entities';
 import { instalmentsOf, lockLoan } from './instalments';
 import { applyRepayment, freshPayment, lockedPayment, PAYABLE, type ApplyNeeds } from './repayment-apply';
@@ -39,18 +40,27 @@ export async function applyCollectedRepayment(
       ? 'the loan is not the payer'
       : !PAYABLE.includes(loan.status)
         ? `the loan is ${loan.status}`
-        : null;
+        : row && row.status !== 'en_attente'
+          ? `the repayment is ${row.status}`
+          : null;
   if (why || !loan) {
     needs.deps.logger.error(
       { reference: transaction.reference, purpose_ref: transaction.purposeRef, reason: why },
       'loan repayment not applicable: the money is parked in suspense',
     );
     if (row?.status === 'en_attente') {
-      await manager.update(
-        LoanPayment,
-        { id: row.id },
-        { status: 'echoue', reason: 'not_applicable', updatedAt: at },
-      );
+      await transition(manager, {
+        entity: LoanPayment,
+        id: row.id,
+        from: ['en_attente'],
+        to: 'echoue',
+        set: { reason: 'not_applicable', updatedAt: at },
+        actor: null,
+        action: 'loans.payment.echoue',
+        targetType: 'loan_payment',
+        at,
+        view: (p) => ({ status: p.status, reason: p.reason }),
+      });
     }
     await needs.payments.queueReceipt(manager, transaction);
     await parkInSuspense(manager, transaction, at, { kind: 'loan_repayment_suspense' });

@@ -13,6 +13,7 @@ import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import type { HoldsService } from '../savings/holds';
 import { DEFAULT_TIME_ZONE, localDateOf, type LocalDate } from '../shared/sfd-calendar';
+import { transition } from '../workflow/decide';
 import { dueSummary, payoffAmount } from './allocation';
 import { Loan, LoanPayment } from './entities';
 import { instalmentsOf, lockLoan } from './instalments';
@@ -240,13 +241,20 @@ export class LoanRepaymentsService {
     if (after.status === 'failed' || after.status === 'expired') {
       const at = this.deps.clock.now();
       await m.transaction(async (manager) => {
-        const moved = await manager.update(
-          LoanPayment,
-          { id: row.id, status: 'en_attente' },
-          { status: 'echoue', reason: after.failureReason ?? after.status, updatedAt: at },
-        );
-        if (moved.affected)
-          await this.audit(manager, actor, { ...row, status: 'echoue' }, 'loans.payment.echoue', at);
+        await lockLoan(manager, row.loanId);
+        // A second staff member asking at the same time finds it final: 409, like any late decider.
+        await transition(manager, {
+          entity: LoanPayment,
+          id: row.id,
+          from: ['en_attente'],
+          to: 'echoue',
+          set: { reason: after.failureReason ?? after.status, updatedAt: at },
+          actor,
+          action: 'loans.payment.echoue',
+          targetType: 'loan_payment',
+          at,
+          view: (p) => ({ status: p.status, reason: p.reason }),
+        });
       });
     }
     return m.findOneOrFail(LoanPayment, { where: { id: row.id } });

@@ -9,3 +9,9 @@ export const LOAN_DISBURSEMENT_PENDING = 'loan_disbursement_pending';
 
 /** The `data` of a notice about an application (for closeNotifications to find it). */
 export const loanApplicationData = (applicationId: number) => ({ application_id: applicationId });
+
+/**
+ * The one reference a client knows their loan by, from the application to solde: `P<application id>`
+ * (the loan keeps its application's), in every SMS and USSD screen.
+ */
+export const loanReference = (applicationId: number) => `P${applicationId}`;

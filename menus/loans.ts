@@ -423,6 +423,7 @@ export function loansMenu() {
           onDone: [
             { guard: ({ event }) => event.output === 'pending', target: 'paymentPending' },
             { guard: ({ event }) => event.output === 'nothing_due', target: 'nothingDue' },
+            { guard: ({ event }) => event.output === 'above_payoff', target: 'repayAbovePayoff' },
             { target: 'repayStarted' },
           ],
           onError: 'failed',
@@ -446,6 +447,7 @@ export function loansMenu() {
       repayStarted: { type: 'final', meta: { end: 'loans.repay_started' } },
       paymentPending: { type: 'final', meta: { end: 'loans.payment_pending' } },
       nothingDue: { type: 'final', meta: { end: 'loans.nothing_due' } },
+      repayAbovePayoff: { type: 'final', meta: { end: 'loans.repay_above_payoff' } },
       pinLocked: { type: 'final', meta: { end: 'pin.locked' } },
       failed: { type: 'final', meta: { end: 'common.failed' } },
     },

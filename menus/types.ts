@@ -312,8 +312,11 @@ export type LoanPurposeChoice = (typeof LOAN_PURPOSE_CHOICES)[number];
 export type LoanApplyOutcome =
   { outcome: 'sent'; ref: string } | { outcome: 'not_eligible' | 'amount_over_limit' | 'loan_in_progress' };
 
-/** A repayment pushed to the phone, one already pending, or nothing left to repay. */
-export type LoanRepaymentOutcome = 'started' | 'pending' | 'nothing_due';
+/**
+ * A repayment pushed to the phone, one already pending, nothing left to repay, or more than is left now
+ * (another payment arrived since the screen).
+ */
+export type LoanRepaymentOutcome = 'started' | 'pending' | 'nothing_due' | 'above_payoff';
 
 /** The loans menu's domain calls (the loans module contributes them: src/loans/menu-services.ts). */
 export interface LoansMenuServices {

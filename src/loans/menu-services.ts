@@ -144,9 +144,11 @@ export function loansMenuServices(ctx: LoansContext): LoansMenuServices {
         return 'started';
       } catch (err) {
         // Repaid meanwhile (another payment, cash at the branch): nothing, or less, is left to pay.
-        if (err instanceof Problem && err.status === 409 && (await repayments.dueNow(loan.id)).payoff === 0) {
-          return 'nothing_due';
-        }
+        if (!(err instanceof Problem) || err.status !== 409) throw err;
+        const still = await repayingLoanOf(userId);
+        const payoff = still ? (await repayments.dueNow(still.id)).payoff : 0;
+        if (payoff === 0) return 'nothing_due';
+        if (amount > payoff) return 'above_payoff';
         throw err;
       }
     },

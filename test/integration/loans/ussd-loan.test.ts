@@ -1,5 +1,5 @@
 import type { Sfd, User } from '../../../src/accounts/entities';
-import { Loan, LoanInstalment, LoanPayment } from '../../../src/loans/entities';
+import { Loan, LoanApplication, LoanInstalment, LoanPayment } from '../../../src/loans/entities';
 import { PaymentTransaction } from '../../../src/payments/entities';
 import { formatAccountNumber } from '../../../src/savings/account-number';
 import { addDays } from '../../../src/shared/sfd-calendar';
@@ -164,6 +164,32 @@ describe('5. Prets: 4. Rembourser', () => {
     );
     expect(await m().countBy(LoanPayment, { loanId: loan.id })).toBe(1);
     expect(await m().countBy(PaymentTransaction, { purposeRef: String(loan.id) })).toBe(1);
+  });
+});
+
+describe('5. Prets: 4. Rembourser, the loan moved before the PIN', () => {
+  it('says when less is left than the amount asked (another payment arrived)', async () => {
+    const { client, loan, instalments } = await borrower();
+    const p = await dialled(client);
+    await p.sendAll('5', '4', '2', '101000', '1');
+    // Meanwhile 10 000 of principal were paid (at the branch).
+    await m().update(LoanInstalment, { id: instalments[0].id }, { principalPaid: 7885 });
+    await m().update(LoanInstalment, { id: instalments[1].id }, { principalPaid: 2115 });
+    expect(await p.send(PIN)).toBe(
+      'END Montant superieur a ce qui reste a payer: un autre paiement est peut-etre arrive. Choisissez 5 puis 4 pour voir le montant du.',
+    );
+    expect(await m().countBy(LoanPayment, { loanId: loan.id })).toBe(0);
+    expect(await m().countBy(PaymentTransaction, { purposeRef: String(loan.id) })).toBe(0);
+  });
+
+  it('says when nothing is left to repay (the loan closed meanwhile)', async () => {
+    const { client, loan, application } = await borrower();
+    const p = await dialled(client);
+    await p.sendAll('5', '4', '1');
+    await m().update(Loan, { id: loan.id }, { status: 'solde' });
+    await m().update(LoanApplication, { id: application.id }, { openClientId: null });
+    expect(await p.send(PIN)).toBe('END Rien a rembourser sur votre pret.');
+    expect(await m().countBy(LoanPayment, { loanId: loan.id })).toBe(0);
   });
 });
 

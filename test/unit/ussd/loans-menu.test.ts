@@ -375,7 +375,7 @@ describe('5. Prets: a loan being repaid', () => {
     expect(await m.send('60')).toBe('CON Remboursement de 60 FCFA par mobile money\n1. Confirmer');
   });
 
-  it('4 says a payment pending, nothing left to repay', async () => {
+  it('4 says a payment pending, nothing left to repay, more than is left now', async () => {
     const pay = async (over: Partial<Record<keyof Services, (input: never) => Promise<unknown>>>) => {
       const m = new Menu('loans', fakes({ loadLoans: async () => repaying(), ...over }));
       await m.opened();
@@ -387,6 +387,9 @@ describe('5. Prets: a loan being repaid', () => {
     );
     expect(await pay({ startLoanRepayment: async () => 'nothing_due' })).toBe(
       'END Rien a rembourser sur votre pret.',
+    );
+    expect(await pay({ startLoanRepayment: async () => 'above_payoff' })).toBe(
+      'END Montant superieur a ce qui reste a payer: un autre paiement est peut-etre arrive. Choisissez 5 puis 4 pour voir le montant du.',
     );
     expect(await pay({ loadLoanDue: async () => ({ ...DUE, next: null, dueNow: 0, payoff: 0 }) })).toBe(
       'END Rien a rembourser sur votre pret.',

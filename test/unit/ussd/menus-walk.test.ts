@@ -235,7 +235,7 @@ const OUTCOMES: Record<string, unknown[]> = {
     { months: 12, next: null, overdue: 0, dueNow: 0, payoff: 50 },
     { months: 12, next: null, overdue: 0, dueNow: 0, payoff: 0 },
   ],
-  startLoanRepayment: ['started', 'pending', 'nothing_due'],
+  startLoanRepayment: ['started', 'pending', 'nothing_due', 'above_payoff'],
   loadLoanLine: ['Pret: reste 999 999 995 FCFA, proch. echeance 31/12', null],
 };
 

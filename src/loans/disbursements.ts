@@ -75,7 +75,12 @@ export class LoanDisbursementsService {
       const at = this.deps.clock.now();
       const found = this.disbursableBy(actor, await lockLoan(manager, loanId));
       const client = await this.needs.accounts.contact(found.clientId, manager);
-      if (method === 'mobile_money' && !client?.phone) throw validationFailed({ method: ['no_phone'] });
+      if (
+        method === 'mobile_money' &&
+        (!this.needs.payments.provider.capabilities.payout || !client?.phone)
+      ) {
+        throw validationFailed({ method: [client?.phone ? 'payout_unavailable' : 'no_phone'] });
+      }
       const view = (l: Loan) => ({ status: l.status, disbursement_method: l.disbursementMethod });
       const attempt = await this.attemptOf(manager, found.id);
       await openLoanAccounts(manager, found, at);
@@ -135,7 +140,8 @@ export class LoanDisbursementsService {
 
   /**
    * The loan's schedule from its terms (loan_instalments, a_payer), the first due date the loan's own
-   * if staff set one, else a month after `disbursedOn` (the SFD's local date); sets it on the loan.
+   * if staff set one still ahead of `disbursedOn` (the SFD's local date), else a month after it; sets
+   * it on the loan.
    * Idempotent: a loan that has its rows already gets them back unchanged.
    */
   async createSchedule(
@@ -146,7 +152,11 @@ export class LoanDisbursementsService {
   ): Promise<LoanInstalment[]> {
     const existing = await instalmentsOf(manager, loan.id);
     if (existing.length > 0) return existing;
-    const firstDueDate = loan.firstDueDate ?? dueDateAfter(disbursedOn, 1);
+    // A date staff set that has passed by the day of the disbursement would start the loan late.
+    const firstDueDate =
+      loan.firstDueDate !== null && loan.firstDueDate > disbursedOn
+        ? loan.firstDueDate
+        : dueDateAfter(disbursedOn, 1);
     const { rows } = buildSchedule({
       principal: loan.principal,
       annualRateBp: loan.annualRateBp,

@@ -14,6 +14,7 @@ import { loanPrincipalAccount } from '../../../src/loans/ledger-accounts';
 import { loanDisbursementData } from '../../../src/loans/application-notices';
 import { LOAN_DISBURSEMENT_PENDING } from '../../../src/loans/notices';
 import { dueDateAfter } from '../../../src/loans/schedule';
+import { addDays } from '../../../src/shared/sfd-calendar';
 import { notifyStaffAt } from '../../../src/notifications/inapp';
 import { Notification } from '../../../src/notifications/inapp-entities';
 import { PaymentTransaction } from '../../../src/payments/entities';
@@ -177,6 +178,20 @@ it('a first due date set beforehand is the schedule’s; no fees: no fee line', 
     [loanPrincipalAccount(loan.id)]: -100_000,
     [sfdAccount(sfd.id, 'cash')]: 100_000,
   });
+});
+
+it('a first due date that has passed by the disbursement day gives way to a month after it', async () => {
+  const { loan } = await granted();
+  const set = await t.request
+    .post('/api/loans/schedules/')
+    .set('Authorization', `Bearer ${agentToken}`)
+    .send({ loan_id: loan.id, first_due_date: addDays(today(t), 2) });
+  expect(set.status).toBe(200);
+  t.clock.advance(3 * 86_400_000);
+  const res = await disburse(loan.id, { method: 'cash' }, await tokenFor(t, agent));
+  expect(res.status).toBe(200);
+  expect(res.body.first_due_date).toBe(dueDateAfter(today(t), 1));
+  agentToken = await tokenFor(t, agent);
 });
 
 it('by mobile money: posted, accorde while paid out; paid → decaisse with its schedule and SMS', async () => {

@@ -211,3 +211,17 @@ it('POST /api/loans/ (the grant): the SFD own admin only; another SFD admin 404;
     outstanding_principal: 0,
   });
 });
+
+it('every one of these endpoints is in the API document, under the issue’s path', async () => {
+  const doc = (await t.request.get('/api/schema/')).body as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+  const ops = (path: string) => Object.keys(doc.paths[path] ?? {}).sort();
+  expect(ops('/api/loans/')).toEqual(['get', 'post']);
+  expect(ops('/api/loans/{id}/')).toEqual(['get']);
+  expect(ops('/api/loans/{id}/decaissement/')).toEqual(['post']);
+  expect(ops('/api/loans/{id}/calendrier-remboursement/')).toEqual(['get']);
+  expect(ops('/api/loans/schedules/')).toEqual(['get', 'post']);
+  expect(ops('/api/loans/schedules/a-venir/')).toEqual(['get']);
+  expect(ops('/api/loans/schedules/en-retard/')).toEqual(['get']);
+});

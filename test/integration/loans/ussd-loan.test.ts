@@ -5,6 +5,7 @@ import { formatAccountNumber } from '../../../src/savings/account-number';
 import { addDays } from '../../../src/shared/sfd-calendar';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, PIN } from '../../helpers/factories';
+import { CALLERS, matrixCallers, type Caller } from '../../helpers/matrix';
 import { Phone } from '../../helpers/ussd';
 import { fundedParticipant } from '../tontines/withdrawals-helpers';
 import { eligibleClient, makeLoan, today } from './helpers';
@@ -91,6 +92,34 @@ describe('5. Prets with a disbursed loan', () => {
     expect(await p.send('4')).toBe(
       `CON Rembourser par mobile money\n1. Payer 9 185 FCFA\n2. Autre montant${FOOTER}`,
     );
+  });
+});
+
+describe('5. Prets: who reaches a loan', () => {
+  it('answers each caller on their own phone: only the owner sees the loan', async () => {
+    const { client } = await borrower();
+    const other = await makeSfd(t, 'PRX');
+    const { users } = await matrixCallers(t, sfd, other, client);
+    const STAFF = "END Ce service est reserve aux clients. Utilisez l'espace agent.";
+    const expected: Record<Caller, string> = {
+      owner: MENU,
+      otherClient:
+        'END Pret impossible: il faut un compte epargne actif depuis au moins 90 jours. Choisissez 4 au menu pour ouvrir un compte epargne.',
+      'agent_sfd:own': STAFF,
+      'superviseur_sfd:own': STAFF,
+      'admin_sfd:own': STAFF,
+      'agent_sfd:other': STAFF,
+      'superviseur_sfd:other': STAFF,
+      'admin_sfd:other': STAFF,
+      platform: STAFF,
+    };
+    const answers = {} as Record<Caller, string>;
+    for (const caller of CALLERS) {
+      const p = new Phone(t, users[caller].phone);
+      const first = await p.dial();
+      answers[caller] = first.startsWith('END') ? first : await p.send('5');
+    }
+    expect(answers).toEqual(expected);
   });
 });
 

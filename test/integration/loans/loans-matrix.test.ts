@@ -97,6 +97,15 @@ it('GET /api/loans/: the owner their own, the SFD staff its two, another SFD non
     .get(`/api/loans/?client_id=${callers.users.owner.id}`)
     .set(callers.auth('otherClient'));
   expect(res.body.count).toBe(0);
+  // The platform admin narrows to one SFD; SFD staff cannot widen theirs with sfd_id.
+  const platform = callers.auth('platform');
+  const otherSfd = callers.users['agent_sfd:other'].sfdId as number;
+  expect((await t.request.get(`/api/loans/?sfd_id=${own.id}`).set(platform)).body.count).toBe(2);
+  expect((await t.request.get(`/api/loans/?sfd_id=${otherSfd}`).set(platform)).body.count).toBe(0);
+  expect(
+    (await t.request.get(`/api/loans/?sfd_id=${own.id}`).set(callers.auth('agent_sfd:other'))).body.count,
+  ).toBe(0);
+  expect((await t.request.get(`/api/loans/schedules/?sfd_id=${otherSfd}`).set(platform)).body.count).toBe(0);
 });
 
 it('GET /api/loans/{id}/ and its calendrier: its client, its SFD staff, the platform; others 404', async () => {

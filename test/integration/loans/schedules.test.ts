@@ -156,6 +156,9 @@ it('the first due date set before the disbursement: 1 to 60 days ahead, accorde 
     ['loan.first_due_date', { first_due_date: null }, { first_due_date: addDays(now, 60) }],
     ['loan.first_due_date', { first_due_date: addDays(now, 60) }, { first_due_date: first }],
   ]);
+  // Not disbursed yet: no rows in its calendar.
+  const before = await get(`/api/loans/${loan.id}/calendrier-remboursement/`);
+  expect(before.body).toMatchObject({ status: 'accorde', rows: [], totals: { total: 0, due: 0 } });
   const cash = await post(`/api/loans/${loan.id}/decaissement/`, { method: 'cash' });
   expect(cash.body).toMatchObject({ status: 'decaisse', first_due_date: first });
   // Disbursed: its first due date is no longer to be set.

@@ -1,15 +1,21 @@
 import type { PeriodicJob } from '../contract';
-import type { ReminderKind } from '../notifications/reminders';
+import { disbursementJobs } from './disbursement-jobs';
 import type { LoansContext } from './parts';
 
-/** STUB (issue 14): the periodic jobs (daily penalties, disbursement payout sweep). */
-export function loanJobs(ctx: LoansContext): PeriodicJob[] {
-  void ctx;
-  return [];
-}
+export { loanReminders } from './loan-reminders';
 
-/** STUB (issue 14): the SMS reminders (3 and 1 days before a due date, 1 and 7 days late). */
-export function loanReminders(ctx: LoansContext): ReminderKind[] {
-  void ctx;
-  return [];
+export const PENALTIES_JOB = 'loan-penalties';
+/**
+ * The daily penalty run goes every 15 minutes: it accrues through each SFD's local today, so the
+ * first run after local midnight charges the new day, and a run that finds every mark at today costs
+ * one indexed query per SFD. Frequent runs also catch up soon after a downtime.
+ */
+export const PENALTIES_EVERY_MS = 15 * 60_000;
+
+/** The loans module's periodic jobs: the daily penalties and the disbursement payout sweep. */
+export function loanJobs(ctx: LoansContext): PeriodicJob[] {
+  return [
+    { name: PENALTIES_JOB, everyMs: PENALTIES_EVERY_MS, run: () => ctx.penalties.run() },
+    ...disbursementJobs(ctx),
+  ];
 }

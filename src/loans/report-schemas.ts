@@ -164,10 +164,14 @@ export function analysisDto(r: AnalysisReport): z.input<typeof analysisSchema> {
 export const statisticsQuery = z
   .object({
     sfd_id: recordId.optional().meta({ description: 'Platform admin only: one SFD' }),
-    date_from: localDay
+    date_from: z.iso
+      .date()
       .optional()
       .meta({ description: 'Disbursed / granted from this local day (included)' }),
-    date_to: localDay.optional().meta({ description: 'Disbursed / granted up to this local day (included)' }),
+    date_to: z.iso
+      .date()
+      .optional()
+      .meta({ description: 'Disbursed / granted up to this local day (included)' }),
     format: z.enum(['json', 'csv']).default('json').meta({ description: '`csv`: text/csv, a header row' }),
   })
   .refine((q) => !q.date_from || !q.date_to || q.date_from <= q.date_to, {

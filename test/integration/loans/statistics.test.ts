@@ -158,6 +158,7 @@ it('a period bounds the amount disbursed and the processing time, not the portfo
   expectProblem(bad, 400, 'validation');
   expect(Object.keys(bad.body.errors)).toEqual(['date_to']);
   expectProblem(await get(tokAgentA, `${URL}?date_from=16-06-2026`), 400, 'validation');
+  expectProblem(await get(tokAgentA, `${URL}?date_to=2026-02-30`), 400, 'validation');
 });
 
 it('the platform admin sees every SFD, or the one asked; staff only theirs', async () => {

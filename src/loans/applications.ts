@@ -10,8 +10,10 @@ import { withinScope } from '../http/scope';
 import { uniqueViolationField } from '../infra/db-errors';
 import type { HoldsService } from '../savings/holds';
 import { DEFAULT_TIME_ZONE, localDateOf, type LocalDate } from '../shared/sfd-calendar';
-import { decide, transition, type Decision } from '../workflow/decide';
-import { applicationSms, decided, decisionPending, reviewPending } from './application-notices';
+import type { Decision } from '../workflow/decide';
+import { decideApplication } from './application-decision';
+import { applicationSms, reviewPending } from './application-notices';
+import { reviewApplication } from './application-review';
 import { eligibilityOf, type Eligibility, type IneligibleReason } from './eligibility';
 import {
   LOAN_PURPOSES,
@@ -24,14 +26,7 @@ import {
 } from './entities';
 import { MAX_MONTHS, MIN_MONTHS } from './schedule';
 import type { LoanSettingsService } from './settings';
-import {
-  checkUsury,
-  evaluateTerms,
-  guaranteeAmountOf,
-  termsFieldErrors,
-  type EvaluatedTerms,
-  type LoanTermsInput,
-} from './terms';
+import type { EvaluatedTerms, LoanTermsInput } from './terms';
 
 /** What the superviseur sends: the terms (amount and months default to the application's), a comment. */
 export interface TermsRequest extends Omit<LoanTermsInput, 'amount' | 'months'> {
@@ -50,34 +45,10 @@ export interface ApplyInput {
   channel: LoanChannel;
 }
 
-const APPLICATION_VIEW = (a: LoanApplication) => ({
-  status: a.status,
-  ...(a.reason ? { reason: a.reason } : {}),
-});
-const termsView = (t: LoanTermsInput & { tegBp: number }) => ({
-  amount: t.amount,
-  annual_rate_bp: t.annualRateBp,
-  months: t.months,
-  method: t.method,
-  fees: t.fees,
-  penalty_daily_bp: t.penaltyDailyBp,
-  guarantee_pct: t.guaranteePct,
-  teg_bp: t.tegBp,
-});
-
 const inProgress = (reasons: IneligibleReason[] = ['loan_in_progress']) =>
   new Problem(409, 'loan_in_progress', 'the client has a loan application or a loan in progress', {
     reasons,
   });
-
-/** The application's row, locked for the transaction (MySQL; SQLite runs one at a time). */
-function lockApplication(manager: EntityManager, id: number): Promise<LoanApplication | null> {
-  const mysql = manager.connection.options.type === 'mysql';
-  return manager.findOne(LoanApplication, {
-    where: { id },
-    ...(mysql ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-  });
-}
 
 /**
  * Loan applications (issue 14): the client's (or staff's for them) application, the superviseur's terms
@@ -237,229 +208,22 @@ export class LoanApplicationsService {
   }
 
   /**
-   * The superviseur's (or an admin_sfd's) terms of an application of their SFD, soumis or en_cours_examen
-   * (409 otherwise): checked (400), their TEG against the SFD's usury cap (409 `usury_exceeded`), stored
-   * (one row per application, revised in place); soumis → en_cours_examen; with `forward` →
-   * transfere_admin, the admins told, the client too.
+   * The superviseur's (or an admin_sfd's) terms, and the forward (application-review.ts).
    */
-  async process(
+  process(
     actor: Principal,
     id: number,
     req: TermsRequest,
   ): Promise<{ application: LoanApplication; terms: LoanTerms; evaluated: EvaluatedTerms }> {
-    return this.deps.db.transaction(async (manager) => {
-      const at = this.deps.clock.now();
-      let application = withinScope(actor, await lockApplication(manager, id));
-      if (actor.sfdId !== application.sfdId)
-        throw forbidden('forbidden', 'only the SFD’s own staff set terms');
-      if (application.status !== 'soumis' && application.status !== 'en_cours_examen') {
-        throw conflict(`application ${application.status}: its terms can no longer change`);
-      }
-      const input: LoanTermsInput = {
-        amount: req.amount ?? application.amount,
-        months: req.months ?? application.months,
-        annualRateBp: req.annualRateBp,
-        method: req.method,
-        fees: req.fees,
-        penaltyDailyBp: req.penaltyDailyBp,
-        guaranteePct: req.guaranteePct,
-      };
-      const errors = termsFieldErrors(input, application.amount);
-      if (Object.keys(errors).length > 0) throw validationFailed(errors);
-      const evaluated = evaluateTerms(input, await this.todayIn(application.sfdId, at, manager));
-      checkUsury(evaluated.tegBp, (await this.needs.settings.of(application.sfdId, manager)).usuryCapBp);
-
-      const old = await manager.findOne(LoanTerms, { where: { applicationId: id } });
-      const terms = await manager.save(
-        manager.create(LoanTerms, {
-          ...(old ?? { createdAt: at }),
-          ...input,
-          tegBp: evaluated.tegBp,
-          sfdId: application.sfdId,
-          applicationId: id,
-          setBy: actor.userId,
-          updatedAt: at,
-        }),
-      );
-      await recordAudit(
-        manager,
-        {
-          actor,
-          sfdId: application.sfdId,
-          action: old ? 'loan.terms.revise' : 'loan.terms.set',
-          targetType: 'loan_application',
-          targetId: id,
-          before: old ? termsView(old) : null,
-          after: termsView(terms),
-        },
-        at,
-      );
-      const review = {
-        reviewedBy: actor.userId,
-        reviewedAt: at,
-        reviewComment: req.comment ?? application.reviewComment,
-        updatedAt: at,
-      };
-      if (application.status === 'soumis') {
-        application = await transition(manager, {
-          entity: LoanApplication,
-          id,
-          from: ['soumis'],
-          to: 'en_cours_examen',
-          set: review,
-          actor,
-          action: 'loan.application.review',
-          targetType: 'loan_application',
-          at,
-          view: APPLICATION_VIEW,
-        });
-      } else {
-        await manager.update(LoanApplication, { id }, review);
-        application = await manager.findOneByOrFail(LoanApplication, { id });
-      }
-      if (req.forward) {
-        application = await transition(manager, {
-          entity: LoanApplication,
-          id,
-          from: ['en_cours_examen'],
-          to: 'transfere_admin',
-          set: { forwardedAt: at, updatedAt: at },
-          actor,
-          action: 'loan.application.forward',
-          targetType: 'loan_application',
-          at,
-          view: APPLICATION_VIEW,
-        });
-        const client = await this.needs.accounts.contact(application.clientId, manager);
-        await decisionPending(manager, application, terms, client, at, this.needs.accounts);
-        await applicationSms(this.deps.outbox, manager, client, 'forwarded', application);
-      }
-      return { application, terms, evaluated };
-    });
+    return reviewApplication(this, actor, id, req);
   }
 
-  /**
-   * The admin_sfd's decision on a forwarded application of their SFD (another SFD's: 404; another role,
-   * or the one who set its terms: 403; not transfere_admin: 409). Approve, in one transaction: the TEG
-   * checked again against today's cap, the Loan (accorde), the savings hold of the guarantee (409 if
-   * the savings cannot cover it: nothing is written), the notices and the client's SMS. Reject: the
-   * client may apply again (openClientId null) and is told why.
-   */
-  async decide(
+  /** The admin_sfd's grant or rejection (application-decision.ts); POST /api/loans/ calls it too. */
+  decide(
     actor: Principal,
     applicationId: number,
     decision: Decision,
   ): Promise<{ application: LoanApplication; loan: Loan | null }> {
-    return this.deps.db.transaction(async (manager) => {
-      const at = this.deps.clock.now();
-      const found = withinScope(actor, await lockApplication(manager, applicationId));
-      if (actor.role !== 'admin_sfd' || actor.sfdId !== found.sfdId) {
-        throw forbidden('forbidden', 'only an admin_sfd of the SFD grants or rejects a loan');
-      }
-      if (found.status !== 'transfere_admin')
-        throw conflict(`application ${found.status}, not transfere_admin`);
-      const terms = await manager.findOneOrFail(LoanTerms, { where: { applicationId } });
-      if (terms.setBy === actor.userId || found.reviewedBy === actor.userId) {
-        throw forbidden('maker_checker', 'who set the terms does not decide on them');
-      }
-      const approve = decision.decision === 'approve';
-      if (approve) checkUsury(terms.tegBp, (await this.needs.settings.of(found.sfdId, manager)).usuryCapBp);
-      const application = await decide(manager, {
-        entity: LoanApplication,
-        id: applicationId,
-        from: ['transfere_admin'],
-        to: { approve: 'accorde', reject: 'rejete' },
-        set: {
-          decidedBy: actor.userId,
-          decidedAt: at,
-          reason: approve ? null : (decision.reason ?? null),
-          ...(approve ? {} : { openClientId: null }),
-          updatedAt: at,
-        },
-        actor,
-        action: 'loan.application',
-        targetType: 'loan_application',
-        at,
-        decision,
-        view: APPLICATION_VIEW,
-      });
-      const client = await this.needs.accounts.contact(application.clientId, manager);
-      const loan = approve ? await this.grant(manager, actor, application, terms, at) : null;
-      await decided(manager, application, loan, client, at, this.needs.accounts);
-      const instalment = evaluateTerms(terms, localDateOf(at, DEFAULT_TIME_ZONE)).schedule.instalment;
-      await applicationSms(this.deps.outbox, manager, client, approve ? 'granted' : 'rejected', application, {
-        ...(loan ? { loan, instalment } : {}),
-      });
-      return { application, loan };
-    });
-  }
-
-  /** The Loan of a granted application, its terms copied, and the hold of its savings guarantee. */
-  private async grant(
-    manager: EntityManager,
-    actor: Principal,
-    application: LoanApplication,
-    terms: LoanTerms,
-    at: Date,
-  ): Promise<Loan> {
-    const guaranteeAmount = guaranteeAmountOf(terms.amount, terms.guaranteePct);
-    const loan = await manager.save(
-      manager.create(Loan, {
-        sfdId: application.sfdId,
-        clientId: application.clientId,
-        applicationId: application.id,
-        status: 'accorde',
-        principal: terms.amount,
-        annualRateBp: terms.annualRateBp,
-        months: terms.months,
-        method: terms.method,
-        fees: terms.fees,
-        penaltyDailyBp: terms.penaltyDailyBp,
-        tegBp: terms.tegBp,
-        savingsAccountId: application.savingsAccountId,
-        guaranteeAmount,
-        grantedBy: actor.userId,
-        grantedAt: at,
-        disbursementMethod: null,
-        disbursementReference: null,
-        disbursedBy: null,
-        disbursedAt: null,
-        firstDueDate: null,
-        defaultedAt: null,
-        closedAt: null,
-        createdAt: at,
-        updatedAt: at,
-      }),
-    );
-    const hold =
-      guaranteeAmount > 0
-        ? await this.needs.holds.hold(manager, {
-            accountId: application.savingsAccountId,
-            amount: guaranteeAmount,
-            reason: 'loan_guarantee',
-            ref: { type: 'loan', id: loan.id },
-            createdBy: actor.userId,
-            at,
-          })
-        : null;
-    await recordAudit(
-      manager,
-      {
-        actor,
-        sfdId: loan.sfdId,
-        action: 'loan.grant',
-        targetType: 'loan',
-        targetId: loan.id,
-        after: {
-          status: 'accorde',
-          application_id: application.id,
-          ...termsView(terms),
-          guarantee_amount: guaranteeAmount,
-          ...(hold ? { hold_id: hold.id } : {}),
-        },
-      },
-      at,
-    );
-    return loan;
+    return decideApplication(this, actor, applicationId, decision);
   }
 }

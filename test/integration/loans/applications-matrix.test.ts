@@ -3,7 +3,8 @@ import type { SavingsAccount } from '../../../src/savings/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd } from '../../helpers/factories';
 import { CALLERS, matrixCallers, type Caller } from '../../helpers/matrix';
-import { eligibleClient, makeApplication } from './helpers';
+import { addDays } from '../../../src/shared/sfd-calendar';
+import { eligibleClient, makeApplication, today } from './helpers';
 
 /**
  * Who reaches the applications and terms endpoints: the role × SFD matrix, the expected answers written
@@ -110,6 +111,14 @@ it('GET /api/loans/applications/: the client their own, staff their SFD, the pla
   expect(filtered.body.count).toBe(1);
   const soumis = await as('agent_sfd:own').get('/api/loans/applications/?status=accorde');
   expect(soumis.body.count).toBe(0);
+  // Created today in the SFD's calendar: in from today, out up to yesterday.
+  const day = today(t);
+  const from = await as('agent_sfd:own').get(`/api/loans/applications/?date_from=${day}&date_to=${day}`);
+  expect(from.body.count).toBe(4);
+  const before = await as('agent_sfd:own').get(`/api/loans/applications/?date_to=${addDays(day, -1)}`);
+  expect(before.body.count).toBe(0);
+  expect((await as('owner').get(`/api/loans/applications/?date_from=${addDays(day, 1)}`)).body.count).toBe(0);
+  expect((await as('owner').get('/api/loans/applications/?date_from=2026-13-01')).status).toBe(400);
 });
 
 it('process-application and POST /api/loans/terms/: superviseur or admin of the SFD; others 403, another SFD 404', async () => {

@@ -70,8 +70,8 @@ const smsOf = async (user: User) => (await t.inbox.to(user.phone as string)).map
 const ddmmyyyy = (d: string) => `${d.slice(8)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
 
 /** A granted loan of 100 000 at 12 %/12 months (fees 1 000 unless said) for a new client. */
-async function granted(phone?: string, fees = 1000) {
-  const client = await makeUser(t, 'client', sfd, phone ? { phone } : {});
+async function granted(phone?: string, fees = 1000, language: 'fr' | 'en' = 'fr') {
+  const client = await makeUser(t, 'client', sfd, { language, ...(phone ? { phone } : {}) });
   const { savings } = await eligibleClient(t, sfd, { client });
   const { loan, application } = await makeLoan(t, sfd, client, savings, { fees });
   return { client, loan, application };
@@ -254,7 +254,7 @@ it('by mobile money: posted, accorde while paid out; paid → decaisse with its 
 });
 
 it('a failed payout is reversed and the loan waits; disbursed again in cash, under a new key', async () => {
-  const { client, loan } = await granted(phoneEnding('9'));
+  const { client, loan, application } = await granted(phoneEnding('9'), 1000, 'en');
   const res = await disburse(loan.id, { method: 'mobile_money' });
   expect(res.status).toBe(200);
   await until(async () => (await loanOf(loan.id)).disbursementMethod === null);
@@ -285,8 +285,10 @@ it('a failed payout is reversed and the loan waits; disbursed again in cash, und
     [sfdAccount(sfd.id, 'cash')]: 99_000,
   });
   expect(await ledgerBalance(t, loanPrincipalAccount(loan.id))).toBe(-100_000);
-  expect((await smsOf(client)).at(-1)).toMatch(
-    /^TontiFlex: pret P\d+ decaisse: 99 000 FCFA remis en especes/,
+  // The client reads English.
+  expect((await smsOf(client)).at(-1)).toBe(
+    `TontiFlex: loan P${application.id} disbursed: 99 000 FCFA handed over in cash at the branch. Repay in 12 ` +
+      `monthly instalments of 8 885 FCFA, the 1st on ${ddmmyyyy(dueDateAfter(today(t), 1))}.`,
   );
 });
 
@@ -333,12 +335,15 @@ it('a payout lost to a crash after the commit is sent by the sweep, once', async
     disbursementMethod: 'mobile_money',
     disbursementReference: null,
   });
-  const sweep = t.modules.loans.disbursements;
-  expect(await sweep.resumePayouts()).toBe(0);
+  // The module's periodic job, as the workers run it every minute.
+  const job = t.modules.loans.jobs.periodic.find((j) => j.name === 'loans-disbursement-payout-sweep');
+  expect(job?.everyMs).toBe(60_000);
+  const sweep = () => (job as { run(): Promise<unknown> }).run();
+  expect(await sweep()).toBe(0);
   t.clock.advance(DISBURSEMENT_PAYOUT_GRACE_MS + 1000);
-  expect(await sweep.resumePayouts()).toBe(1);
+  expect(await sweep()).toBe(1);
   await until(async () => (await loanOf(loan.id)).status === 'decaisse');
-  expect(await sweep.resumePayouts()).toBe(0);
+  expect(await sweep()).toBe(0);
   const payouts = await t.deps.db.manager.findBy(PaymentTransaction, {
     purpose: DISBURSEMENT_PURPOSE,
     purposeRef: String(loan.id),
@@ -347,4 +352,24 @@ it('a payout lost to a crash after the commit is sent by the sweep, once', async
     ['payout', 99_000, 'success', agent.id],
   ]);
   expect(await t.deps.db.manager.countBy(LoanInstalment, { loanId: loan.id })).toBe(12);
+});
+
+it('a collection under the disbursement purpose buys nothing: its money is parked in suspense', async () => {
+  const handler = t.modules.loans.disbursements.purposeHandler();
+  const payment = { reference: 'TFDPTEST0001', amount: 700, sfdId: sfd.id, purposeRef: '1' };
+  const suspense = await ledgerBalance(t, sfdAccount(sfd.id, 'suspense'), true);
+  await t.deps.db.transaction((m) =>
+    (handler.applyCollection as NonNullable<typeof handler.applyCollection>)(
+      m,
+      payment as unknown as PaymentTransaction,
+      t.clock.now(),
+    ),
+  );
+  expect(await entryLines(t, 'payment:TFDPTEST0001')).toEqual({
+    [sfdAccount(sfd.id, 'mobile-money')]: -700,
+    [sfdAccount(sfd.id, 'suspense')]: 700,
+  });
+  expect(await ledgerBalance(t, sfdAccount(sfd.id, 'suspense'))).toBe(suspense + 700);
+  // Nobody may start a payment for it: it pays out.
+  expect(t.payments.registry.initiable('decaissement_pret')).toBe(false);
 });

@@ -4,7 +4,7 @@ import type { AccountsDirectory } from '../accounts/directory';
 import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
 import type { Page } from '../http/pagination';
-import { conflict, forbidden, notFound, validationFailed } from '../http/errors';
+import { conflict, forbidden, notFound, Problem, validationFailed } from '../http/errors';
 import { hasRank } from '../http/roles';
 import { withinScope } from '../http/scope';
 import { uniqueViolationField } from '../infra/db-errors';
@@ -89,9 +89,9 @@ export class LoanRepaymentsService {
     actor: Principal,
     loanId: number,
     amount: number,
-    opts: { locked?: Loan | null; agentOnly?: boolean } = {},
+    opts: { agentOnly?: boolean } = {},
   ) {
-    const loan = payableBy(actor, opts.locked !== undefined ? opts.locked : await lockLoan(manager, loanId));
+    const loan = payableBy(actor, await lockLoan(manager, loanId));
     if (opts.agentOnly && !isAgentOf(actor, loan.sfdId)) throw forbidden();
     if (!PAYABLE.includes(loan.status)) throw conflict(`the loan is ${loan.status}: it takes no repayment`);
     const instalments = await instalmentsOf(manager, loan.id);
@@ -163,23 +163,12 @@ export class LoanRepaymentsService {
     try {
       return await this.deps.db.transaction(async (manager) => {
         const at = this.deps.clock.now();
-        const locked = await lockLoan(manager, input.loanId);
-        // A twin that committed while this one waited for the lock: its result, before any check (the
-        // loan it closed takes no more payments, yet the retry must still answer the first result).
-        const twin = await lockedPayment(manager, {
-          collectedBy: input.agent.userId,
-          idempotencyKey: input.idempotencyKey,
-        });
-        if (twin) return { payment: sameOrRefuse(twin, input), replayed: true };
         const { loan, instalments, today } = await this.payable(
           manager,
           input.agent,
           input.loanId,
           input.amount,
-          {
-            locked,
-            agentOnly: true,
-          },
+          { agentOnly: true },
         );
         // The row first: a concurrent duplicate (same agent, same key) fails here, on the unique index.
         const row = await manager.save(
@@ -215,8 +204,11 @@ export class LoanRepaymentsService {
         return { payment: applied.payment, replayed: false };
       });
     } catch (err) {
-      if (!uniqueViolationField(err)) throw err;
-      // A concurrent request with the same key committed first: its result is the answer.
+      // A concurrent request with the same key committed first: its result is the answer. It fails this
+      // one on the unique index, or earlier on a check the first one changed (the loan it closed takes
+      // no more payments, or the payoff fell below the amount): a retry still answers the first result.
+      const lost = uniqueViolationField(err) || (err instanceof Problem && err.status === 409);
+      if (!lost) throw err;
       const winner = await this.byIdempotencyKey(input.agent.userId, input.idempotencyKey);
       if (!winner) throw err;
       return { payment: sameOrRefuse(winner, input), replayed: true };

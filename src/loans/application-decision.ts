@@ -13,7 +13,7 @@ import { checkUsury, guaranteeAmountOf } from './terms';
 
 /**
  * The admin_sfd's decision on a forwarded application of their SFD (another SFD's: 404; another role,
- * or the one who set its terms: 403; not transfere_admin: 409). Approve, in one transaction: the TEG
+ * or the one who filed it or set its terms: 403; not transfere_admin: 409). Approve, in one transaction: the TEG
  * checked again against today's cap, the Loan (accorde), the savings hold of the guarantee (409 if
  * the savings cannot cover it: nothing is written), the notices and the client's SMS. Reject: the
  * client may apply again (openClientId null) and is told why.
@@ -33,8 +33,9 @@ export async function decideApplication(
     if (found.status !== 'transfere_admin')
       throw conflict(`application ${found.status}, not transfere_admin`);
     const terms = await manager.findOneOrFail(LoanTerms, { where: { applicationId } });
-    if (terms.setBy === actor.userId || found.reviewedBy === actor.userId) {
-      throw forbidden('maker_checker', 'who set the terms does not decide on them');
+    // Four eyes: who filed the application for the client, or set its terms, does not decide it.
+    if ([terms.setBy, found.reviewedBy, found.requestedBy].includes(actor.userId)) {
+      throw forbidden('maker_checker', 'who filed the application or set its terms does not decide on it');
     }
     const approve = decision.decision === 'approve';
     if (approve) checkUsury(terms.tegBp, (await svc.needs.settings.of(found.sfdId, manager)).usuryCapBp);

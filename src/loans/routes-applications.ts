@@ -163,7 +163,7 @@ export function applicationRoutes(ctx: LoansContext): RouteSpec[] {
       summary: 'Grant or reject a forwarded application',
       description:
         'An admin_sfd of the application’s SFD only (a superviseur or lower: 403; another SFD: 404; the ' +
-        'platform admin: 403), never the one who set its terms (403 `maker_checker`), on an application ' +
+        'platform admin: 403), never the one who filed it for the client or set its terms (403 `maker_checker`), on an application ' +
         '`transfere_admin` (else 409). Approve → `accorde`: the TEG is checked again against the cap ' +
         '(409 `usury_exceeded`), the loan is created (`accorde`), the savings guarantee held on the ' +
         'client’s savings (409 `insufficient_funds`: nothing is written); agents and superviseurs are ' +

@@ -432,6 +432,59 @@ describe('review, forward, grant', () => {
     expectProblem(await decideApp(tokens.admin, asked.id, { decision: 'approve' }), 403, 'maker-checker');
     expect((await decideApp(tokens.admin2, asked.id, { decision: 'approve' })).body.status).toBe('accorde');
   });
+
+  it('maker-checker: the admin who filed the application for the client does not decide it', async () => {
+    const c = await client();
+    const filed = await apply(tokens.admin, {
+      client_id: c.client.id,
+      amount: 30_000,
+      months: 3,
+      purpose: 'sante',
+    });
+    expect(filed.body.requested_by).toBe(admin.id);
+    await processApp(tokens.superviseur, filed.body.id, { ...TERMS, forward: true });
+    const res = await decideApp(tokens.admin, filed.body.id, { decision: 'reject', reason: 'Non' });
+    expectProblem(res, 403, 'maker-checker');
+    expect(res.body.detail).toBe('who filed the application or set its terms does not decide on it');
+    expect((await decideApp(tokens.admin2, filed.body.id, { decision: 'approve' })).body.status).toBe(
+      'accorde',
+    );
+  });
+
+  it('on USSD (the service H6 calls): channel ussd, the client as the actor; current() answers it', async () => {
+    const c = await client();
+    const actor = {
+      userId: c.client.id,
+      role: 'client' as const,
+      sfdId: sfd.id,
+      jti: 'x',
+      familyId: 'x',
+      expiresAt: 0,
+    };
+    const made = await t.modules.loans.applications.apply(actor, {
+      amount: 25_000,
+      months: 4,
+      purpose: 'agriculture',
+      channel: 'ussd',
+    });
+    expect(made).toMatchObject({
+      channel: 'ussd',
+      requestedBy: null,
+      status: 'soumis',
+      openClientId: c.client.id,
+    });
+    const current = await t.modules.loans.applications.current(c.client.id);
+    expect([current?.application.id, current?.loan]).toEqual([made.id, null]);
+    expect(await t.modules.loans.applications.current(agent.id)).toBeNull();
+    await expect(
+      t.modules.loans.applications.apply(actor, {
+        amount: 9_999,
+        months: 4,
+        purpose: 'agriculture',
+        channel: 'ussd',
+      }),
+    ).rejects.toMatchObject({ status: 400, code: 'validation', errors: { amount: ['at least 10000'] } });
+  });
 });
 
 describe('the usury cap and the guarantee', () => {

@@ -1,4 +1,4 @@
-import type { Sfd } from '../../../src/accounts/entities';
+import { Sfd as SfdEntity, type Sfd } from '../../../src/accounts/entities';
 import { JournalEntry } from '../../../src/ledger/entities';
 import { Loan, LoanInstalment, LoanPenalty } from '../../../src/loans/entities';
 import { PENALTIES_EVERY_MS, PENALTIES_JOB } from '../../../src/loans/jobs';
@@ -220,4 +220,33 @@ it('runs as the loans module periodic job every 15 minutes', async () => {
   expect(await job?.run()).toEqual({ instalments: 1, penalties: 2, amount: 18 });
   expect(await job?.run()).toEqual({ instalments: 0, penalties: 0, amount: 0 });
   expect((await instalment(instalments[0].id)).penaltyAccrued).toBe(18);
+});
+
+it("counts late days on each SFD's own calendar", async () => {
+  const benin = await makeSfd(t);
+  const abidjan = await makeSfd(t);
+  await t.deps.db.manager.update(SfdEntity, { id: abidjan.id }, { timeZone: 'Africa/Abidjan' }); // UTC+0
+  const b = await disbursedLoan(benin, '2026-03-02');
+  const a = await disbursedLoan(abidjan, '2026-03-02');
+  // 23:30 UTC on 2 April: already the 3rd in Porto-Novo (late), still the 2nd in Abidjan (due day).
+  t.clock.set(new Date(Date.UTC(2026, 3, 2, 23, 30)));
+  expect(await t.modules.loans.penalties.run()).toEqual({ instalments: 1, penalties: 1, amount: 9 });
+  expect((await penaltiesOf(b.instalments[0].id)).map(([day]) => day)).toEqual(['2026-04-03']);
+  expect(await penaltiesOf(a.instalments[0].id)).toEqual([]);
+  t.clock.set(new Date(Date.UTC(2026, 3, 3, 0, 30)));
+  expect(await t.modules.loans.penalties.run()).toEqual({ instalments: 1, penalties: 1, amount: 9 });
+  expect((await penaltiesOf(a.instalments[0].id)).map(([day]) => day)).toEqual(['2026-04-03']);
+});
+
+it('never charges a day twice, even if the mark were lost: the unique (instalment, day) refuses it', async () => {
+  const sfd = await makeSfd(t);
+  const { loan, instalments } = await disbursedLoan(sfd, '2026-03-02');
+  expect(await run('2026-04-04')).toEqual({ instalments: 1, penalties: 2, amount: 18 });
+  await t.deps.db.manager.update(LoanInstalment, { id: instalments[0].id }, { penaltyThrough: null });
+  // The run finds it again, fails on the 3rd's row, rolls back and charges nothing.
+  expect(await run('2026-04-05')).toEqual({ instalments: 0, penalties: 0, amount: 0 });
+  expect((await penaltiesOf(instalments[0].id)).length).toBe(2);
+  const held = await instalment(instalments[0].id);
+  expect([held.penaltyAccrued, held.penaltyThrough]).toEqual([18, null]);
+  expect(await ledgerBalance(t, `loan:${loan.id}:penalty`)).toBe(-18);
 });

@@ -24,7 +24,7 @@ import {
   type ScoreFactor,
 } from './analysis';
 import { eligibilityOf, type Eligibility } from './eligibility';
-import { Loan, LoanApplication, LoanInstalment, LoanTerms } from './entities';
+import { Loan, LoanApplication, LoanInstalment, LoanTerms, MAX_SAVINGS_MULTIPLE } from './entities';
 import { daysLate } from './instalments';
 import { buildSchedule, dueDateAfter } from './schedule';
 import type { LoanSettingsService } from './settings';
@@ -97,7 +97,7 @@ export class LoanReportsService {
     if (eligibility.inProgress?.id === application.id) {
       eligibility.reasons = eligibility.reasons.filter((r) => r !== 'loan_in_progress');
       eligibility.eligible = eligibility.reasons.length === 0;
-      eligibility.maxAmount = eligibility.eligible ? eligibility.savingsBalance * 5 : 0;
+      eligibility.maxAmount = eligibility.eligible ? eligibility.savingsBalance * MAX_SAVINGS_MULTIPLE : 0;
     }
 
     const savings = await this.savingsHistory(m, application.savingsAccountId, today, now, zone);

@@ -84,12 +84,18 @@ export class LoanPenaltiesService {
     for (const sfd of await this.needs.accounts.activeSfds()) {
       const today = localDateOf(this.deps.clock.now(), zoneOf(sfd));
       try {
+        const started = Date.now();
         const r = await this.accrue(sfd.id, today);
         total.instalments += r.instalments;
         total.penalties += r.penalties;
         total.amount += r.amount;
         const { defaultAfterDays } = await this.needs.settings.of(sfd.id);
-        await defaultStatusPass(this.deps, this.needs.accounts, { sfdId: sfd.id, today, defaultAfterDays });
+        const q = { sfdId: sfd.id, today, defaultAfterDays };
+        const moved = await defaultStatusPass(this.deps, this.needs.accounts, q);
+        if (r.penalties > 0 || moved.defaulted > 0 || moved.cured > 0) {
+          const ms = Date.now() - started;
+          this.deps.logger.info({ sfd: sfd.id, today, ...r, ...moved, ms }, 'loan penalties accrued');
+        }
       } catch (err) {
         // One SFD's failure must not stop the others; the next run tries it again.
         this.deps.logger.error({ sfd: sfd.id, err: (err as Error).message }, 'loan penalties failed');

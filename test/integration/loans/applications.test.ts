@@ -1,4 +1,4 @@
-import type { Sfd, User } from '../../../src/accounts/entities';
+import { User, type Sfd } from '../../../src/accounts/entities';
 import { Loan, LoanApplication, LoanTerms } from '../../../src/loans/entities';
 import { Notification } from '../../../src/notifications/inapp-entities';
 import { SavingsHold } from '../../../src/savings/entities';
@@ -81,6 +81,33 @@ describe('applying', () => {
     const ok = await t.modules.loans.applications.eligibility(ripe.client.id);
     expect([ok.eligible, ok.reasons, ok.savingsAgeDays, ok.maxAmount]).toEqual([true, [], 90, 500_000]);
     expect((await apply(ripe.token, { amount: 50_000, months: 6, purpose: 'commerce' })).status).toBe(201);
+  });
+
+  it('other refusals: no savings account, savings too low for the minimum, a suspended client', async () => {
+    const none = await makeUser(t, 'client', sfd);
+    const noSavings = await apply(await tokenFor(t, none), {
+      amount: 10_000,
+      months: 6,
+      purpose: 'commerce',
+    });
+    expectProblem(noSavings, 409, 'not-eligible');
+    expect(noSavings.body.errors).toEqual({ reasons: ['no_savings_account'] });
+    // 5 × 1 999 = 9 995, under the 10 000 minimum; 2 000 is just enough.
+    const low = await client({ balance: 1_999 });
+    const tooLow = await apply(low.token, { amount: 10_000, months: 6, purpose: 'commerce' });
+    expect(tooLow.body.errors).toEqual({ reasons: ['savings_too_low'] });
+    const enough = await client({ balance: 2_000 });
+    expect((await apply(enough.token, { amount: 10_000, months: 6, purpose: 'commerce' })).status).toBe(201);
+    const suspended = await client();
+    await t.deps.db.manager.update(User, { id: suspended.client.id }, { status: 'suspended' });
+    const res = await apply(tokens.agent, {
+      client_id: suspended.client.id,
+      amount: 10_000,
+      months: 6,
+      purpose: 'commerce',
+    });
+    expectProblem(res, 409, 'conflict');
+    expect(await t.deps.db.manager.countBy(LoanApplication, { clientId: suspended.client.id })).toBe(0);
   });
 
   it('5 × the savings balance is accepted, one franc more is refused; the balance is kept', async () => {

@@ -172,3 +172,39 @@ describe('ledger.post', () => {
     expect(await checkLedger(t.deps.db)).toEqual([]);
   });
 });
+
+describe('an entry on many accounts (their balances updated in bulk)', () => {
+  const spread = (accounts: string[], amounts: number[], key: string) =>
+    t.deps.db.transaction((m) =>
+      post(m, {
+        key,
+        kind: 'spread',
+        lines: [
+          ...accounts.map((account, i) => ({ account, amount: amounts[i] })),
+          { account: clearing(), amount: -amounts.reduce((s, a) => s + a, 0) },
+        ],
+        sfdId: sfd.id,
+        at: t.clock.now(),
+      }),
+    );
+
+  it('moves every balance by its own amount, and refuses the whole entry if one would go negative', async () => {
+    const accounts: string[] = [];
+    for (let i = 0; i < 12; i++) accounts.push(await clientAccount());
+    await spread(
+      accounts,
+      accounts.map((_, i) => 100 + i),
+      `bulk:${++seq}`,
+    );
+    expect(await Promise.all(accounts.map(balance))).toEqual(accounts.map((_, i) => 100 + i));
+
+    // The seventh would end at 106 − 107 = −1: nothing of the entry stays.
+    const taking = accounts.map((_, i) => (i === 6 ? -107 : -1));
+    await expect(spread(accounts, taking, `bulk:${++seq}`)).rejects.toMatchObject({
+      code: 'insufficient_funds',
+      message: `insufficient funds on ${accounts[6]}`,
+    });
+    expect(await Promise.all(accounts.map(balance))).toEqual(accounts.map((_, i) => 100 + i));
+    expect(await checkLedger(t.deps.db)).toEqual([]);
+  });
+});

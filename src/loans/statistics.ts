@@ -133,7 +133,6 @@ export async function portfolioStatistics(
       'INNER JOIN loans l ON l.id = x.loan_id',
     { ...p, today, d30, d90, d180 },
   );
-  const repaid = portfolio;
 
   const mysql = manager.connection.options.type === 'mysql';
   const seconds = mysql
@@ -182,9 +181,9 @@ export async function portfolioStatistics(
     disbursedAmount: num(disbursed.amount),
     activeLoans: num(portfolio.loans),
     grossOutstanding: gross,
-    repaymentDue: num(repaid.due),
-    repaymentPaid: num(repaid.paid),
-    repaymentRate: ratio4(num(repaid.paid), num(repaid.due)),
+    repaymentDue: num(portfolio.due),
+    repaymentPaid: num(portfolio.paid),
+    repaymentRate: ratio4(num(portfolio.paid), num(portfolio.due)),
     arrears,
     par30: ratio4(over(['31_90', '91_180', 'over_180']), gross),
     par90: ratio4(over(['91_180', 'over_180']), gross),

@@ -4,6 +4,7 @@ import { agentCashAccount, sfdAccount } from '../../../src/ledger/service';
 import { Loan, LoanInstalment, LoanPayment } from '../../../src/loans/entities';
 import { loanPrincipalAccount } from '../../../src/loans/ledger-accounts';
 import { cashRepaymentEntryKey } from '../../../src/loans/repayments';
+import { formatXof } from '../../../src/shared/money';
 import { auditOf } from '../../helpers/api';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser, tokenFor } from '../../helpers/factories';
@@ -31,11 +32,12 @@ afterAll(() => t.close());
 
 const m = () => t.deps.db.manager;
 
-async function disbursed(sfd: Sfd, status: Loan['status'] = 'decaisse') {
+async function disbursed(sfd: Sfd, status: Loan['status'] = 'decaisse', language: User['language'] = 'fr') {
   t.clock.set(local('2027-01-05'));
   const client = await makeUser(t, 'client', sfd, {
     phone: `+22901963${String(++seq).padStart(4, '0')}1`,
     kycStatus: 'verified',
+    language,
   });
   const { savings } = await eligibleClient(t, sfd, { client });
   const made = await makeLoan(t, sfd, client, savings, { disbursedOn: '2027-01-05', status });
@@ -128,7 +130,7 @@ describe('solde in cash', () => {
 describe('a repayment started through POST /api/payments/initiate/', () => {
   it("is applied to the client's own loan like any other (the row is written when it succeeds)", async () => {
     const sfd = await makeSfd(t, 'GI1');
-    const { client, loan } = await disbursed(sfd);
+    const { client, loan, scheduled } = await disbursed(sfd, 'decaisse', 'en');
     t.clock.set(local('2027-02-05'));
     const started = await t.request
       .post('/api/payments/initiate/')
@@ -151,5 +153,10 @@ describe('a repayment started through POST /api/payments/initiate/', () => {
     });
     expect((await m().findOneByOrFail(LoanInstalment, { loanId: loan.id, n: 1 })).status).toBe('paye');
     expect((await m().findOneByOrFail(Loan, { id: loan.id })).status).toBe('en_remboursement');
+    // The client reads English: the receipt too (#2, 8 885, is next on 5 March).
+    expect((await t.inbox.to(client.phone as string)).map((s) => s.body)).toEqual([
+      `TontiFlex: 8 885 FCFA received for your loan ${loan.id}. Still due: ${formatXof(scheduled - 8885)} FCFA. ` +
+        `Next instalment: 8 885 FCFA on 05/03/2027. Ref ${reference}`,
+    ]);
   });
 });

@@ -152,7 +152,7 @@ export interface DueSummary {
   next: { n: number; dueDate: LocalDate; total: number; penalty: number } | null;
   /** All that is due on instalments past their date (due before today), penalties included. */
   overdue: number;
-  /** `overdue`, or when nothing is overdue the next instalment's remaining total. */
+  /** `overdue`, or when nothing is overdue the next instalment's remaining total; at most `payoff`. */
   dueNow: number;
   /** What closes the loan today. */
   payoff: number;
@@ -172,11 +172,9 @@ export function dueSummary(instalments: readonly InstalmentState[], today: Local
     if (i.dueDate < today) overdue += due.total;
     next ??= { n: i.n, dueDate: i.dueDate, total: due.total, penalty: due.penalty };
   }
-  return {
-    next,
-    overdue,
-    dueNow: overdue > 0 ? overdue : (next?.total ?? 0),
-    payoff: payoffAmount(ordered, today),
-    remaining,
-  };
+  const payoff = payoffAmount(ordered, today);
+  // Never more than closes the loan: paid ahead, the next instalment may lie after the current period,
+  // whose interest a payoff waives.
+  const dueNow = Math.min(overdue > 0 ? overdue : (next?.total ?? 0), payoff);
+  return { next, overdue, dueNow, payoff, remaining };
 }

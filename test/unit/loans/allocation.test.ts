@@ -112,6 +112,23 @@ describe('allocate', () => {
 });
 
 describe('dueSummary', () => {
+  it('paid ahead: what is due now never exceeds what closes the loan', () => {
+    // #1 and #2 paid; on 20 Jan #2 is the current period, so #3 is a later one: payoff = its principal
+    // 10,000 (its 100 of interest waived), though #3 itself still shows 10,100.
+    const ahead = loan().map((i) =>
+      i.n < 3
+        ? { ...i, penaltyPaid: i.penaltyAccrued, interestPaid: i.interest, principalPaid: i.principal }
+        : i,
+    );
+    expect(dueSummary(ahead, LATE)).toEqual({
+      next: { n: 3, dueDate: '2026-03-10', total: 10_100, penalty: 0 },
+      overdue: 0,
+      dueNow: 10_000,
+      payoff: 10_000,
+      remaining: 10_100,
+    });
+  });
+
   it('late: the overdue instalment with its penalty is due now', () => {
     // remaining = 10,350 + 10,200 + 10,100 = 30,650.
     expect(dueSummary(loan(), LATE)).toEqual({
@@ -214,6 +231,7 @@ describe('allocate: properties', () => {
         const summary = dueSummary(instalments, today);
         expect(summary.payoff).toBe(payoff);
         expect(summary.payoff).toBeLessThanOrEqual(summary.remaining);
+        expect(summary.dueNow).toBeLessThanOrEqual(summary.payoff);
       }),
       { numRuns: 500, seed: 14 },
     );

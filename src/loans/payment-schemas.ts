@@ -52,12 +52,9 @@ export const loanPaymentSchema = z
     penalty_part: z.number().int().meta({ description: 'XOF of penalties paid (once confirme)' }),
     interest_part: z.number().int().meta({ description: 'XOF of interest paid' }),
     principal_part: z.number().int().meta({ description: 'XOF of principal paid' }),
-    excess: z
-      .number()
-      .int()
-      .meta({
-        description: 'XOF paid beyond what closed the loan: in suspense, for the branch to give back',
-      }),
+    excess: z.number().int().meta({
+      description: 'XOF paid beyond what closed the loan: in suspense, for the branch to give back',
+    }),
     requested_by: z.number().int().nullable(),
     confirmed_by: z.number().int().nullable().meta({ description: 'Cash: the agent; mobile money: null' }),
     confirmed_at: z.iso.datetime().nullable(),

@@ -155,17 +155,14 @@ describe('POST and GET /api/loans/terms/', () => {
     expect((await t.deps.db.manager.findOneByOrFail(LoanApplication, { id: application.id })).status).toBe(
       'en_cours_examen',
     );
-    const revised = await t.request
-      .post('/api/loans/terms/')
-      .set('Authorization', `Bearer ${token}`)
-      .send({
-        application_id: application.id,
-        amount: 50_000,
-        months: 5,
-        annual_rate: 10,
-        daily_penalty_rate: 0.1,
-        method: 'flat',
-      });
+    const revised = await t.request.post('/api/loans/terms/').set('Authorization', `Bearer ${token}`).send({
+      application_id: application.id,
+      amount: 50_000,
+      months: 5,
+      annual_rate: 10,
+      daily_penalty_rate: 0.1,
+      method: 'flat',
+    });
     expect(revised.status).toBe(201);
     expect(revised.body).toMatchObject({
       id: set.body.id,

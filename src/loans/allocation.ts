@@ -1,6 +1,6 @@
 import type { LocalDate } from '../shared/sfd-calendar';
 import type { LoanInstalment } from './entities';
-import { dueOf } from './instalments';
+import { dueOf, type InstalmentParts } from './instalments';
 
 /**
  * How a repayment is split over a loan's instalments (pure: no I/O, so it is unit-tested by hand).
@@ -15,19 +15,7 @@ import { dueOf } from './instalments';
  * interest and principal, and only the remaining principal of every later instalment: their remaining
  * interest is waived. A payment of at least that pays it and closes the loan; the rest is `excess`.
  */
-export type InstalmentState = Pick<
-  LoanInstalment,
-  | 'id'
-  | 'n'
-  | 'dueDate'
-  | 'principal'
-  | 'principalPaid'
-  | 'interest'
-  | 'interestPaid'
-  | 'interestWaived'
-  | 'penaltyAccrued'
-  | 'penaltyPaid'
->;
+export type InstalmentState = InstalmentParts & Pick<LoanInstalment, 'id' | 'n' | 'dueDate'>;
 
 /** What one payment does to one instalment (only instalments it touches are listed). */
 export interface InstalmentDelta {

@@ -10,6 +10,7 @@ import {
   LOAN_DISBURSEMENT_PENDING,
   LOAN_REVIEW_PENDING,
   loanApplicationData,
+  loanReference,
 } from './notices';
 import { formatBp } from './terms';
 
@@ -17,9 +18,6 @@ import { formatBp } from './terms';
  * The application's client SMS (locales/xx/sms.json `loans_application.*`) and staff notices
  * (notifications.json), written in the caller's transaction so they exist only if the step commits.
  */
-
-/** The application's reference as the client reads it (SMS, USSD): P and its id. */
-export const applicationReference = (id: number) => `P${id}`;
 
 /**
  * The data of a granted loan's disbursement notice: the application's, and the loan. The disbursement
@@ -62,7 +60,7 @@ export async function applicationSms(
     lang: client.language,
     template: `loans_application.${key}`,
     params: {
-      reference: applicationReference(application.id),
+      reference: loanReference(application.id),
       amount: formatXof(loan?.principal ?? application.amount),
       months: loan?.months ?? application.months,
       ...(loan ? { instalment: formatXof(extra.instalment ?? 0), teg: formatBp(loan.tegBp) } : {}),
@@ -96,7 +94,7 @@ export function reviewPending(
           ...who(client),
           amount: formatXof(application.amount),
           months: application.months,
-          reference: applicationReference(application.id),
+          reference: loanReference(application.id),
         },
       },
       data: loanApplicationData(application.id),
@@ -133,7 +131,7 @@ export async function decisionPending(
           amount: formatXof(terms.amount),
           months: terms.months,
           teg: formatBp(terms.tegBp),
-          reference: applicationReference(application.id),
+          reference: loanReference(application.id),
         },
       },
       data: loanApplicationData(application.id),
@@ -169,7 +167,7 @@ export async function decided(
         params: {
           ...who(client),
           amount: formatXof(loan.principal),
-          reference: applicationReference(application.id),
+          reference: loanReference(application.id),
         },
       },
       data: loanDisbursementData(application.id, loan.id),

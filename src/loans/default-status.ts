@@ -5,24 +5,13 @@ import { formatXof } from '../shared/money';
 import { addDays, type LocalDate } from '../shared/sfd-calendar';
 import { transition } from '../workflow/decide';
 import { Loan, LoanInstalment } from './entities';
-import { daysLate, dueOf, instalmentsOf, lockLoan } from './instalments';
+import { daysLate, dueOf, instalmentsOf, lockLoan, type InstalmentParts } from './instalments';
 import { loanReference } from './notices';
 
 /** Loans per page of the status pass's candidate queries. */
 const PAGE = 500;
 
-type Row = Pick<
-  LoanInstalment,
-  | 'status'
-  | 'dueDate'
-  | 'principal'
-  | 'principalPaid'
-  | 'interest'
-  | 'interestPaid'
-  | 'interestWaived'
-  | 'penaltyAccrued'
-  | 'penaltyPaid'
->;
+type Row = InstalmentParts & Pick<LoanInstalment, 'status' | 'dueDate'>;
 
 /** The due date of the oldest instalment still a_payer, or null when every one is paid. */
 export function oldestUnpaidDue(instalments: Pick<LoanInstalment, 'status' | 'dueDate'>[]): LocalDate | null {

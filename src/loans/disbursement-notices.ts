@@ -2,12 +2,8 @@ import type { EntityManager } from 'typeorm';
 import type { Contact } from '../accounts/directory';
 import type { SmsOutbox } from '../notifications/outbox';
 import { formatXof } from '../shared/money';
-import type { LocalDate } from '../shared/sfd-calendar';
-import { applicationReference } from './application-notices';
 import type { Loan, LoanInstalment, LoanMethod } from './entities';
-
-/** `2026-12-31` → `31/12/2026`: how a date reads in an SMS. */
-export const smsDate = (date: LocalDate) => `${date.slice(8, 10)}/${date.slice(5, 7)}/${date.slice(0, 4)}`;
+import { loanReference, smsDate } from './notices';
 
 /**
  * The client's SMS once their loan is disbursed (locales/xx/sms.json `loans_disbursement`): what they
@@ -31,7 +27,7 @@ export async function disbursedSms(
     template: `loans_disbursement.disbursed_${method}`,
     params: {
       // The reference the client has known since the application (its grant SMS names it).
-      loan: applicationReference(loan.applicationId),
+      loan: loanReference(loan.applicationId),
       amount: formatXof(loan.principal - loan.fees),
       months: instalments.length,
       // The first row is the regular instalment (only the last one absorbs the rounding).

@@ -312,6 +312,8 @@ export class LoanDisbursementsService {
    */
   purposeHandler(): PurposeHandler {
     return {
+      // The disbursement SMS (amount, schedule, first due date) is the client's receipt of the payout.
+      ownReceipt: true,
       applyPayout: async (manager, payment, at) => {
         const loan = await this.loanAwaiting(manager, payment, 'paid loan disbursement payout');
         if (!loan) return;

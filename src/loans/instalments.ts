@@ -9,19 +9,20 @@ export interface InstalmentDue {
   total: number;
 }
 
+/** An instalment's scheduled and paid parts: what its dues are computed from. */
+export type InstalmentParts = Pick<
+  LoanInstalment,
+  | 'principal'
+  | 'principalPaid'
+  | 'interest'
+  | 'interestPaid'
+  | 'interestWaived'
+  | 'penaltyAccrued'
+  | 'penaltyPaid'
+>;
+
 /** An instalment's unpaid parts: penalties accrued − paid, interest − paid − waived, principal − paid. */
-export function dueOf(
-  i: Pick<
-    LoanInstalment,
-    | 'principal'
-    | 'principalPaid'
-    | 'interest'
-    | 'interestPaid'
-    | 'interestWaived'
-    | 'penaltyAccrued'
-    | 'penaltyPaid'
-  >,
-): InstalmentDue {
+export function dueOf(i: InstalmentParts): InstalmentDue {
   const penalty = i.penaltyAccrued - i.penaltyPaid;
   const interest = i.interest - i.interestPaid - i.interestWaived;
   const principal = i.principal - i.principalPaid;
@@ -29,7 +30,7 @@ export function dueOf(
 }
 
 /** The unpaid principal and interest of an instalment: the base its daily penalty is computed on. */
-export const penaltyBaseOf = (i: Parameters<typeof dueOf>[0]) => {
+export const penaltyBaseOf = (i: InstalmentParts) => {
   const d = dueOf(i);
   return d.interest + d.principal;
 };

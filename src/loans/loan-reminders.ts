@@ -4,7 +4,7 @@ import { formatXof } from '../shared/money';
 import { addDays, type LocalDate } from '../shared/sfd-calendar';
 import { Loan, LoanInstalment } from './entities';
 import { dueOf } from './instalments';
-import { loanReference } from './notices';
+import { loanReference, smsDate } from './notices';
 import type { LoansContext } from './parts';
 import { ACCRUING_STATUSES } from './penalties';
 
@@ -34,9 +34,6 @@ export function reminderDueDates(
   });
   return out;
 }
-
-/** 2026-04-05 → 05/04/2026, the way dates read in both languages' SMS. */
-export const smsDate = (d: LocalDate) => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
 
 interface Raw {
   id: number | string;

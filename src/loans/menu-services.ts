@@ -3,11 +3,12 @@ import type { Module } from '../contract';
 import type { Principal } from '../http/auth';
 import { notFound, Problem, validationFailed } from '../http/errors';
 import { t } from '../infra/i18n';
-import { addDays, localDateOf, type LocalDate } from '../shared/sfd-calendar';
+import { addDays, localDateOf } from '../shared/sfd-calendar';
 import { dueSummary } from './allocation';
 import type { Eligibility } from './eligibility';
 import { Loan, LoanApplication, LoanPayment, MIN_SAVINGS_AGE_DAYS } from './entities';
 import { instalmentsOf } from './instalments';
+import { loanReference, smsDate } from './notices';
 import type { LoansContext } from './parts';
 import { PAYABLE } from './repayment-apply';
 import { buildSchedule, MAX_MONTHS, MIN_MONTHS } from './schedule';
@@ -22,7 +23,6 @@ export const LOAN_INDICATIVE_RATE_BP = 1200;
 const REFUSALS = ['no_savings_account', 'savings_too_recent', 'savings_too_low'] as const;
 
 /** A local date as a client reads it: 31/12/2026. */
-const ddmmyyyy = (d: LocalDate) => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
 
 /** The regular instalment of these terms (the schedule's first due date does not change it). */
 const instalmentOf = (principal: number, annualRateBp: number, months: number, method: Loan['method']) =>
@@ -32,7 +32,7 @@ const instalmentOf = (principal: number, annualRateBp: number, months: number, m
 function requestView(application: LoanApplication, loan: Loan | null): LoanRequestView {
   return {
     status: loan && loan.status !== 'accorde' ? loan.status : application.status,
-    ref: String(application.id),
+    ref: loanReference(application.id),
     amount: loan?.principal ?? application.amount,
     months: loan?.months ?? application.months,
     instalment: loan ? instalmentOf(loan.principal, loan.annualRateBp, loan.months, loan.method) : 0,
@@ -65,7 +65,7 @@ export function loansMenuServices(ctx: LoansContext): LoansMenuServices {
   async function eligibleFrom(userId: number, e: Eligibility): Promise<string> {
     if (!e.savingsAccount) return '';
     const zone = await applications.timeZoneOf((await needs.accounts.client(userId))?.sfdId ?? null);
-    return ddmmyyyy(addDays(localDateOf(e.savingsAccount.openedAt, zone), MIN_SAVINGS_AGE_DAYS));
+    return smsDate(addDays(localDateOf(e.savingsAccount.openedAt, zone), MIN_SAVINGS_AGE_DAYS));
   }
 
   const services: LoansMenuServices = {
@@ -106,7 +106,7 @@ export function loansMenuServices(ctx: LoansContext): LoansMenuServices {
           purpose,
           channel: 'ussd',
         });
-        return { outcome: 'sent', ref: String(application.id) };
+        return { outcome: 'sent', ref: loanReference(application.id) };
       } catch (err) {
         if (err instanceof Problem && err.code === 'amount_over_limit')
           return { outcome: 'amount_over_limit' };
@@ -122,7 +122,7 @@ export function loansMenuServices(ctx: LoansContext): LoansMenuServices {
       const d = await repayments.dueNow(loan.id);
       return {
         months: loan.months,
-        next: d.next && { ...d.next, dueDate: ddmmyyyy(d.next.dueDate) },
+        next: d.next && { ...d.next, dueDate: smsDate(d.next.dueDate) },
         overdue: d.overdue,
         dueNow: d.dueNow,
         payoff: d.payoff,

@@ -15,3 +15,6 @@ export const loanApplicationData = (applicationId: number) => ({ application_id:
  * (the loan keeps its application's), in every SMS and USSD screen.
  */
 export const loanReference = (applicationId: number) => `P${applicationId}`;
+
+/** A local date as a client reads it in an SMS or on a screen: `2026-01-10` → `10/01/2026`. */
+export const smsDate = (date: string) => `${date.slice(8, 10)}/${date.slice(5, 7)}/${date.slice(0, 4)}`;

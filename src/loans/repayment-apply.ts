@@ -119,6 +119,7 @@ export async function applyRepayment(needs: ApplyNeeds, manager: EntityManager, 
   const summary = dueSummary(after, today);
   await queueRepaymentSms(needs.deps.outbox, manager, await needs.accounts.contact(loan.clientId, manager), {
     payment,
+    loan,
     remaining: summary.remaining,
     next: summary.next,
     closes: t.closes,

@@ -89,3 +89,29 @@ export async function applyCollectedRepayment(
     actor: null,
   });
 }
+
+/**
+ * A repayment whose mobile-money payment failed or expired (failCollection, in the payment's
+ * transaction): the row awaiting it ends `echoue` with the provider's reason. Nothing was posted.
+ */
+export async function failCollectedRepayment(
+  manager: EntityManager,
+  transaction: PaymentTransaction,
+  at: Date,
+): Promise<void> {
+  const row = await lockedPayment(manager, { paymentReference: transaction.reference });
+  if (!row || row.status !== 'en_attente') return;
+  await lockLoan(manager, row.loanId);
+  await transition(manager, {
+    entity: LoanPayment,
+    id: row.id,
+    from: ['en_attente'],
+    to: 'echoue',
+    set: { reason: transaction.failureReason ?? transaction.status, updatedAt: at },
+    actor: null,
+    action: 'loans.payment.echoue',
+    targetType: 'loan_payment',
+    at,
+    view: (p) => ({ status: p.status, reason: p.reason }),
+  });
+}

@@ -3,10 +3,8 @@ import type { Contact } from '../accounts/directory';
 import type { OutboxMessage, SmsOutbox } from '../notifications/outbox';
 import { formatXof } from '../shared/money';
 import type { LocalDate } from '../shared/sfd-calendar';
-import type { LoanPayment } from './entities';
-
-/** `2026-01-10` → `10/01/2026`, as a client reads a date in an SMS. */
-export const smsDate = (d: LocalDate) => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
+import type { Loan, LoanPayment } from './entities';
+import { loanReference, smsDate } from './notices';
 
 /** How a repayment is named on a receipt: its payment reference (mobile money) or R + its id (cash). */
 export const paymentRefOf = (p: Pick<LoanPayment, 'id' | 'paymentReference'>) =>
@@ -14,6 +12,8 @@ export const paymentRefOf = (p: Pick<LoanPayment, 'id' | 'paymentReference'>) =>
 
 export interface ReceiptFacts {
   payment: LoanPayment;
+  /** The loan paid (its client reference is its application's). */
+  loan: Pick<Loan, 'applicationId'>;
   /** What is left on the schedule after the payment. */
   remaining: number;
   next: { dueDate: LocalDate; total: number } | null;
@@ -39,7 +39,8 @@ export async function queueRepaymentSms(
   if (!client?.phone) return;
   const { payment } = facts;
   const reference = paymentRefOf(payment);
-  const base = { amount: formatXof(payment.amount), loan: payment.loanId, reference };
+  const loan = loanReference(facts.loan.applicationId);
+  const base = { amount: formatXof(payment.amount), loan, reference };
   const cash = payment.method === 'cash';
   const send = (key: string, params: Record<string, unknown>, dedupeKey: string, receipt = false) => {
     const message: OutboxMessage = {
@@ -61,7 +62,7 @@ export async function queueRepaymentSms(
     if (facts.released > 0) {
       await send(
         'guarantee_released',
-        { loan: payment.loanId, held: formatXof(facts.released) },
+        { loan, held: formatXof(facts.released) },
         `loan:${payment.loanId}:guarantee-released`,
       );
     }
@@ -79,7 +80,7 @@ export async function queueRepaymentSms(
   if (payment.excess > 0) {
     await send(
       'excess',
-      { loan: payment.loanId, excess: formatXof(payment.excess), reference },
+      { loan, excess: formatXof(payment.excess), reference },
       `loan-payment:${payment.id}:excess`,
     );
   }

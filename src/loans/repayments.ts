@@ -13,12 +13,11 @@ import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import type { HoldsService } from '../savings/holds';
 import { DEFAULT_TIME_ZONE, localDateOf, type LocalDate } from '../shared/sfd-calendar';
-import { transition } from '../workflow/decide';
 import { dueSummary, payoffAmount } from './allocation';
 import { Loan, LoanPayment } from './entities';
 import { instalmentsOf, lockLoan } from './instalments';
 import { applyRepayment, freshPayment, lockedPayment, PAYABLE } from './repayment-apply';
-import { applyCollectedRepayment } from './repayment-collection';
+import { applyCollectedRepayment, failCollectedRepayment } from './repayment-collection';
 import type { LoanSettingsService } from './settings';
 
 /** A payment as the payments module answers it (its entities are its own). */
@@ -229,26 +228,9 @@ export class LoanRepaymentsService {
     }
     const transaction = await this.needs.payments.byReference(row.paymentReference);
     if (!transaction) throw conflict('no payment to ask the provider about');
-    const after = await this.needs.payments.refresh(transaction, undefined, actor);
-    if (after.status === 'failed' || after.status === 'expired') {
-      const at = this.deps.clock.now();
-      await m.transaction(async (manager) => {
-        await lockLoan(manager, row.loanId);
-        // A second staff member asking at the same time finds it final: 409, like any late decider.
-        await transition(manager, {
-          entity: LoanPayment,
-          id: row.id,
-          from: ['en_attente'],
-          to: 'echoue',
-          set: { reason: after.failureReason ?? after.status, updatedAt: at },
-          actor,
-          action: 'loans.payment.echoue',
-          targetType: 'loan_payment',
-          at,
-          view: (p) => ({ status: p.status, reason: p.reason }),
-        });
-      });
-    }
+    // The provider's answer is applied by the payments module: a success through applyCollection, a
+    // failure through failCollection (the repayment echoue), each in the payment's own transaction.
+    await this.needs.payments.refresh(transaction, undefined, actor);
     return m.findOneOrFail(LoanPayment, { where: { id: row.id } });
   }
 
@@ -266,6 +248,7 @@ export class LoanRepaymentsService {
     return {
       ownReceipt: true,
       applyCollection: (manager, transaction, at) => applyCollectedRepayment(needs, manager, transaction, at),
+      failCollection: (manager, transaction, at) => failCollectedRepayment(manager, transaction, at),
     };
   }
 

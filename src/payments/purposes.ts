@@ -12,10 +12,16 @@ export interface PurposeHandler {
   /** Collections: post the money to the ledger (key `payment:<reference>`) and change the business. */
   applyCollection?(manager: EntityManager, payment: PaymentTransaction, at: Date): Promise<void>;
   /**
-   * The collection's applyCollection queues the client's receipt itself, under the payment's receipt key
-   * (`payment:<reference>:receipt`): the generic receipt is then not queued at all.
+   * The purpose queues the client's receipt itself (a collection's applyCollection under the payment's
+   * receipt key `payment:<reference>:receipt`; a payout's applyPayout its own notice): the generic
+   * receipt is then not queued at all.
    */
   ownReceipt?: boolean;
+  /**
+   * Collections that failed or expired: the business record that awaited the money ends (a repayment
+   * `echoue`), in the transaction that ends the payment. No money moved, so there is nothing to post.
+   */
+  failCollection?(manager: EntityManager, payment: PaymentTransaction, at: Date): Promise<void>;
   /** Payouts that succeeded: the business change that follows the money arriving (the ledger moved already). */
   applyPayout?(manager: EntityManager, payment: PaymentTransaction, at: Date): Promise<void>;
   /** Payouts that failed: put the money back (a reversing entry) and undo the business change. */

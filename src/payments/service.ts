@@ -305,7 +305,7 @@ export class PaymentsService {
       const handler = this.purposes.get(payment.purpose);
       await auditPayment(manager, this.accounts, payment, changes, actor, now);
       // The receipt is queued with the change it reports: both commit, or neither.
-      if (payment.direction === 'payout' || !handler.ownReceipt) {
+      if (!handler.ownReceipt) {
         await notifyClient(
           this.deps.outbox,
           this.accounts,
@@ -336,6 +336,8 @@ export class PaymentsService {
       if (!moved.affected) return false;
       const payout = payment.direction === 'payout' ? this.purposes.get(payment.purpose) : undefined;
       if (payout?.revertPayout) await payout.revertPayout(manager, payment, now);
+      if (payment.direction === 'collection' && this.purposes.has(payment.purpose))
+        await this.purposes.get(payment.purpose).failCollection?.(manager, { ...payment, ...changes }, now);
       await auditPayment(
         manager,
         this.accounts,

@@ -170,7 +170,7 @@ it('goes from the request to solde over HTTP: terms, grant, payout, three repaym
   expect(await ledgerBalance(t, agentCashAccount(agent.id))).toBe(-20_401);
   expect(await ledgerBalance(t, savingsLedgerAccount(savings.id))).toBe(40_000);
   expect(await m().countBy(PaymentTransaction, { clientId: client.id, status: 'success' })).toBe(3);
-  // The client was told every step, in order (the payout's generic receipt aside: see below).
+  // The client was told every step, in order (the disbursement's SMS is the payout's receipt).
   const P = `P${applicationId}`;
   expect((await t.inbox.to(client.phone as string)).map((s) => s.body)).toEqual([
     `TontiFlex: demande de pret de 60 000 FCFA sur 3 mois recue (ref ${P}). Un superviseur va l'examiner.`,

@@ -120,7 +120,7 @@ describe('solde in cash', () => {
     expect((await m().findOneByOrFail(Loan, { id: loan.id })).status).toBe('solde');
     // No hold on this loan: no guarantee SMS, only the receipt naming the agent.
     expect((await t.inbox.to(client.phone as string)).map((s) => s.body)).toEqual([
-      `TontiFlex: l'agent Koffi Agbo a recu 101 000 FCFA en especes. Votre pret ${loan.id} est entierement ` +
+      `TontiFlex: l'agent Koffi Agbo a recu 101 000 FCFA en especes. Votre pret P${loan.applicationId} est entierement ` +
         `rembourse (solde). Merci! Ref R${id}`,
     ]);
     expect((await cash(loan.id, 100, 'payoff-2')).status).toBe(409);
@@ -155,7 +155,7 @@ describe('a repayment started through POST /api/payments/initiate/', () => {
     expect((await m().findOneByOrFail(Loan, { id: loan.id })).status).toBe('en_remboursement');
     // The client reads English: the receipt too (#2, 8 885, is next on 5 March).
     expect((await t.inbox.to(client.phone as string)).map((s) => s.body)).toEqual([
-      `TontiFlex: 8 885 FCFA received for your loan ${loan.id}. Still due: ${formatXof(scheduled - 8885)} FCFA. ` +
+      `TontiFlex: 8 885 FCFA received for your loan P${loan.applicationId}. Still due: ${formatXof(scheduled - 8885)} FCFA. ` +
         `Next instalment: 8 885 FCFA on 05/03/2027. Ref ${reference}`,
     ]);
   });

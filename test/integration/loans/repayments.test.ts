@@ -123,7 +123,7 @@ describe('allocation through HTTP', () => {
     expect((await m().findOneByOrFail(Loan, { id: loan.id })).status).toBe('en_remboursement');
     // What remains: the schedule + 50 of penalties − 5 000; #1 still owes 7 885 − 3 950 = 3 935.
     expect(await bodies(client)).toEqual([
-      `TontiFlex: l'agent Koffi Agbo a recu 5 000 FCFA en especes pour votre pret ${loan.id}. ` +
+      `TontiFlex: l'agent Koffi Agbo a recu 5 000 FCFA en especes pour votre pret P${loan.applicationId}. ` +
         `Reste du: ${formatXof(scheduled + 50 - 5000)} FCFA. ` +
         `Prochaine echeance: 3 935 FCFA le 05/02/2027. Ref R${res.body.id}`,
     ]);
@@ -180,7 +180,7 @@ describe('allocation through HTTP', () => {
     });
     // #2 still owes 8 885 − 3 115 = 5 770, due 5 March.
     expect(await bodies(client)).toEqual([
-      `TontiFlex: 12 000 FCFA recus pour votre pret ${loan.id}. Reste du: ` +
+      `TontiFlex: 12 000 FCFA recus pour votre pret P${loan.applicationId}. Reste du: ` +
         `${formatXof(scheduled - 12_000)} FCFA. Prochaine ` +
         `echeance: 5 770 FCFA le 05/03/2027. Ref ${reference}`,
     ]);
@@ -276,9 +276,9 @@ describe('early payoff', () => {
     expect(sent).toEqual(
       expect.arrayContaining([
         expect.stringContaining("l'agent Koffi Agbo a recu 1 000 FCFA en especes"),
-        `TontiFlex: 101 921 FCFA recus. Votre pret ${loan.id} est entierement rembourse (solde). Merci! Ref ${reference}`,
-        `TontiFlex: pret ${loan.id} solde: la garantie de 20 000 FCFA bloquee sur votre compte epargne est liberee.`,
-        `TontiFlex: 1 000 FCFA payes en plus du solde de votre pret ${loan.id} (ref ${reference}) vous seront rendus par votre agence.`,
+        `TontiFlex: 101 921 FCFA recus. Votre pret P${loan.applicationId} est entierement rembourse (solde). Merci! Ref ${reference}`,
+        `TontiFlex: pret P${loan.applicationId} solde: la garantie de 20 000 FCFA bloquee sur votre compte epargne est liberee.`,
+        `TontiFlex: 1 000 FCFA payes en plus du solde de votre pret P${loan.applicationId} (ref ${reference}) vous seront rendus par votre agence.`,
       ]),
     );
     // Solde: it takes no more repayments; the client may apply again.
@@ -442,7 +442,7 @@ describe('confirmer', () => {
     expect((await confirm()).status).toBe(409);
   });
 
-  it('a failed payment: the repayment ends echoue; a cash one is never pending (409)', async () => {
+  it('a failed payment: the repayment ends echoue with it (nothing left to confirm: 409); a cash one is never pending (409)', async () => {
     const { client, loan } = await disbursed(9);
     const res = await repay(await tokenOf(client), {
       loan_id: loan.id,
@@ -454,15 +454,16 @@ describe('confirmer', () => {
         (await m().findOneByOrFail(PaymentTransaction, { reference: res.body.payment_reference })).status ===
         'failed',
     );
+    // The payment's failure ends the repayment in its transaction (failCollection): no staff needed.
+    expect(await m().findOneByOrFail(LoanPayment, { id: res.body.id })).toMatchObject({
+      status: 'echoue',
+      reason: 'INSUFFICIENT_FUND',
+    });
     const staff = await tokenOf(agent);
     const failed = await t.request
       .post(`/api/loans/payments/${res.body.id}/confirmer/`)
       .set('Authorization', `Bearer ${staff}`);
-    expect([failed.status, failed.body.status, failed.body.reason]).toEqual([
-      200,
-      'echoue',
-      'INSUFFICIENT_FUND',
-    ]);
+    expect(failed.status).toBe(409);
     expect(await balanceOf(loanPrincipalAccount(loan.id))).toBe(-100_000);
     const cash = await repay(staff, { loan_id: loan.id, amount: 100, method: 'cash' }, 'conf-cash');
     expect(

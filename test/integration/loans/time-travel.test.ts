@@ -182,11 +182,11 @@ it('lives 93 days: penalties once a day with catch-up, allocation, overpayment, 
   // What the client hears: the default (the cure is silent) and each receipt, with what remains of the
   // schedule: 8 885 × 11 + 8 884 = 106 619, + 54 of penalties − 5 000 = 101 673; + 36 − 20 000 = 81 709.
   expect((await t.inbox.to(client.phone as string)).map((s) => s.body)).toEqual([
-    `TontiFlex: votre pret no ${loan.id} est en defaut: une echeance est impayee depuis plus de 5 jours. ` +
+    `TontiFlex: votre pret P${loan.applicationId} est en defaut: une echeance est impayee depuis plus de 5 jours. ` +
       'Montant en retard: 8 939 FCFA. Contactez votre agence.',
-    `TontiFlex: l'agent Koffi Agbo a recu 5 000 FCFA en especes pour votre pret ${loan.id}. ` +
+    `TontiFlex: l'agent Koffi Agbo a recu 5 000 FCFA en especes pour votre pret P${loan.applicationId}. ` +
       `Reste du: 101 673 FCFA. Prochaine echeance: 3 939 FCFA le 05/02/2027. Ref R${first.id}`,
-    `TontiFlex: l'agent Koffi Agbo a recu 20 000 FCFA en especes pour votre pret ${loan.id}. ` +
+    `TontiFlex: l'agent Koffi Agbo a recu 20 000 FCFA en especes pour votre pret P${loan.applicationId}. ` +
       `Reste du: 81 709 FCFA. Prochaine echeance: 1 745 FCFA le 05/04/2027. Ref R${second.id}`,
   ]);
 });

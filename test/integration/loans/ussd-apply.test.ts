@@ -110,7 +110,7 @@ describe('5. Prets: 1. Demander un pret', () => {
     const rows = await m().findBy(LoanApplication, { clientId: client.id });
     expect(rows).toHaveLength(1);
     expect(end).toBe(
-      `END Demande envoyee, ref ${rows[0].id}. La SFD va l'examiner et fixer le taux. Vous recevrez un SMS.`,
+      `END Demande envoyee, ref P${rows[0].id}. La SFD va l'examiner et fixer le taux. Vous recevrez un SMS.`,
     );
     expect(rows[0]).toMatchObject({
       sfdId: sfd.id,
@@ -133,7 +133,7 @@ describe('5. Prets: 1. Demander un pret', () => {
     // Dialling again: where it stands, and no second application.
     const q = await dialled(client);
     expect(await q.send('5')).toBe(
-      `END Demande de pret ref ${rows[0].id}: 100 000 FCFA sur 12 mois. Recue, en attente d'examen par la SFD.`,
+      `END Demande de pret ref P${rows[0].id}: 100 000 FCFA sur 12 mois. Recue, en attente d'examen par la SFD.`,
     );
   });
 
@@ -144,7 +144,7 @@ describe('5. Prets: 1. Demander un pret', () => {
     await p.send('1');
     expect(await p.send('100001')).toMatch(/^CON Montant invalide/);
     await p.sendAll('100000', '1', '6', '1');
-    expect(await p.send(PIN)).toMatch(/^END Demande envoyee, ref \d+\./);
+    expect(await p.send(PIN)).toMatch(/^END Demande envoyee, ref P\d+\./);
     const [row] = await m().findBy(LoanApplication, { clientId: client.id });
     expect(row).toMatchObject({ amount: 100_000, months: 1, purpose: 'autre', channel: 'ussd' });
   });
@@ -215,7 +215,7 @@ describe('5. Prets: 2. Ma demande', () => {
     });
     const p = await dialled(client);
     expect(await p.send('5')).toBe(
-      `END Demande de pret ref ${application.id}: 80 000 FCFA sur 6 mois. ${words}`,
+      `END Demande de pret ref P${application.id}: 80 000 FCFA sur 6 mois. ${words}`,
     );
   });
 
@@ -241,7 +241,7 @@ describe('5. Prets: 2. Ma demande', () => {
       `CON Prets\n1. Demander un pret (max 500 000 FCFA)\n2. Ma demande${FOOTER}`,
     );
     expect(await p.send('2')).toBe(
-      `CON Demande de pret ref ${application.id} (60 000 FCFA) rejetee: Dossier incomplet${FOOTER}`,
+      `CON Demande de pret ref P${application.id} (60 000 FCFA) rejetee: Dossier incomplet${FOOTER}`,
     );
   });
 });

@@ -70,7 +70,7 @@ describe('5. Prets with a disbursed loan', () => {
     expect(await p.send('1')).toBe(`CON Choix invalide.\n${MENU.slice(4)}`);
     // 100 000 at 12 % over 12 months: 8 885 a month.
     expect(await p.send('2')).toBe(
-      `END Pret ref ${application.id}: 100 000 FCFA sur 12 mois, mensualite 8 885 FCFA. En cours de remboursement.`,
+      `END Pret ref P${application.id}: 100 000 FCFA sur 12 mois, mensualite 8 885 FCFA. En cours de remboursement.`,
     );
     const q = await dialled(client);
     await q.send('5');

@@ -1,5 +1,5 @@
 import { disbursementEntryKey, disbursementReversalKey } from '../../../src/loans/disbursements';
-import { smsDate } from '../../../src/loans/disbursement-notices';
+import { smsDate } from '../../../src/loans/notices';
 import { rowStatus } from '../../../src/loans/loan-reads';
 
 describe('a schedule row as shown', () => {

@@ -100,7 +100,7 @@ describe('loadLoans', () => {
     });
     expect((await rejected.s.loadLoans({ userId: 7 })).request).toEqual({
       status: 'rejete',
-      ref: '31',
+      ref: 'P31',
       amount: 100_000,
       months: 12,
       instalment: 0,
@@ -135,7 +135,7 @@ describe('loadLoans', () => {
     const pending = services({ current: jest.fn(async () => ({ application: application(), loan: null })) });
     expect(await pending.s.loadLoans({ userId: 7 })).toMatchObject({
       state: 'pending',
-      request: { status: 'soumis', ref: '31', instalment: 0 },
+      request: { status: 'soumis', ref: 'P31', instalment: 0 },
     });
     const granted = services({
       current: jest.fn(async () => ({
@@ -185,7 +185,7 @@ describe('submitLoanApplication', () => {
     expect(await s.submitLoanApplication({ userId: 7, amount: 20_000, months: 6, purpose: 'sante' })).toEqual(
       {
         outcome: 'sent',
-        ref: '44',
+        ref: 'P44',
       },
     );
     expect(fakes.apply).toHaveBeenCalledWith(expect.objectContaining(CLIENT), {

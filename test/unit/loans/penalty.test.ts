@@ -1,5 +1,6 @@
 import { isInDefault, oldestUnpaidDue } from '../../../src/loans/default-status';
-import { DUE_SOON_DAYS, OVERDUE_DAYS, reminderDueDates, smsDate } from '../../../src/loans/loan-reminders';
+import { DUE_SOON_DAYS, OVERDUE_DAYS, reminderDueDates } from '../../../src/loans/loan-reminders';
+import { smsDate } from '../../../src/loans/notices';
 import { dailyPenalty, daysToAccrue } from '../../../src/loans/penalties';
 
 describe('a day of penalty: round half up(base × bp / 10 000), exact', () => {

@@ -70,6 +70,20 @@ const WORST: Record<string, string> = {
   account: formatAccountNumber(MAX_ACCOUNT_ID),
   // The RELEVE mini statement: MINI_STATEMENT_SIZE movements of the longest amount and short label.
   lines: Array.from({ length: MINI_STATEMENT_SIZE }, () => `31/12 -${amount} Withdrawal`).join('; '),
+  // Loans: the reference of the largest application id, 60 monthly instalments, amounts of a billion,
+  // a TEG at the rate's maximum (100 %), dates in full.
+  loan: 'P2147483647',
+  months: '60',
+  n: '60',
+  instalment: amount,
+  remaining: amount,
+  excess: amount,
+  held: amount,
+  next_amount: amount,
+  teg: '100.00',
+  date: '31/12/2099',
+  firstDue: '31/12/2099',
+  next_date: '31/12/2099',
 };
 
 type Tree = { [key: string]: string | Tree };

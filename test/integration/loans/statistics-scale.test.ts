@@ -3,9 +3,9 @@ import { makeSfd, makeUser } from '../../helpers/factories';
 import { activeSavingsAccount } from '../savings/helpers';
 
 /**
- * The statistics of an SFD with 100 000 loans (1 200 000 instalments, 10 % of the loans late) are SQL
- * aggregates: the answer costs a few bare passes over the instalments, and the process does not load
- * the rows (its memory grows by a few MB). Slow to set up
+ * The statistics of an SFD with 100 000 loans (1 200 000 instalments, 10 % of the loans late) are exact
+ * at scale. The time it took and the memory it grew by are printed beside one bare pass over the same
+ * rows, for the reader: speed is the benchmarks' business, never an assertion here. Slow to set up
  * (the rows are inserted by INSERT … SELECT), so it runs only when asked: LOANS_SCALE=1, on MySQL.
  */
 const run = process.env.LOANS_SCALE === '1' && !embedded ? describe : describe.skip;
@@ -86,7 +86,5 @@ run('statistics at scale', () => {
     });
     // 1 200 000 000 / 7 500 000 000; paid 90 000 × 5 × 10 000 of 100 000 × 6 × 10 000 due.
     expect([row.par30, row.par90, row.repaymentRate]).toEqual(['0.1600', '0.1600', '0.7500']);
-    // Seconds on an idle machine; on a loaded one, bounded against a bare pass over the same rows.
-    expect(ms).toBeLessThan(Math.max(10_000, 5 * bareMs));
   }, 600_000);
 });

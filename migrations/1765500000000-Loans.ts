@@ -259,7 +259,8 @@ export class Loans1765500000000 implements MigrationInterface {
           unique('loan_payments', 'collected_by', 'idempotency_key'),
           index('loan_payments', 'loan_id', 'created_at'),
           index('loan_payments', 'sfd_id', 'status'),
-          index('loan_payments', 'payment_reference'),
+          // One repayment per payment: the loan's lock already serializes them, this is the last guard.
+          unique('loan_payments', 'payment_reference'),
         ],
         foreignKeys: [
           fk('sfd_id', 'sfds'),

@@ -29,3 +29,22 @@ export async function recordAudit(manager: EntityManager, input: AuditInput, at:
     }),
   );
 }
+
+/**
+ * Everyone who did one of `actions` to a record, from the trail (indexed by target): for a maker-checker
+ * rule that must see every maker, not only the last one a column remembers.
+ */
+export async function actorsOf(
+  manager: EntityManager,
+  target: { type: string; id: number | string },
+  actions: readonly string[],
+): Promise<Set<number>> {
+  const rows = await manager
+    .createQueryBuilder(AuditEvent, 'a')
+    .select('DISTINCT a.actorId', 'actorId')
+    .where('a.targetType = :type AND a.targetId = :id', { type: target.type, id: String(target.id) })
+    .andWhere('a.action IN (:...actions)', { actions })
+    .andWhere('a.actorId IS NOT NULL')
+    .getRawMany<{ actorId: number | string }>();
+  return new Set(rows.map((r) => Number(r.actorId)));
+}

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { recordAudit } from '../accounts/audit';
+import { actorsOf, recordAudit } from '../accounts/audit';
 import type { Principal } from '../http/auth';
 import { conflict, forbidden } from '../http/errors';
 import { withinScope } from '../http/scope';
@@ -10,6 +10,14 @@ import type { ApplicationsParts } from './application-review';
 import { Loan, LoanApplication, LoanTerms } from './entities';
 import { buildSchedule } from './schedule';
 import { checkUsury, guaranteeAmountOf } from './terms';
+
+/** The trail's actions that make someone a maker of an application's terms (application-review.ts). */
+const MAKER_ACTIONS = [
+  'loan.terms.set',
+  'loan.terms.revise',
+  'loan.application.review',
+  'loan.application.forward',
+];
 
 /**
  * The admin_sfd's decision on a forwarded application of their SFD (another SFD's: 404; another role,
@@ -33,8 +41,14 @@ export async function decideApplication(
     if (found.status !== 'transfere_admin')
       throw conflict(`application ${found.status}, not transfere_admin`);
     const terms = await manager.findOneOrFail(LoanTerms, { where: { applicationId } });
-    // Four eyes: who filed the application for the client, or set its terms, does not decide it.
-    if ([terms.setBy, found.reviewedBy, found.requestedBy].includes(actor.userId)) {
+    // Four eyes: who filed the application for the client, or set or revised its terms at any time (the
+    // trail, not only the last setter a column keeps: an admin who set the terms and let a superviseur
+    // resend them is still their maker), does not decide it.
+    const makers = await actorsOf(manager, { type: 'loan_application', id: applicationId }, MAKER_ACTIONS);
+    if (
+      makers.has(actor.userId) ||
+      [terms.setBy, found.reviewedBy, found.requestedBy].includes(actor.userId)
+    ) {
       throw forbidden('maker_checker', 'who filed the application or set its terms does not decide on it');
     }
     const approve = decision.decision === 'approve';

@@ -73,7 +73,7 @@ const termsFields = {
   annual_rate: percentBp(10_000, 'Nominal annual rate, percent (12 or "12.5")'),
   months: months.optional().meta({ description: 'Default: the months asked for' }),
   method: z.enum(METHODS).default('annuity'),
-  fees: money(0).default(0).meta({ description: 'XOF kept at the disbursement, less than the amount' }),
+  fees: money(0).default(0).meta({ description: 'XOF kept at the disbursement, at most 10 % of the amount' }),
   daily_penalty_rate: percentBp(
     100,
     'Penalty per day late on the unpaid instalment, percent (0.1), at most 1',

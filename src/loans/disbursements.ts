@@ -37,8 +37,12 @@ export const disbursementReversalKey = (loanId: number, attempt = 1) =>
 export const DISBURSEMENT_SWEEP_EVERY_MS = 60_000;
 export const DISBURSEMENT_PAYOUT_GRACE_MS = 2 * 60_000;
 
-/** The latest first due date staff may set: this many days after today. */
-export const MAX_FIRST_DUE_DAYS = 60;
+/**
+ * The first due date staff may choose, in days after the disbursement day: about a month. The schedule
+ * charges a whole month's interest on its first period and the TEG is counted in whole months, so a
+ * first period far from a month (due tomorrow) would change the cost of credit the admin approved.
+ */
+export const FIRST_DUE_DAYS = { min: 25, max: 45 } as const;
 
 /** Staff of the loan's SFD who may disburse: agent or higher, never a client, never the platform admin. */
 const DISBURSERS = new Set(['agent_sfd', 'superviseur_sfd', 'admin_sfd']);
@@ -152,9 +156,12 @@ export class LoanDisbursementsService {
   ): Promise<LoanInstalment[]> {
     const existing = await instalmentsOf(manager, loan.id);
     if (existing.length > 0) return existing;
-    // A date staff set that has passed by the day of the disbursement would start the loan late.
+    // A date staff set that is no longer about a month after the day of the disbursement (the loan was
+    // disbursed later than planned) gives way to a month after it.
     const firstDueDate =
-      loan.firstDueDate !== null && loan.firstDueDate > disbursedOn
+      loan.firstDueDate !== null &&
+      loan.firstDueDate >= addDays(disbursedOn, FIRST_DUE_DAYS.min) &&
+      loan.firstDueDate <= addDays(disbursedOn, FIRST_DUE_DAYS.max)
         ? loan.firstDueDate
         : dueDateAfter(disbursedOn, 1);
     const { rows } = buildSchedule({
@@ -195,7 +202,7 @@ export class LoanDisbursementsService {
 
   /**
    * Sets the first due date a granted loan's disbursement will use (staff, agent or higher, of its SFD;
-   * the loan `accorde` with no payout under way, else 409), 1 to MAX_FIRST_DUE_DAYS days after today
+   * the loan `accorde` with no payout under way, else 409), FIRST_DUE_DAYS after today
    * in the SFD (else 400), audited; answers the loan and the schedule it will have.
    */
   async setFirstDueDate(actor: Principal, loanId: number, firstDueDate: LocalDate) {
@@ -203,7 +210,10 @@ export class LoanDisbursementsService {
       const at = this.deps.clock.now();
       const loan = this.disbursableBy(actor, await lockLoan(manager, loanId));
       const today = localDateOf(at, await this.zoneOf(loan.sfdId, manager));
-      if (firstDueDate <= today || firstDueDate > addDays(today, MAX_FIRST_DUE_DAYS)) {
+      if (
+        firstDueDate < addDays(today, FIRST_DUE_DAYS.min) ||
+        firstDueDate > addDays(today, FIRST_DUE_DAYS.max)
+      ) {
         throw validationFailed({ first_due_date: ['out_of_range'] });
       }
       await manager.update(Loan, { id: loan.id }, { firstDueDate, updatedAt: at });

@@ -110,9 +110,16 @@ export class LoanRepaymentsService {
     actor: Principal,
     input: { loanId: number; amount: number; phone?: string },
   ): Promise<{ payment: LoanPayment; transaction: PaymentTransaction }> {
-    const { loan } = await this.deps.db.transaction((m) =>
-      this.payable(m, actor, input.loanId, input.amount),
-    );
+    const { loan } = await this.deps.db.transaction(async (m) => {
+      const found = await this.payable(m, actor, input.loanId, input.amount);
+      // One push at a time: a second one while the client has not answered the first would pay twice
+      // what is due (the second's money would land in suspense). A failed or expired one ends echoue.
+      const waiting = await m.count(LoanPayment, {
+        where: { loanId: input.loanId, method: 'mobile_money', status: 'en_attente' },
+      });
+      if (waiting > 0) throw conflict('a mobile-money repayment of this loan awaits the client already');
+      return found;
+    });
     const phone = input.phone ?? (await this.needs.accounts.contact(loan.clientId))?.phone;
     if (!phone) throw validationFailed({ phone: ['required'] });
     const transaction = await this.needs.payments.collect({

@@ -1,6 +1,6 @@
 import { pageOf, pageSchema, paginated } from '../http/pagination';
 import { route, type RouteSpec } from '../http/route';
-import { MAX_FIRST_DUE_DAYS } from './disbursements';
+import { FIRST_DUE_DAYS } from './disbursements';
 import { LoanReads } from './loan-reads';
 import {
   dueSoonQuery,
@@ -100,7 +100,9 @@ export function scheduleRoutes(ctx: LoansContext): RouteSpec[] {
       description:
         "Staff (agent or higher) of the loan's SFD; a client or the platform admin: 403; another SFD: " +
         '404. The loan must be `accorde`, not yet disbursed nor being paid out (409). `first_due_date` ' +
-        `from tomorrow to ${MAX_FIRST_DUE_DAYS} days after today (the SFD's local date), else 400. The ` +
+        `${FIRST_DUE_DAYS.min} to ${FIRST_DUE_DAYS.max} days after today (the SFD's local date: about a month, ` +
+        'since the first period is charged a whole month of interest), else 400; a loan disbursed so late ' +
+        'that the date is no longer in that window after the disbursement day gets a month instead. The ' +
         'disbursement then builds the schedule from it. Audited (`loan.first_due_date`). Answers the ' +
         'schedule the loan will have.',
       access: 'agent_sfd',

@@ -19,6 +19,8 @@ import type { LoansContext } from './parts';
 import { percentOf } from './rate';
 import { buildSchedule, dueDateAfter } from './schedule';
 import { teg } from './teg';
+import { feesError, MAX_FEES_PCT } from './terms';
+import { addDays } from '../shared/sfd-calendar';
 
 /** The terms (set, listed, simulated) and the SFD's loan settings. Literal paths before `:id` ones. */
 export function termsRoutes(ctx: LoansContext): RouteSpec[] {
@@ -33,15 +35,22 @@ export function termsRoutes(ctx: LoansContext): RouteSpec[] {
       description:
         'Any signed-in user. `montant` (XOF, at least 10 000), `taux` (annual percent, e.g. 12 or 13.5), ' +
         '`duree` (months, 1–60), `methode` (`annuity`, the default, or `flat`), `frais` (XOF, in the ' +
-        'TEG, below the amount), `premiere_echeance` (default: in one month). Answers the instalment, ' +
+        `TEG, at most ${MAX_FEES_PCT} % of the amount), \`premiere_echeance\` (after today, within a year; ` +
+        'default: in one month). Answers the instalment, ' +
         'every row (integer XOF, rounded half up, the last row absorbing the rounding), the totals and ' +
         'the TEG (percent, fees included). Invalid input: 400.',
       access: 'user',
       query: simulateQuery,
       response: { status: 200, description: 'The schedule and its TEG', schema: simulationSchema },
       handler: async ({ query, principal }) => {
-        if (query.frais >= query.montant) throw validationFailed({ frais: ['less than the amount'] });
+        const fees = feesError(query.frais, query.montant);
+        if (fees) throw validationFailed({ frais: fees });
         const today = await applications.todayIn(principal.sfdId, ctx.deps.clock.now());
+        // Within a year from today: a schedule's dates stay real calendar days (a far year is a 400).
+        const first = query.premiere_echeance;
+        if (first !== undefined && (first <= today || first > addDays(today, 366))) {
+          throw validationFailed({ premiere_echeance: ['out_of_range'] });
+        }
         const schedule = buildSchedule({
           principal: query.montant,
           annualRateBp: query.taux,

@@ -74,11 +74,23 @@ export function checkUsury(tegBp: number, capBp: number): void {
  * The business rules on terms beyond their fields' ranges (the schemas check those): at most the amount
  * asked for, fees below the amount. Field errors (400), named as the API names the fields.
  */
+/**
+ * A loan's fees are at most this share of the amount (percent). Real file fees are a few percent; the
+ * bound also keeps the TEG computable (fees near the amount make the IRR diverge).
+ */
+export const MAX_FEES_PCT = 10;
+
+/** The fees' field error, if any: at most MAX_FEES_PCT % of the amount. */
+export function feesError(fees: number, amount: number): string[] | null {
+  return fees * 100 > amount * MAX_FEES_PCT ? [`at most ${MAX_FEES_PCT} % of the amount`] : null;
+}
+
 export function termsFieldErrors(terms: LoanTermsInput, asked: number): Record<string, string[]> {
   const errors: Record<string, string[]> = {};
   if (terms.amount < MIN_LOAN_AMOUNT) errors.amount = [`at least ${MIN_LOAN_AMOUNT}`];
   else if (terms.amount > asked) errors.amount = [`at most the ${asked} XOF asked for`];
-  if (terms.fees >= terms.amount) errors.fees = ['less than the amount'];
+  const fees = feesError(terms.fees, terms.amount);
+  if (fees) errors.fees = fees;
   return errors;
 }
 

@@ -460,6 +460,19 @@ describe('review, forward, grant', () => {
     expect((await decideApp(tokens.admin2, asked.id, { decision: 'approve' })).body.status).toBe('accorde');
   });
 
+  it('maker-checker: an admin who set the terms once, then let a superviseur resend them, still does not decide', async () => {
+    const c = await client();
+    const { body: asked } = await apply(c.token, { amount: 30_000, months: 3, purpose: 'commerce' });
+    // The admin sets the terms without forwarding; a superviseur resends them and forwards: the columns
+    // now name the superviseur, the trail still names the admin.
+    expect((await processApp(tokens.admin, asked.id, TERMS)).body.status).toBe('en_cours_examen');
+    expect((await processApp(tokens.superviseur, asked.id, { ...TERMS, forward: true })).body.status).toBe(
+      'transfere_admin',
+    );
+    expectProblem(await decideApp(tokens.admin, asked.id, { decision: 'approve' }), 403, 'maker-checker');
+    expect((await decideApp(tokens.admin2, asked.id, { decision: 'approve' })).body.status).toBe('accorde');
+  });
+
   it('maker-checker: the admin who filed the application for the client does not decide it', async () => {
     const c = await client();
     const filed = await apply(tokens.admin, {

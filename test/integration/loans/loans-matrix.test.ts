@@ -21,7 +21,7 @@ beforeAll(async () => {
   const other = await makeSfd(t, 'LMX');
   const owner = await makeUser(t, 'client', own);
   callers = await matrixCallers(t, own, other, owner);
-  // The owner's loan, disbursed in cash with its first instalment due in 3 days (a-venir).
+  // The owner's loan, disbursed in cash with its first instalment due in 30 days (a-venir).
   const { savings } = await eligibleClient(t, own, { client: owner });
   const { loan } = await makeLoan(t, own, owner, savings);
   loanId = loan.id;
@@ -29,7 +29,7 @@ beforeAll(async () => {
   const set = await t.request
     .post('/api/loans/schedules/')
     .set(agent)
-    .send({ loan_id: loan.id, first_due_date: addDays(today(t), 3) });
+    .send({ loan_id: loan.id, first_due_date: addDays(today(t), 30) });
   expect(set.status).toBe(200);
   expect(
     (await t.request.post(`/api/loans/${loan.id}/decaissement/`).set(agent).send({ method: 'cash' })).status,
@@ -132,16 +132,17 @@ it('GET /api/loans/schedules/, a-venir, en-retard: scoped like the loans', async
     'admin_sfd:other': [200, 0],
     platform: [200, 24],
   });
-  expect(await listMatrix('/api/loans/schedules/a-venir/?jours=7')).toEqual({
+  // Within 31 days: the owner's first instalment (in 30 days), the other loan's second (in 19 to 22).
+  expect(await listMatrix('/api/loans/schedules/a-venir/?jours=31')).toEqual({
     owner: [200, 1],
     otherClient: [200, 0],
-    'agent_sfd:own': [200, 1],
-    'superviseur_sfd:own': [200, 1],
-    'admin_sfd:own': [200, 1],
+    'agent_sfd:own': [200, 2],
+    'superviseur_sfd:own': [200, 2],
+    'admin_sfd:own': [200, 2],
     'agent_sfd:other': [200, 0],
     'superviseur_sfd:other': [200, 0],
     'admin_sfd:other': [200, 0],
-    platform: [200, 1],
+    platform: [200, 2],
   });
   expect(await listMatrix('/api/loans/schedules/en-retard/')).toEqual({
     owner: [200, 0],
@@ -174,7 +175,7 @@ it('POST /api/loans/{id}/decaissement/: the SFD own staff; clients and the platf
 });
 
 it('POST /api/loans/schedules/: the SFD own staff; clients and the platform 403; another SFD 404', async () => {
-  const first = addDays(today(t), 10);
+  const first = addDays(today(t), 30);
   expect(
     await matrix(async (c) =>
       t.request

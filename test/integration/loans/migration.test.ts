@@ -50,7 +50,7 @@ describe('loans migration', () => {
     );
     expect(up.loan_penalties).toContain('uq:instalment_id,day');
     expect(up.loan_payments).toEqual(
-      expect.arrayContaining(['uq:collected_by,idempotency_key', 'ix:sfd_id,status', 'ix:payment_reference']),
+      expect.arrayContaining(['uq:collected_by,idempotency_key', 'ix:sfd_id,status', 'uq:payment_reference']),
     );
     const later = migrations.length - 1 - migrations.indexOf(Loans1765500000000);
     try {

@@ -1,7 +1,8 @@
-import type { Loan } from '../../../src/loans/entities';
+import { LoanPayment, type Loan } from '../../../src/loans/entities';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { makeSfd, makeUser } from '../../helpers/factories';
 import { CALLERS, matrixCallers, type Caller } from '../../helpers/matrix';
+import { expectProblem } from '../../helpers/problem';
 import { eligibleClient, makeLoan, today } from './helpers';
 
 /**
@@ -59,11 +60,23 @@ const PAYERS = {
 };
 
 it('repay by mobile money: the owner and the SFD own staff; another client or SFD 404; platform 403', async () => {
+  const push = () => ({ loan_id: loan.id, amount: 100, method: 'mobile_money' });
   expect(
-    await matrix((c) =>
-      as(c).post('/api/loans/payments/', { loan_id: loan.id, amount: 100, method: 'mobile_money' }),
-    ),
+    await matrix(async (c) => {
+      const res = await as(c).post('/api/loans/payments/', push());
+      // A loan takes one push at a time and this phone never answers: the next caller's would be a 409.
+      // Each push is ended here by hand (annule), as if the client had declined it.
+      await t.deps.db.manager.update(
+        LoanPayment,
+        { loanId: loan.id, status: 'en_attente' },
+        { status: 'annule' },
+      );
+      return res;
+    }),
   ).toEqual(PAYERS);
+  // While one waits for the client, a second push is refused, whoever asks.
+  expect((await as('owner').post('/api/loans/payments/', push())).status).toBe(201);
+  expectProblem(await as('agent_sfd:own').post('/api/loans/payments/', push()), 409, 'conflict');
 });
 
 it('repay in cash: the SFD own staff only; the owner and the platform admin 403; others 404', async () => {
@@ -90,22 +103,23 @@ it('repay in cash: the SFD own staff only; the owner and the platform admin 403;
 });
 
 it('the list: the owner their own, staff their SFD, the platform admin all (or sfd_id)', async () => {
-  // The loan: 4 mobile-money (the owner and 3 staff) + 3 cash repayments; the other SFD's loan: 1.
+  // The loan: 5 mobile-money (the owner and 3 staff, ended; the owner's second, waiting) + 3 cash
+  // repayments; the other SFD's loan: 1.
   const seen: Record<string, [number, number]> = {};
   for (const caller of CALLERS) {
     const res = await as(caller).get('/api/loans/payments/');
     seen[caller] = [res.status, res.body.count];
   }
   expect(seen).toEqual({
-    owner: [200, 7],
+    owner: [200, 8],
     otherClient: [200, 0],
-    'agent_sfd:own': [200, 7],
-    'superviseur_sfd:own': [200, 7],
-    'admin_sfd:own': [200, 7],
+    'agent_sfd:own': [200, 8],
+    'superviseur_sfd:own': [200, 8],
+    'admin_sfd:own': [200, 8],
     'agent_sfd:other': [200, 1],
     'superviseur_sfd:other': [200, 1],
     'admin_sfd:other': [200, 1],
-    platform: [200, 8],
+    platform: [200, 9],
   });
   const bySfd = await as('platform').get(`/api/loans/payments/?sfd_id=${loan.sfdId}&method=cash`);
   expect(bySfd.body.count).toBe(3);
@@ -114,9 +128,9 @@ it('the list: the owner their own, staff their SFD, the platform admin all (or s
   const filtered = await as('agent_sfd:own').get(
     `/api/loans/payments/?loan_id=${loan.id}&status=en_attente&method=mobile_money&page_size=2`,
   );
-  expect([filtered.body.count, filtered.body.results.length]).toEqual([4, 2]);
+  expect([filtered.body.count, filtered.body.results.length]).toEqual([1, 1]);
   const day = today(t);
-  expect((await as('owner').get(`/api/loans/payments/?date_from=${day}&date_to=${day}`)).body.count).toBe(7);
+  expect((await as('owner').get(`/api/loans/payments/?date_from=${day}&date_to=${day}`)).body.count).toBe(8);
   const tomorrow = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   expect((await as('owner').get(`/api/loans/payments/?date_from=${tomorrow}`)).body.count).toBe(0);
   expect((await as('owner').get('/api/loans/payments/?status=nope')).status).toBe(400);

@@ -1,5 +1,5 @@
 import type { Sfd, User } from '../../../src/accounts/entities';
-import { LoanInstalment } from '../../../src/loans/entities';
+import { Loan, LoanInstalment } from '../../../src/loans/entities';
 import { dueDateAfter } from '../../../src/loans/schedule';
 import { addDays, startOfLocalDay } from '../../../src/shared/sfd-calendar';
 import { auditOf } from '../../helpers/api';
@@ -128,21 +128,21 @@ it('the calendar: every row exact; paid, late (days, penalties) and to pay on th
   expect(csv.text.split('\r\n')).toHaveLength(1 + 12 + 1); // header, 12 rows, the last CRLF
 });
 
-it('the first due date set before the disbursement: 1 to 60 days ahead, accorde only, audited', async () => {
+it('the first due date set before the disbursement: 25 to 45 days ahead, accorde only, audited', async () => {
   const { client, savings } = await eligibleClient(t, sfd);
   const { loan } = await makeLoan(t, sfd, client, savings);
   loanC = loan.id;
   const now = today(t);
-  for (const bad of [now, addDays(now, 61), addDays(now, -3)]) {
+  for (const bad of [now, addDays(now, 24), addDays(now, 46), addDays(now, -3)]) {
     const res = await post('/api/loans/schedules/', { loan_id: loan.id, first_due_date: bad });
     expectProblem(res, 400, 'validation');
     expect(Object.keys(res.body.errors as object)).toEqual(['first_due_date']);
   }
   expectProblem(await post('/api/loans/schedules/', { loan_id: loan.id, first_due_date: '2027-02-30' }), 400);
   expect(
-    (await post('/api/loans/schedules/', { loan_id: loan.id, first_due_date: addDays(now, 60) })).status,
+    (await post('/api/loans/schedules/', { loan_id: loan.id, first_due_date: addDays(now, 45) })).status,
   ).toBe(200);
-  const first = addDays(now, 5);
+  const first = addDays(now, 25);
   const res = await post('/api/loans/schedules/', { loan_id: loan.id, first_due_date: first });
   expect(res.status).toBe(200);
   expect(res.body.instalment).toBe(8885);
@@ -153,8 +153,8 @@ it('the first due date set before the disbursement: 1 to 60 days ahead, accorde 
   expect(res.body.rows[11]).toMatchObject({ due_date: dueDateAfter(first, 11), outstanding_after: 0 });
   expect(res.body.totals).toEqual({ principal: 100_000, interest: 6619, total: 106_619 });
   expect((await auditOf(t, 'loan', loan.id)).map((e) => [e.action, e.before, e.after])).toEqual([
-    ['loan.first_due_date', { first_due_date: null }, { first_due_date: addDays(now, 60) }],
-    ['loan.first_due_date', { first_due_date: addDays(now, 60) }, { first_due_date: first }],
+    ['loan.first_due_date', { first_due_date: null }, { first_due_date: addDays(now, 45) }],
+    ['loan.first_due_date', { first_due_date: addDays(now, 45) }, { first_due_date: first }],
   ]);
   // Not disbursed yet: no rows in its calendar.
   const before = await get(`/api/loans/${loan.id}/calendrier-remboursement/`);
@@ -168,6 +168,17 @@ it('the first due date set before the disbursement: 1 to 60 days ahead, accorde 
     'conflict',
   );
   expectProblem(await post('/api/loans/schedules/', { loan_id: 99_999_999, first_due_date: first }), 404);
+  // For the list tests below, loan C falls due in 5 days: its rows moved in the database (the API
+  // allows no first period shorter than 25 days).
+  const soon = addDays(now, 5);
+  for (let n = 1; n <= 12; n++) {
+    await t.deps.db.manager.update(
+      LoanInstalment,
+      { loanId: loan.id, n },
+      { dueDate: dueDateAfter(soon, n - 1) },
+    );
+  }
+  await t.deps.db.manager.update(Loan, { id: loan.id }, { firstDueDate: soon });
 });
 
 it('a-venir and en-retard follow the clock, in the SFD, soonest and oldest first', async () => {

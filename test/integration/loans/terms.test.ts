@@ -20,6 +20,8 @@ let clientToken: string;
 
 beforeAll(async () => {
   t = await startTestApp();
+  // A fixed day: the simulations' first due dates must stay within a year of it.
+  t.clock.set(new Date('2026-12-15T09:00:00Z'));
   sfd = await makeSfd(t, 'LTS');
   superviseur = await makeUser(t, 'superviseur_sfd', sfd);
   token = await tokenFor(t, superviseur);
@@ -122,6 +124,12 @@ describe('simuler-amortissement', () => {
       ['montant=100000&taux=12&duree=12&frais=-1', ['frais']],
       ['montant=100000&taux=12&duree=12&frais=100000', ['frais']],
       ['montant=100000&taux=12&duree=12&premiere_echeance=2027-02-30', ['premiere_echeance']],
+      // Fees above 10 % of the amount (also where the TEG would not converge: a 500 before).
+      ['montant=100000&taux=12&duree=12&frais=10001', ['frais']],
+      ['montant=1000000000&taux=12&duree=1&frais=999999999', ['frais']],
+      // The first due date: after today, within a year (year 9999 gave dates the answer cannot hold).
+      ['montant=100000&taux=12&duree=60&premiere_echeance=9999-12-31', ['premiere_echeance']],
+      ['montant=100000&taux=12&duree=12&premiere_echeance=2000-01-01', ['premiere_echeance']],
     ];
     for (const [query, fields] of cases) {
       const res = await simulate(query);

@@ -76,13 +76,15 @@ describe('loan terms', () => {
     expect(guaranteeAmountOf(123_457, 100)).toBe(123_457);
   });
 
-  it('field rules: at most the amount asked for, at least 10 000, fees below the amount', () => {
+  it('field rules: at most the amount asked for, at least 10 000, fees at most 10 % of it', () => {
     expect(termsFieldErrors(base, 100_000)).toEqual({});
     expect(termsFieldErrors(base, 99_999)).toEqual({ amount: ['at most the 99999 XOF asked for'] });
     expect(termsFieldErrors({ ...base, amount: 9999 }, 100_000)).toEqual({
       amount: ['at least 10000'],
     });
-    expect(termsFieldErrors({ ...base, fees: 100_000 }, 100_000)).toEqual({ fees: ['less than the amount'] });
-    expect(termsFieldErrors({ ...base, fees: 99_999 }, 100_000)).toEqual({});
+    expect(termsFieldErrors({ ...base, fees: 10_000 }, 100_000)).toEqual({});
+    expect(termsFieldErrors({ ...base, fees: 10_001 }, 100_000)).toEqual({
+      fees: ['at most 10 % of the amount'],
+    });
   });
 });

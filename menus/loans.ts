@@ -1,10 +1,10 @@
 import { assign, setup } from 'xstate';
+import { pinLastStates } from './pin-last';
 import {
   fcfa,
   is,
   listIndex,
   LOAN_PURPOSE_CHOICES,
-  PIN_RE,
   required,
   type InputEvent,
   type LoanApplyOutcome,
@@ -85,42 +85,6 @@ const pendingTransitions = STATUSES.map(([status, target]) => ({
   target,
   actions: 'keepSummary' as const,
 }));
-
-const pinTransition = (target: string) => ({
-  guard: ({ event }: { event: InputEvent }) => PIN_RE.test(event.value),
-  target,
-});
-
-/** The PIN asked last before `next` runs (`applyPin`, `applyPinWrong`, `applyChecking`), as savings'. */
-function pinStates(name: string, next: string) {
-  const checking = `${name}Checking`;
-  return {
-    [`${name}Pin`]: { meta: { screen: 'loans.pin', secret: true }, on: { INPUT: pinTransition(checking) } },
-    [`${name}PinWrong`]: {
-      meta: { screen: 'loans.pin_wrong', secret: true },
-      on: { INPUT: pinTransition(checking) },
-    },
-    [checking]: {
-      tags: ['busy'],
-      invoke: {
-        src: 'verifyPin',
-        input: ({ context, event }: { context: Context; event: unknown }) => ({
-          userId: context.userId ?? 0,
-          pin: (event as InputEvent).value,
-        }),
-        onDone: [
-          { guard: ({ event }: { event: { output: PinCheck } }) => event.output === 'ok', target: next },
-          {
-            guard: ({ event }: { event: { output: PinCheck } }) => event.output === 'locked',
-            target: 'pinLocked',
-          },
-          { target: `${name}PinWrong` },
-        ],
-        onError: 'failed',
-      },
-    },
-  } as const;
-}
 
 /**
  * "5. Prets". Where the caller stands decides the first screen: not eligible → why (no savings account,
@@ -328,7 +292,7 @@ export function loansMenu() {
         meta: { screen: 'loans.confirm' },
         on: { INPUT: { guard: is('1'), target: 'applyPin' } },
       },
-      ...pinStates('apply', 'applying'),
+      ...pinLastStates('loans', 'apply', 'applying'),
       applying: {
         tags: ['busy'],
         invoke: {
@@ -414,7 +378,7 @@ export function loansMenu() {
         meta: { screen: 'loans.repay_confirm' },
         on: { INPUT: { guard: is('1'), target: 'repayPin' } },
       },
-      ...pinStates('repay', 'repaying'),
+      ...pinLastStates('loans', 'repay', 'repaying'),
       repaying: {
         tags: ['busy'],
         invoke: {

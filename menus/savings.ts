@@ -1,8 +1,8 @@
 import { assign, setup } from 'xstate';
+import { pinLastStates } from './pin-last';
 import {
   fcfa,
   is,
-  PIN_RE,
   required,
   type InputEvent,
   type Lang,
@@ -85,48 +85,6 @@ const withdrawTransitions = [
     actions: 'keepAmount' as const,
   },
 ];
-
-const pinTransition = (target: string) => ({
-  guard: ({ event }: { event: InputEvent }) => PIN_RE.test(event.value),
-  target,
-});
-
-/**
- * The PIN asked before `next` runs: its screen, the screen after a wrong PIN, the check. `name` prefixes
- * the three states (`depositPin`, `depositPinWrong`, `depositChecking`).
- */
-function pinStates(name: string, next: string) {
-  const checking = `${name}Checking`;
-  return {
-    [`${name}Pin`]: {
-      meta: { screen: 'savings.pin', secret: true },
-      on: { INPUT: pinTransition(checking) },
-    },
-    [`${name}PinWrong`]: {
-      meta: { screen: 'savings.pin_wrong', secret: true },
-      on: { INPUT: pinTransition(checking) },
-    },
-    [checking]: {
-      tags: ['busy'],
-      invoke: {
-        src: 'verifyPin',
-        input: ({ context, event }: { context: Context; event: unknown }) => ({
-          userId: context.userId ?? 0,
-          pin: (event as InputEvent).value,
-        }),
-        onDone: [
-          { guard: ({ event }: { event: { output: PinCheck } }) => event.output === 'ok', target: next },
-          {
-            guard: ({ event }: { event: { output: PinCheck } }) => event.output === 'locked',
-            target: 'pinLocked',
-          },
-          { target: `${name}PinWrong` },
-        ],
-        onError: 'failed',
-      },
-    },
-  } as const;
-}
 
 const paymentDone = (started: string) => [
   {
@@ -275,7 +233,7 @@ export function savingsMenu() {
         meta: { screen: 'savings.fee_due' },
         on: { INPUT: { guard: is('1'), target: 'feePin' } },
       },
-      ...pinStates('fee', 'payingFee'),
+      ...pinLastStates('savings', 'fee', 'payingFee'),
       payingFee: {
         tags: ['busy'],
         invoke: {
@@ -311,7 +269,7 @@ export function savingsMenu() {
         meta: { screen: 'savings.deposit_confirm' },
         on: { INPUT: { guard: is('1'), target: 'depositPin' } },
       },
-      ...pinStates('deposit', 'depositing'),
+      ...pinLastStates('savings', 'deposit', 'depositing'),
       depositing: {
         tags: ['busy'],
         invoke: {
@@ -356,7 +314,7 @@ export function savingsMenu() {
         meta: { screen: 'savings.withdraw_confirm' },
         on: { INPUT: { guard: is('1'), target: 'withdrawPin' } },
       },
-      ...pinStates('withdraw', 'withdrawing'),
+      ...pinLastStates('savings', 'withdraw', 'withdrawing'),
       withdrawing: {
         tags: ['busy'],
         invoke: {
@@ -371,7 +329,7 @@ export function savingsMenu() {
         },
       },
 
-      ...pinStates('balance', 'loadingFigures'),
+      ...pinLastStates('savings', 'balance', 'loadingFigures'),
       loadingFigures: {
         tags: ['busy'],
         invoke: {
@@ -391,7 +349,7 @@ export function savingsMenu() {
       figures: { meta: { screen: 'savings.figures' } },
       figuresHeld: { meta: { screen: 'savings.figures_held' } },
 
-      ...pinStates('statement', 'loadingStatement'),
+      ...pinLastStates('savings', 'statement', 'loadingStatement'),
       loadingStatement: {
         tags: ['busy'],
         invoke: {

@@ -1,9 +1,9 @@
 import { assign, setup } from 'xstate';
+import { pinTransition } from './pin-last';
 import {
   fcfa,
   is,
   listIndex,
-  PIN_RE,
   required,
   type BalanceLine,
   type InputEvent,
@@ -39,11 +39,6 @@ interface Context extends MenuInput {
 }
 
 type Args = { context: Context; event: InputEvent };
-
-const pinTransition = (target: string) => ({
-  guard: ({ event }: { event: InputEvent }) => PIN_RE.test(event.value),
-  target,
-});
 
 /** An amount typed: whole francs, no separators. */
 const AMOUNT_RE = /^\d{1,9}$/;

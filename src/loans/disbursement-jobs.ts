@@ -1,5 +1,5 @@
 import type { PeriodicJob } from '../contract';
-import { DISBURSEMENT_SWEEP_EVERY_MS } from './disbursements';
+import { DISBURSEMENT_SWEEP_EVERY_MS } from './disbursement-payouts';
 import type { LoansContext } from './parts';
 
 /**

@@ -1,41 +1,24 @@
-import { IsNull, LessThan, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { recordAudit } from '../accounts/audit';
 import type { AccountsDirectory } from '../accounts/directory';
 import type { Deps } from '../deps';
 import type { Principal } from '../http/auth';
 import { conflict, forbidden, validationFailed } from '../http/errors';
 import { withinScope } from '../http/scope';
-import { latestMovements } from '../ledger/reads';
-import { post, reverse, sfdAccount } from '../ledger/service';
+import { post, sfdAccount } from '../ledger/service';
 import { closeNotifications } from '../notifications/inapp';
-import { parkInSuspense, type PurposeHandler } from '../payments/purposes';
+import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import { addDays, DEFAULT_TIME_ZONE, localDateOf, type LocalDate } from '../shared/sfd-calendar';
 import { transition } from '../workflow/decide';
 import { disbursedSms } from './disbursement-notices';
+import { awaitsPayout, disbursementEntryKey, DisbursementPayouts } from './disbursement-payouts';
 import { Loan, LoanInstalment, type LoanMethod } from './entities';
 import { instalmentsOf, lockLoan } from './instalments';
 import { loanPrincipalAccount, openLoanAccounts } from './ledger-accounts';
 import { loanDisbursementData } from './application-notices';
 import { LOAN_DISBURSEMENT_PENDING } from './notices';
 import { buildSchedule, dueDateAfter } from './schedule';
-
-/** The payment purpose of a disbursement payout; its `purposeRef` is the loan's id. */
-export const DISBURSEMENT_PURPOSE = 'decaissement_pret';
-
-/**
- * The disbursement's ledger entry. A failed payout is reversed and staff may try again: each attempt
- * has its own key (the first `loan:<id>:disbursement`, then `…:2`, `…:3`), since the ledger answers
- * a key it already has with the first entry and would silently post nothing the second time.
- */
-export const disbursementEntryKey = (loanId: number, attempt = 1) =>
-  attempt === 1 ? `loan:${loanId}:disbursement` : `loan:${loanId}:disbursement:${attempt}`;
-export const disbursementReversalKey = (loanId: number, attempt = 1) =>
-  `${disbursementEntryKey(loanId, attempt)}:reversal`;
-
-/** How often the payout sweep runs, and how old a started payout must be before it counts as lost. */
-export const DISBURSEMENT_SWEEP_EVERY_MS = 60_000;
-export const DISBURSEMENT_PAYOUT_GRACE_MS = 2 * 60_000;
 
 /**
  * The first due date staff may choose, in days after the disbursement day: about a month. The schedule
@@ -47,19 +30,33 @@ export const FIRST_DUE_DAYS = { min: 25, max: 45 } as const;
 /** Staff of the loan's SFD who may disburse: agent or higher, never a client, never the platform admin. */
 const DISBURSERS = new Set(['agent_sfd', 'superviseur_sfd', 'admin_sfd']);
 
-/** A granted loan whose mobile-money payout is under way (posted, not yet paid). */
-const awaitsPayout = (loan: Loan) => loan.status === 'accorde' && loan.disbursementMethod === 'mobile_money';
-
 /**
  * The disbursement (issue 14): a granted loan (`accorde`) paid to its client, in cash at the branch
  * (decaisse at once) or by a mobile-money payout (decaisse when the payout succeeds; a failed payout
  * is reversed and the loan waits for another try), and the loan's repayment schedule.
  */
 export class LoanDisbursementsService {
+  /** The mobile-money side: the payout, its outcome, the sweep (disbursement-payouts.ts). */
+  private readonly payouts: DisbursementPayouts;
+
   constructor(
     readonly deps: Deps,
     readonly needs: { accounts: AccountsDirectory; payments: PaymentsService },
-  ) {}
+  ) {
+    this.payouts = new DisbursementPayouts(deps, needs.payments, (manager, loan, at) =>
+      this.afterDisbursement(manager, loan, 'mobile_money', at),
+    );
+  }
+
+  /** The purpose `decaissement_pret` (disbursement-payouts.ts). */
+  purposeHandler(): PurposeHandler {
+    return this.payouts.purposeHandler();
+  }
+
+  /** The lost-payout sweep (disbursement-payouts.ts). */
+  resumePayouts(): Promise<number> {
+    return this.payouts.resumePayouts();
+  }
 
   private async zoneOf(sfdId: number, manager?: EntityManager): Promise<string> {
     return (await this.needs.accounts.sfd(sfdId, manager))?.timeZone ?? DEFAULT_TIME_ZONE;
@@ -86,7 +83,7 @@ export class LoanDisbursementsService {
         throw validationFailed({ method: [client?.phone ? 'payout_unavailable' : 'no_phone'] });
       }
       const view = (l: Loan) => ({ status: l.status, disbursement_method: l.disbursementMethod });
-      const attempt = await this.attemptOf(manager, found.id);
+      const attempt = await this.payouts.attemptOf(manager, found.id);
       await openLoanAccounts(manager, found, at);
       await post(manager, {
         key: disbursementEntryKey(found.id, attempt),
@@ -136,9 +133,9 @@ export class LoanDisbursementsService {
     if (!awaitsPayout(loan)) return loan;
 
     const phone = (await this.needs.accounts.contact(loan.clientId))?.phone as string;
-    const payment = await this.needs.payments.payout({ ...this.payoutOf(loan, actor.userId), phone });
+    const payment = await this.needs.payments.payout({ ...this.payouts.payoutOf(loan, actor.userId), phone });
     // Refused at once: revertPayout already gave the money back and cleared the payout; nothing to keep.
-    if (payment.status !== 'failed') await this.storeReference(loan.id, payment.reference);
+    if (payment.status !== 'failed') await this.payouts.storeReference(loan.id, payment.reference);
     return this.deps.db.manager.findOneOrFail(Loan, { where: { id: loan.id } });
   }
 
@@ -256,147 +253,5 @@ export class LoanDisbursementsService {
       at,
     );
     return manager.findOneOrFail(Loan, { where: { id: loan.id } });
-  }
-
-  /**
-   * The attempt a new disbursement entry is: one more than the attempts reversed so far, read on the
-   * loan's principal account (before the loan is decaisse only disbursements and their reversals move it).
-   */
-  private async attemptOf(manager: EntityManager, loanId: number): Promise<number> {
-    const { movements } = await latestMovements(manager, loanPrincipalAccount(loanId), 0, 100);
-    return movements.filter((m) => m.entryKind === 'loan_disbursement_reversal').length + 1;
-  }
-
-  /** What the payout of a loan is: the principal less the fees kept, to its client, under its purpose. */
-  private payoutOf(loan: Loan, initiatedBy: number | null) {
-    return {
-      type: 'decaissement_pret' as const,
-      amount: loan.principal - loan.fees,
-      clientId: loan.clientId,
-      sfdId: loan.sfdId,
-      purpose: DISBURSEMENT_PURPOSE,
-      purposeRef: String(loan.id),
-      initiatedBy,
-    };
-  }
-
-  /** Keeps the payout's reference on a loan still waiting for it (not on one already reverted or paid). */
-  private storeReference(loanId: number, reference: string) {
-    return this.deps.db.manager.update(
-      Loan,
-      { id: loanId, status: 'accorde', disbursementMethod: 'mobile_money', disbursementReference: IsNull() },
-      { disbursementReference: reference },
-    );
-  }
-
-  /**
-   * The sweep (every DISBURSEMENT_SWEEP_EVERY_MS): a loan whose mobile-money disbursement was started
-   * more than DISBURSEMENT_PAYOUT_GRACE_MS ago with no payment reference lost its payout to a crash
-   * between the commit and the payout (payments.resumePayout adopts the payout found, or sends it).
-   * Returns how many payouts it sent.
-   */
-  async resumePayouts(): Promise<number> {
-    const stuck = await this.deps.db.manager.find(Loan, {
-      where: {
-        status: 'accorde',
-        disbursementMethod: 'mobile_money',
-        disbursementReference: IsNull(),
-        updatedAt: LessThan(new Date(this.deps.clock.now().getTime() - DISBURSEMENT_PAYOUT_GRACE_MS)),
-      },
-      order: { id: 'ASC' },
-      take: 100,
-    });
-    let sent = 0;
-    for (const loan of stuck) {
-      const payout = this.payoutOf(loan, loan.disbursedBy);
-      if (await this.needs.payments.resumePayout(payout, (ref) => this.storeReference(loan.id, ref)))
-        sent += 1;
-    }
-    return sent;
-  }
-
-  /**
-   * The purpose `decaissement_pret`. A paid payout disburses the loan (decaisse, its schedule from the
-   * payout's local day, the client's SMS); a failed one reverses the entry (its own key) and clears
-   * the payout so staff may try again. A collection under this purpose buys nothing: parked in suspense.
-   */
-  purposeHandler(): PurposeHandler {
-    return {
-      // The disbursement SMS (amount, schedule, first due date) is the client's receipt of the payout.
-      ownReceipt: true,
-      applyPayout: async (manager, payment, at) => {
-        const loan = await this.loanAwaiting(manager, payment, 'paid loan disbursement payout');
-        if (!loan) return;
-        const disbursed = await transition(manager, {
-          entity: Loan,
-          id: loan.id,
-          from: ['accorde'],
-          to: 'decaisse',
-          set: { disbursementReference: payment.reference, disbursedAt: at, updatedAt: at },
-          actor: null,
-          action: 'loan.disbursement.paid',
-          targetType: 'loan',
-          at,
-          view: (l) => ({ status: l.status, disbursement_reference: l.disbursementReference }),
-        });
-        await this.afterDisbursement(manager, disbursed, 'mobile_money', at);
-      },
-      revertPayout: async (manager, payment, at) => {
-        const loan = await this.loanAwaiting(manager, payment, 'failed loan disbursement payout');
-        if (!loan) return;
-        const attempt = await this.attemptOf(manager, loan.id);
-        await reverse(manager, disbursementEntryKey(loan.id, attempt), {
-          key: disbursementReversalKey(loan.id, attempt),
-          kind: 'loan_disbursement_reversal',
-          ref: { type: 'loan', id: loan.id },
-          sfdId: loan.sfdId,
-          at,
-        });
-        await transition(manager, {
-          entity: Loan,
-          id: loan.id,
-          from: ['accorde'],
-          to: 'accorde',
-          set: { disbursementMethod: null, disbursedBy: null, disbursementReference: null, updatedAt: at },
-          actor: null,
-          action: 'loan.disbursement.payout_failed',
-          targetType: 'loan',
-          at,
-          view: (l) => ({ status: l.status, disbursement_method: l.disbursementMethod }),
-        });
-      },
-      applyCollection: async (manager, payment, at) => {
-        this.deps.logger.error(
-          { reference: payment.reference },
-          'a collection for a loan disbursement purpose: the money is parked in suspense',
-        );
-        await parkInSuspense(manager, payment, at, { kind: 'loan_suspense' });
-      },
-    };
-  }
-
-  /**
-   * The loan a payout settles (purposeRef: its id), locked, if it still waits for this payout (the one
-   * whose reference it keeps, or any while it keeps none yet); else null, logged.
-   */
-  private async loanAwaiting(
-    manager: EntityManager,
-    payment: { reference: string; purposeRef: string | null },
-    what: string,
-  ): Promise<Loan | null> {
-    const id = Number(payment.purposeRef);
-    const loan = Number.isSafeInteger(id) && id > 0 ? await lockLoan(manager, id) : null;
-    if (
-      loan &&
-      awaitsPayout(loan) &&
-      (loan.disbursementReference === null || loan.disbursementReference === payment.reference)
-    ) {
-      return loan;
-    }
-    this.deps.logger.error(
-      { reference: payment.reference, purpose_ref: payment.purposeRef },
-      `${what}: no loan awaiting it`,
-    );
-    return null;
   }
 }

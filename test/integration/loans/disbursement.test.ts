@@ -3,12 +3,12 @@ import type { Principal } from '../../../src/http/auth';
 import { JournalEntry } from '../../../src/ledger/entities';
 import { sfdAccount } from '../../../src/ledger/service';
 import {
-  LoanDisbursementsService,
   DISBURSEMENT_PAYOUT_GRACE_MS,
   DISBURSEMENT_PURPOSE,
   disbursementEntryKey,
   disbursementReversalKey,
-} from '../../../src/loans/disbursements';
+} from '../../../src/loans/disbursement-payouts';
+import { LoanDisbursementsService } from '../../../src/loans/disbursements';
 import { Loan, LoanInstalment } from '../../../src/loans/entities';
 import { loanPrincipalAccount } from '../../../src/loans/ledger-accounts';
 import { loanDisbursementData } from '../../../src/loans/application-notices';

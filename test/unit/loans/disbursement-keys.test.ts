@@ -1,4 +1,4 @@
-import { disbursementEntryKey, disbursementReversalKey } from '../../../src/loans/disbursements';
+import { disbursementEntryKey, disbursementReversalKey } from '../../../src/loans/disbursement-payouts';
 import { smsDate } from '../../../src/loans/notices';
 import { rowStatus } from '../../../src/loans/loan-reads';
 

@@ -2,7 +2,7 @@ import { In, type EntityManager } from 'typeorm';
 import type { Deps } from '../deps';
 import type { Lang } from '../infra/i18n';
 import type { Role } from '../http/roles';
-import { DEFAULT_TIME_ZONE } from '../shared/sfd-calendar';
+import { DEFAULT_TIME_ZONE, localDateOf, type LocalDate } from '../shared/sfd-calendar';
 import type { Caller } from './client-self-service';
 import { Sfd, User } from './entities';
 
@@ -109,6 +109,12 @@ export class AccountsDirectory {
   async sfd(id: number, manager?: EntityManager): Promise<(SfdSummary & { status: Sfd['status'] }) | null> {
     const s = await this.m(manager).findOne(Sfd, { where: { id } });
     return s ? { id: s.id, name: s.name, timeZone: s.timeZone || DEFAULT_TIME_ZONE, status: s.status } : null;
+  }
+
+  /** The local date of `at` in the SFD's time zone (no SFD, or an unknown one: the default zone's). */
+  async localDateIn(sfdId: number | null, at: Date, manager?: EntityManager): Promise<LocalDate> {
+    const zone = sfdId === null ? null : (await this.sfd(sfdId, manager))?.timeZone;
+    return localDateOf(at, zone ?? DEFAULT_TIME_ZONE);
   }
 
   /** The active SFDs, by id, with their time zone (a missing one: the default). */

@@ -9,7 +9,7 @@ import { isPlatformAdmin } from '../http/roles';
 import { withinScope } from '../http/scope';
 import { uniqueViolationField } from '../infra/db-errors';
 import type { HoldsService } from '../savings/holds';
-import { DEFAULT_TIME_ZONE, localDateOf, type LocalDate } from '../shared/sfd-calendar';
+import { DEFAULT_TIME_ZONE, type LocalDate } from '../shared/sfd-calendar';
 import type { Decision } from '../workflow/decide';
 import { decideApplication } from './application-decision';
 import { applicationSms, reviewPending } from './application-notices';
@@ -71,7 +71,7 @@ export class LoanApplicationsService {
   }
 
   async todayIn(sfdId: number | null, at: Date, manager?: EntityManager): Promise<LocalDate> {
-    return localDateOf(at, await this.timeZoneOf(sfdId, manager));
+    return this.needs.accounts.localDateIn(sfdId, at, manager);
   }
 
   /** Whether the client may apply now (their SFD's calendar days count the savings' age). */

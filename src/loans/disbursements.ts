@@ -9,7 +9,7 @@ import { post, sfdAccount } from '../ledger/service';
 import { closeNotifications } from '../notifications/inapp';
 import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
-import { addDays, DEFAULT_TIME_ZONE, localDateOf, type LocalDate } from '../shared/sfd-calendar';
+import { addDays, type LocalDate } from '../shared/sfd-calendar';
 import { transition } from '../workflow/decide';
 import { disbursedSms } from './disbursement-notices';
 import { awaitsPayout, disbursementEntryKey, DisbursementPayouts } from './disbursement-payouts';
@@ -56,10 +56,6 @@ export class LoanDisbursementsService {
   /** The lost-payout sweep (disbursement-payouts.ts). */
   resumePayouts(): Promise<number> {
     return this.payouts.resumePayouts();
-  }
-
-  private async zoneOf(sfdId: number, manager?: EntityManager): Promise<string> {
-    return (await this.needs.accounts.sfd(sfdId, manager))?.timeZone ?? DEFAULT_TIME_ZONE;
   }
 
   /**
@@ -206,7 +202,7 @@ export class LoanDisbursementsService {
     return this.deps.db.transaction(async (manager) => {
       const at = this.deps.clock.now();
       const loan = this.disbursableBy(actor, await lockLoan(manager, loanId));
-      const today = localDateOf(at, await this.zoneOf(loan.sfdId, manager));
+      const today = await this.needs.accounts.localDateIn(loan.sfdId, at, manager);
       if (
         firstDueDate < addDays(today, FIRST_DUE_DAYS.min) ||
         firstDueDate > addDays(today, FIRST_DUE_DAYS.max)
@@ -243,7 +239,7 @@ export class LoanDisbursementsService {
 
   /** A loan just decaisse: its schedule from the local day of `at`, the client's SMS, the notices closed. */
   private async afterDisbursement(manager: EntityManager, loan: Loan, method: LoanMethod, at: Date) {
-    const disbursedOn = localDateOf(at, await this.zoneOf(loan.sfdId, manager));
+    const disbursedOn = await this.needs.accounts.localDateIn(loan.sfdId, at, manager);
     const instalments = await this.createSchedule(manager, loan, disbursedOn, at);
     const client = await this.needs.accounts.contact(loan.clientId, manager);
     await disbursedSms(this.deps.outbox, manager, client, loan, method, instalments);

@@ -12,7 +12,7 @@ import { agentCashAccount, ensureAccount } from '../ledger/service';
 import type { PurposeHandler } from '../payments/purposes';
 import type { PaymentsService } from '../payments/service';
 import type { HoldsService } from '../savings/holds';
-import { DEFAULT_TIME_ZONE, localDateOf, type LocalDate } from '../shared/sfd-calendar';
+import type { LocalDate } from '../shared/sfd-calendar';
 import { dueSummary, payoffAmount } from './allocation';
 import { Loan, LoanPayment } from './entities';
 import { instalmentsOf, lockLoan } from './instalments';
@@ -66,8 +66,7 @@ export class LoanRepaymentsService {
 
   /** The SFD's local date at `at`. */
   async todayOf(sfdId: number, at: Date, manager?: EntityManager): Promise<LocalDate> {
-    const zone = (await this.needs.accounts.sfd(sfdId, manager))?.timeZone ?? DEFAULT_TIME_ZONE;
-    return localDateOf(at, zone);
+    return this.needs.accounts.localDateIn(sfdId, at, manager);
   }
 
   /** The loan's figures today (404 if there is no such loan; the caller checks who may see it). */
